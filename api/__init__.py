@@ -1,0 +1,40 @@
+"""The Mission Timeline API: a cited timeline served as JSON."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import caching, errors, resources, seed
+from .config import Config
+from .extensions import cors, db, migrate, smorest
+from .jsonprovider import OrjsonProvider
+
+MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+EXPOSED_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; settings come from the environment, then ``test_config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    if test_config:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.json = OrjsonProvider(app)
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    smorest.init_app(app)
+    cors.init_app(app, origins=app.config["CORS_ORIGINS"], expose_headers=EXPOSED_HEADERS)
+    resources.init_app(app)
+    errors.init_app(app)
+    caching.init_app(app)
+    seed.init_app(app)
+    return app

@@ -1,0 +1,49 @@
+"""Settings, every one read from the environment with a safe default."""
+
+from __future__ import annotations
+
+import os
+
+
+def database_url(url: str) -> str:
+    """Normalise a DATABASE_URL: plain ``postgres://`` URLs use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    # A relative SQLite path lives in the app's instance folder.
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", "sqlite:///timeline.sqlite"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SECRET_KEY = os.environ.get("SECRET_KEY") or os.urandom(32).hex()
+
+    # Seconds a client or shared cache may reuse a response before revalidating (ETag).
+    CACHE_MAX_AGE = _int("CACHE_MAX_AGE", 60)
+    # Allowed CORS origins for reads, comma-separated.
+    CORS_ORIGINS = os.environ.get("CORS_ORIGINS", "*")
+    # Trust X-Forwarded-* from this many proxies (for absolute URLs behind a load balancer).
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
+
+    API_TITLE = "Mission Timeline API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "/docs/static/"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": (
+                "A cited timeline of the first feature film shot in orbit: every event "
+                "backed by verbatim quotes from its sources. Errors are RFC 9457 "
+                "`application/problem+json`; every GET has an ETag; lists use keyset "
+                "pagination through `next` and the `Link` header."
+            ),
+        },
+    }

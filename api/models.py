@@ -1,0 +1,105 @@
+"""The data model: missions, sources, people, and cited events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from schemas import dates
+
+from .extensions import db
+
+
+class Mission(db.Model):
+    __tablename__ = "missions"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+
+
+class Source(db.Model):
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    file: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(Text)
+    publisher: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[dt.date | None] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(35))
+    url: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Person(db.Model):
+    __tablename__ = "people"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_earliest_id", "earliest", "id"),)
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    mission_id: Mapped[str] = mapped_column(ForeignKey("missions.id"), index=True)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    start: Mapped[dict[str, Any]] = mapped_column(JSON)
+    end: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The first and last day the event can cover: derived from start/end, for sort and filter.
+    earliest: Mapped[dt.date] = mapped_column(Date)
+    latest: Mapped[dt.date] = mapped_column(Date, index=True)
+    location: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    mission: Mapped[Mission] = relationship()
+    citations: Mapped[list[Citation]] = relationship(
+        back_populates="event", order_by="Citation.position", cascade="all, delete-orphan"
+    )
+    people: Mapped[list[EventPerson]] = relationship(
+        back_populates="event", order_by="EventPerson.position", cascade="all, delete-orphan"
+    )
+
+
+@event.listens_for(Event, "before_insert")
+@event.listens_for(Event, "before_update")
+def _derive_span(_mapper: Any, _conn: Any, target: Event) -> None:
+    target.earliest = dates.earliest(target.start["date"])
+    target.latest = dates.latest((target.end or target.start)["date"])
+
+
+class Citation(db.Model):
+    __tablename__ = "citations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    position: Mapped[int]
+    quote: Mapped[str] = mapped_column(Text)
+    supports: Mapped[list[str]] = mapped_column(JSON)
+
+    event: Mapped[Event] = relationship(back_populates="citations")
+    source: Mapped[Source] = relationship()
+
+
+class EventPerson(db.Model):
+    __tablename__ = "event_people"
+
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    role: Mapped[str] = mapped_column(String(200))
+
+    event: Mapped[Event] = relationship(back_populates="people")
+    person: Mapped[Person] = relationship()

@@ -1,0 +1,14 @@
+"""One blueprint per resource."""
+
+from flask import Flask
+
+from ..extensions import smorest
+from . import events, meta, missions, people, sources
+
+BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp)
+
+
+def init_app(app: Flask) -> None:
+    for blp in BLUEPRINTS:
+        smorest.register_blueprint(blp)
+    meta.register_docs_assets(app)

@@ -1,0 +1,35 @@
+"""Missions: the frames events belong to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from schemas import MissionSchema, PageQuerySchema, page_of
+
+from ..extensions import db
+from ..models import Mission
+from ..pagination import paginate
+
+blp = Blueprint("missions", __name__, url_prefix="/v1/missions", description="Missions.")
+
+
+@blp.route("")
+class Missions(MethodView):
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_of(MissionSchema))
+    def get(self, args: dict[str, Any]) -> Any:
+        """List missions"""
+        _, page, headers = paginate(select(Mission), (Mission.id,), args)
+        return page, 200, headers
+
+
+@blp.route("/<string:id>", endpoint="Mission")
+class MissionItem(MethodView):
+    @blp.response(200, MissionSchema)
+    def get(self, id: str) -> Mission:
+        """Get a mission"""
+        return db.get_or_404(Mission, id, description=f"No mission with id '{id}'.")

@@ -1,0 +1,127 @@
+"""Loading the curated dataset from ``seeds/``: validated first, written all or nothing."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import yaml
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from marshmallow import Schema, ValidationError
+
+from schemas import EventSchema, MissionSchema, PersonSchema, SourceSchema, flatten_errors
+
+from .extensions import db
+from .models import Event, Mission, Person, Source
+from .store import upsert
+
+# Seed files in load order: what a record refers to is loaded before it.
+KINDS: tuple[tuple[str, type[db.Model], type[Schema]], ...] = (
+    ("missions.yaml", Mission, MissionSchema),
+    ("sources.yaml", Source, SourceSchema),
+    ("people.yaml", Person, PersonSchema),
+    ("events.yaml", Event, EventSchema),
+)
+DEFAULT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "seeds")
+
+
+class SeedError(click.ClickException):
+    """An invalid seed file: names the file, the record and the field."""
+
+    def __init__(self, path: str, record: str, field: str, message: str) -> None:
+        super().__init__(f"{path}: record {record}: field '{field}': {message}")
+
+
+@dataclass
+class Record:
+    path: str
+    label: str  # how to name the record in an error: its id and position
+    model: type[db.Model]
+    data: dict[str, Any]
+
+
+def _label(raw: Any, index: int) -> str:
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    return f"'{ident}' (#{index + 1})" if ident else f"#{index + 1}"
+
+
+def read_seeds(directory: str) -> list[Record]:
+    """Parse and validate every seed file; raise ``SeedError`` at the first problem."""
+    records: list[Record] = []
+    known: dict[type[db.Model], set[str]] = {}
+    for filename, model, schema in KINDS:
+        path = os.path.join(directory, filename)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                raw_records = yaml.safe_load(handle) or []
+        except (OSError, yaml.YAMLError) as err:
+            raise SeedError(path, "-", "-", f"cannot read: {err}") from err
+        if not isinstance(raw_records, list):
+            raise SeedError(path, "-", "-", "the file must hold a list of records")
+        ids = known.setdefault(model, set())
+        for index, raw in enumerate(raw_records):
+            label = _label(raw, index)
+            try:
+                data = schema().load(raw)
+            except ValidationError as err:
+                field, message = flatten_errors(err.messages)[0]
+                raise SeedError(path, label, field, message) from err
+            if data["id"] in ids:
+                raise SeedError(path, label, "id", "duplicate id")
+            ids.add(data["id"])
+            records.append(Record(path, label, model, data))
+    _check_references(records, known)
+    return records
+
+
+def _check_references(records: list[Record], known: dict[type[db.Model], set[str]]) -> None:
+    def exists(model: type[db.Model], ident: str) -> bool:
+        return ident in known[model] or db.session.get(model, ident) is not None
+
+    for record in (r for r in records if r.model is Event):
+        data = record.data
+        refs = [("mission", Mission, data["mission_id"])]
+        refs += [(f"citations.{i}.source", Source, c["source_id"])
+                 for i, c in enumerate(data["citations"])]
+        refs += [(f"people.{i}.person", Person, p["person_id"])
+                 for i, p in enumerate(data["people"])]
+        for field, model, ident in refs:
+            if not exists(model, ident):
+                raise SeedError(record.path, record.label, field, f"unknown id '{ident}'")
+
+
+def load_seeds(directory: str) -> dict[str, Counter[str]]:
+    """Bring the database in line with the seed files in one transaction.
+
+    Returns, per file, how many records were created, updated and unchanged.
+    """
+    report: dict[str, Counter[str]] = {name: Counter() for name, _, _ in KINDS}
+    try:
+        records = read_seeds(directory)
+        for record in records:
+            report[os.path.basename(record.path)][upsert(record.model, record.data)] += 1
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+@click.command("seed")
+@click.option("--dir", "directory", default=None, type=click.Path(file_okay=False),
+              help="Folder of seed files (default: the project's seeds/).")
+def seed_command(directory: str | None) -> None:
+    """Create or migrate the schema, then load the seed files idempotently."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    report = load_seeds(directory or current_app.config.get("SEEDS_DIR") or DEFAULT_DIR)
+    for name, counts in report.items():
+        click.echo(f"{name}: {counts['created']} created, {counts['updated']} updated, "
+                   f"{counts['unchanged']} unchanged")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_command)

@@ -1,0 +1,84 @@
+"""Fields and query arguments shared by every resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from marshmallow import Schema, fields, validate
+
+SLUG = validate.Regexp(
+    r"^[a-z0-9][a-z0-9_-]{0,99}$",
+    error="Use 1-100 lowercase letters, digits, '-' or '_', starting with a letter or digit.",
+)
+MAX_PAGE = 100
+
+
+def Slug(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
+    """A stable, URL-safe identifier."""
+    kwargs["metadata"] = {"example": "soyuz-ms-19-launch", **kwargs.get("metadata", {})}
+    return fields.String(validate=SLUG, **kwargs)
+
+
+def Text(**kwargs: Any) -> fields.String:  # noqa: N802
+    """Free text that may be absent (``null``)."""
+    kwargs.setdefault("allow_none", True)
+    kwargs.setdefault("load_default", None)
+    return fields.String(validate=validate.Length(max=5000), **kwargs)
+
+
+def links(endpoint: str, **related: tuple[str, str, str]) -> fields.Function:
+    """A dump-only ``links`` object: ``self``, plus ``name=(endpoint, url_arg, attribute)``."""
+
+    def build(obj: Any) -> dict[str, str]:
+        out = {"self": url_for(endpoint, id=obj.id, _external=True)}
+        for name, (target, arg, attribute) in related.items():
+            out[name] = url_for(target, **{arg: getattr(obj, attribute)}, _external=True)
+        return out
+
+    return fields.Function(build, dump_only=True)
+
+
+class PageQuerySchema(Schema):
+    """Keyset pagination: follow ``next`` (or the ``Link: rel=next`` header)."""
+
+    limit = fields.Integer(
+        load_default=20,
+        validate=validate.Range(1, MAX_PAGE),
+        metadata={"description": f"Items per page, 1 to {MAX_PAGE}."},
+    )
+    cursor = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "Opaque position from a previous page's `next` link."},
+    )
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The schema of a page of ``item_schema``: ``{"items": [...], "next": url|null}``."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "next": fields.String(
+                allow_none=True,
+                required=True,
+                metadata={"description": "Absolute URL of the next page, or null."},
+            ),
+        },
+        name=name,
+    )
+
+
+def flatten_errors(messages: Any, path: str = "") -> list[tuple[str, str]]:
+    """Turn marshmallow's nested error messages into ``(dotted.field, message)`` pairs."""
+    if isinstance(messages, dict):
+        return [
+            pair
+            for key, value in messages.items()
+            for pair in flatten_errors(value, f"{path}.{key}" if path else str(key))
+        ]
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [(path, message) for message in messages]
+    if isinstance(messages, list):
+        return [pair for item in messages for pair in flatten_errors(item, path)]
+    return [(path, str(messages))]

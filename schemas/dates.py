@@ -1,0 +1,112 @@
+"""Dates with honest precision.
+
+A date is written as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``: only as precise as the
+sources allow. It may be ``approximate`` (the source hedges) and ``inferred`` (derived
+rather than stated). Each date covers an interval of days, from its earliest to its
+latest possible day; events sort by the earliest and filter by overlap.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validates_schema
+
+PRECISIONS = ("year", "month", "day")
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse(value: str) -> tuple[int, int | None, int | None]:
+    """Split a date string into year, month and day; raise ``ValueError`` if invalid."""
+    match = _DATE_RE.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError("Not a date: use YYYY, YYYY-MM or YYYY-MM-DD.")
+    year, month, day = (int(part) if part else None for part in match.groups())
+    if year == 0:
+        raise ValueError("Year must be between 0001 and 9999.")
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError("Month must be between 01 and 12.")
+    if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
+        raise ValueError(f"Day {day:02d} does not exist in {year:04d}-{month:02d}.")
+    return year, month, day
+
+
+def precision(value: str) -> str:
+    """The precision of a valid date string: ``year``, ``month`` or ``day``."""
+    return PRECISIONS[value.count("-")]
+
+
+def earliest(value: str) -> dt.date:
+    """The first day a date string can mean."""
+    year, month, day = parse(value)
+    return dt.date(year, month or 1, day or 1)
+
+
+def latest(value: str) -> dt.date:
+    """The last day a date string can mean."""
+    year, month, day = parse(value)
+    month = month or 12
+    return dt.date(year, month, day or calendar.monthrange(year, month)[1])
+
+
+def edtf(start: dict[str, Any], end: dict[str, Any] | None = None) -> str:
+    """The EDTF (ISO 8601-2) string of a date or an interval, e.g. ``2030~``."""
+
+    def one(date: dict[str, Any]) -> str:
+        return date["date"] + ("~" if date.get("approximate") else "")
+
+    return one(start) if end is None else f"{one(start)}/{one(end)}"
+
+
+def day_after(date: dt.date) -> dt.date:
+    return date + dt.timedelta(days=1)
+
+
+class DateSchema(Schema):
+    """A date as precise as its sources: ``{"date": "2021-10", "precision": "month", ...}``."""
+
+    date = fields.String(
+        required=True,
+        metadata={"description": "YYYY, YYYY-MM or YYYY-MM-DD", "example": "2021-10-05"},
+    )
+    precision = fields.String(
+        validate=lambda p: p in PRECISIONS,
+        metadata={"enum": list(PRECISIONS), "description": "Derived from `date` when omitted."},
+    )
+    approximate = fields.Boolean(
+        load_default=False, metadata={"description": "The source hedges (about, as early as)."}
+    )
+    inferred = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Derived from other facts rather than stated by a source."},
+    )
+
+    @validates_schema
+    def _check(self, data: dict[str, Any], **_: Any) -> None:
+        try:
+            parse(data["date"])
+        except ValueError as err:
+            raise ValidationError(str(err), "date") from err
+        stated = data.get("precision")
+        if stated is not None and stated != precision(data["date"]):
+            raise ValidationError(
+                f"'{data['date']}' has precision '{precision(data['date'])}', not '{stated}'.",
+                "precision",
+            )
+
+    @post_load
+    def _normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {
+            "date": data["date"],
+            "precision": precision(data["date"]),
+            "approximate": data["approximate"],
+            "inferred": data["inferred"],
+        }
+
+    @post_dump
+    def _derive(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["precision"] = precision(data["date"])
+        return data

@@ -1,0 +1,142 @@
+"""Events and their citations: the heart of the timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from . import dates
+from .common import PageQuerySchema, Slug, Text, links
+
+EVENT_TYPES = (
+    "training",
+    "launch",
+    "docking",
+    "filming",
+    "landing",
+    "press-conference",
+    "announcement",
+    "plan",
+    "casting",
+    "production",
+    "release",
+    "agreement",
+    "spaceflight",
+    "statement",
+    "festival",
+    "context",
+)
+STATUSES = ("occurred", "planned", "speculative", "cancelled")
+CITABLE_FIELDS = (
+    "title",
+    "summary",
+    "start",
+    "end",
+    "location",
+    "people",
+    "status",
+    "type",
+    "note",
+)
+
+
+class CitationSchema(Schema):
+    """A verbatim quote from a source that supports some of an event's fields."""
+
+    source = Slug(required=True, attribute="source_id", metadata={"example": "003_edd1603faf14b1a0"})
+    source_title = fields.String(attribute="source.title", dump_only=True, allow_none=True)
+    source_publisher = fields.String(attribute="source.publisher", dump_only=True, allow_none=True)
+    source_url = fields.String(attribute="source.url", dump_only=True, allow_none=True)
+    quote = fields.String(
+        required=True,
+        validate=validate.Length(1, 1000),
+        metadata={"description": "Verbatim from the source, one sentence at most."},
+    )
+    supports = fields.List(
+        fields.String(validate=validate.OneOf(CITABLE_FIELDS)),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "The event fields this quote supports."},
+    )
+
+
+class EventPersonSchema(Schema):
+    """A person's part in an event."""
+
+    person = Slug(required=True, attribute="person_id", metadata={"example": "klim-shipenko"})
+    name = fields.String(attribute="person.name", dump_only=True)
+    role = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class EventSchema(Schema):
+    """A dated, cited event of a mission."""
+
+    id = Slug(required=True)
+    mission = Slug(required=True, attribute="mission_id", metadata={"example": "the-challenge"})
+    type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    title = fields.String(required=True, validate=validate.Length(1, 300))
+    summary = fields.String(required=True, validate=validate.Length(1, 5000))
+    start = fields.Nested(dates.DateSchema, required=True)
+    end = fields.Nested(dates.DateSchema, allow_none=True, load_default=None)
+    edtf = fields.Function(
+        lambda event: dates.edtf(event.start, event.end),
+        dump_only=True,
+        metadata={"description": "The event's date as EDTF (ISO 8601-2).", "example": "2030~"},
+    )
+    location = Text()
+    people = fields.List(fields.Nested(EventPersonSchema), load_default=list)
+    tags = fields.List(
+        fields.String(validate=validate.Length(1, 100)), load_default=list
+    )
+    note = Text(metadata={"description": "Where sources differ, or how a date was inferred."})
+    citations = fields.List(
+        fields.Nested(CitationSchema), required=True, validate=validate.Length(min=1)
+    )
+    links = links("events.Event", mission=("missions.Mission", "id", "mission_id"))
+
+    @validates_schema
+    def _check(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("start"), data.get("end")
+        if start and end and dates.latest(end["date"]) < dates.earliest(start["date"]):
+            raise ValidationError("The end cannot come before the start.", "end")
+        people = [p["person_id"] for p in data.get("people", [])]
+        if len(people) != len(set(people)):
+            raise ValidationError("A person is listed twice.", "people")
+
+
+def _date_arg(value: str) -> bool:
+    try:
+        dates.parse(value)
+    except ValueError as err:
+        raise ValidationError(str(err)) from err
+    return True
+
+
+class EventQuerySchema(PageQuerySchema):
+    """Filters of the event list; all of them combine (AND)."""
+
+    mission = Slug(metadata={"description": "Mission id."})
+    type = fields.String(validate=validate.OneOf(EVENT_TYPES))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    person = Slug(metadata={"description": "Events involving this person id."})
+    source = Slug(metadata={"description": "Events citing this source id."})
+    from_ = fields.String(
+        data_key="from",
+        validate=_date_arg,
+        metadata={"description": "Events overlapping this date or later (YYYY[-MM[-DD]])."},
+    )
+    to = fields.String(
+        validate=_date_arg,
+        metadata={"description": "Events overlapping this date or earlier (YYYY[-MM[-DD]])."},
+    )
+    q = fields.String(
+        validate=validate.Length(1, 200),
+        metadata={"description": "Words to find in the title or summary."},
+    )
+    sort = fields.String(
+        load_default="start",
+        validate=validate.OneOf(["start", "-start"]),
+        metadata={"description": "By earliest possible start day; '-start' for newest first."},
+    )

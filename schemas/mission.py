@@ -1,0 +1,12 @@
+from marshmallow import Schema, fields, validate
+
+from .common import Slug, links
+
+
+class MissionSchema(Schema):
+    """A mission: the frame a set of events belongs to."""
+
+    id = Slug(required=True)
+    name = fields.String(required=True, validate=validate.Length(1, 300))
+    summary = fields.String(required=True, validate=validate.Length(1, 5000))
+    links = links("missions.Mission", events=("events.Events", "mission", "id"))

@@ -1,0 +1,22 @@
+from marshmallow import Schema, fields, validate
+
+from .common import Slug, links
+from .source import SourceEventSchema
+
+
+class PersonSchema(Schema):
+    """A person, with every spelling of the name the sources use."""
+
+    id = Slug(required=True)
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    aliases = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
+    roles = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
+    links = links("people.Person", events=("events.Events", "person", "id"))
+
+
+class PersonDetailSchema(PersonSchema):
+    events = fields.List(
+        fields.Nested(SourceEventSchema),
+        dump_only=True,
+        metadata={"description": "Events involving this person (first 100; see links.events)."},
+    )

@@ -1,0 +1,38 @@
+from marshmallow import Schema, fields, validate
+
+from .common import Slug, Text, links
+
+
+class SourceSchema(Schema):
+    """A published article the timeline cites. Unknown metadata stays null."""
+
+    id = Slug(required=True)
+    file = fields.String(
+        required=True,
+        validate=validate.Length(1, 200),
+        metadata={"description": "Name of the seed file the source was curated from."},
+    )
+    title = Text()
+    publisher = Text()
+    author = Text()
+    published = fields.Date(allow_none=True, load_default=None)
+    language = fields.String(load_default="en", validate=validate.Length(2, 35))
+    url = fields.Url(allow_none=True, load_default=None)
+    note = Text()
+    links = links("sources.Source", events=("events.Events", "source", "id"))
+
+
+class SourceEventSchema(Schema):
+    """An event a source supports, in brief."""
+
+    id = fields.String()
+    title = fields.String()
+    links = links("events.Event")
+
+
+class SourceDetailSchema(SourceSchema):
+    events = fields.List(
+        fields.Nested(SourceEventSchema),
+        dump_only=True,
+        metadata={"description": "Events citing this source (first 100; see links.events)."},
+    )
