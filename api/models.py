@@ -103,3 +103,12 @@ class EventPerson(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="people")
     person: Mapped[Person] = relationship()
+
+
+class DataVersion(db.Model):
+    """One row counting committed changes to the data: caches compare against it."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)

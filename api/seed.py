@@ -17,7 +17,7 @@ from schemas import EventSchema, MissionSchema, PersonSchema, SourceSchema, flat
 
 from .extensions import db
 from .models import Event, Mission, Person, Source
-from .store import upsert
+from .store import touch, upsert
 
 # Seed files in load order: what a record refers to is loaded before it.
 KINDS: tuple[tuple[str, type[db.Model], type[Schema]], ...] = (
@@ -104,6 +104,8 @@ def load_seeds(directory: str) -> dict[str, Counter[str]]:
         records = read_seeds(directory)
         for record in records:
             report[os.path.basename(record.path)][upsert(record.model, record.data)] += 1
+        if any(counts["created"] or counts["updated"] for counts in report.values()):
+            touch()
         db.session.commit()
     except Exception:
         db.session.rollback()

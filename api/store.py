@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select, update
+
 from .extensions import db
-from .models import Citation, EventPerson
+from .models import Citation, DataVersion, EventPerson
 
 # Ordered lists of child rows, matched to the new data by position.
 CHILDREN: dict[str, type[db.Model]] = {"citations": Citation, "people": EventPerson}
@@ -47,3 +49,19 @@ def upsert(model: type[db.Model], data: dict[str, Any]) -> str:
         return "created"
     return "updated" if apply(obj, data) else "unchanged"
 
+
+
+def touch() -> None:
+    """Record, inside the current transaction, that the data changed.
+
+    Every write path calls this before committing, so anything derived from the data
+    (cached representations, ETags) can tell it is out of date.
+    """
+    bumped = db.session.execute(update(DataVersion).values(version=DataVersion.version + 1))
+    if bumped.rowcount == 0:
+        db.session.add(DataVersion(id=1, version=1))
+
+
+def data_version() -> int:
+    """The number of committed changes so far."""
+    return db.session.scalar(select(DataVersion.version)) or 0
