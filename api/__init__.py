@@ -32,7 +32,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     smorest.init_app(app)
-    cors.init_app(app, origins=app.config["CORS_ORIGINS"], expose_headers=EXPOSED_HEADERS)
+    origins = app.config["CORS_ORIGINS"]
+    cors.init_app(app, origins=origins, send_wildcard=origins == "*", vary_header=origins != "*",
+                  expose_headers=EXPOSED_HEADERS)
     resources.init_app(app)
     errors.init_app(app)
     caching.init_app(app)

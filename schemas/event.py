@@ -44,7 +44,9 @@ CITABLE_FIELDS = (
 class CitationSchema(Schema):
     """A verbatim quote from a source that supports some of an event's fields."""
 
-    source = Slug(required=True, attribute="source_id", metadata={"example": "003_edd1603faf14b1a0"})
+    source = Slug(
+        required=True, attribute="source_id", metadata={"example": "003_edd1603faf14b1a0"}
+    )
     source_title = fields.String(attribute="source.title", dump_only=True, allow_none=True)
     source_publisher = fields.String(attribute="source.publisher", dump_only=True, allow_none=True)
     source_url = fields.String(attribute="source.url", dump_only=True, allow_none=True)

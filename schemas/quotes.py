@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
-# Typographic quotes and dashes map to their plain forms; runs of whitespace to one space.
-_TYPOGRAPHY = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"',
-                             "‘": "'", "’": "'", "‚": "'", "\u00a0": " "})
+# Typographic quotes map to plain ones; runs of whitespace (incl. no-break) to one space.
+_TYPOGRAPHY = str.maketrans({
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2018": "'", "\u2019": "'", "\u201a": "'",
+})
 _SPACE = re.compile(r"\s+")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from flask_migrate import upgrade
 
 from api import create_app
@@ -73,6 +74,12 @@ def make_app(backend: str, tmp: Path, seeded: bool, **config: object) -> Iterato
 def app(backend: str, tmp_path: Path) -> Iterator[Flask]:
     """An app on an empty, migrated database."""
     yield from make_app(backend, tmp_path, seeded=False)
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """Runs the app's CLI commands, like ``flask --app api ...``."""
+    return app.test_cli_runner()
 
 
 @pytest.fixture(scope="module")

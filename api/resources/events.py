@@ -7,10 +7,9 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
-from schemas import EventQuerySchema, EventSchema, page_of
-from schemas import dates
+from schemas import EventQuerySchema, EventSchema, dates, page_of
 
 from ..extensions import db
 from ..models import Citation, Event, EventPerson

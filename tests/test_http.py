@@ -1,0 +1,126 @@
+"""What every client relies on: index, docs, caching, CORS, problem+json, probes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from api import create_app
+
+GETS = ["/", "/v1/missions", "/v1/missions/the-challenge", "/v1/events",
+        "/v1/events/soyuz-ms-19-launch", "/v1/sources", "/v1/sources/003_edd1603faf14b1a0",
+        "/v1/people", "/v1/people/klim-shipenko", "/openapi.json", "/healthz", "/readyz"]
+
+
+@pytest.fixture
+def app(seeded_app: Flask) -> Flask:
+    return seeded_app
+
+
+def test_index_links_to_everything(client: FlaskClient) -> None:
+    index = client.get("/").json
+    for name in ("missions", "events", "sources", "people", "openapi", "docs"):
+        assert client.get(index["links"][name]).status_code == 200, name
+
+
+def test_json_is_readable_in_a_terminal(client: FlaskClient) -> None:
+    body = client.get("/").get_data(as_text=True)
+    assert body.endswith("}\n") and '\n  "links": {' in body
+
+
+@pytest.mark.parametrize("url", GETS)
+def test_every_get_is_cacheable_and_revalidates(client: FlaskClient, url: str) -> None:
+    first = client.get(url)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{32}"', etag)
+    assert first.headers["Cache-Control"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_etag_differs_between_representations(client: FlaskClient) -> None:
+    one = client.get("/v1/events?limit=1").headers["ETag"]
+    two = client.get("/v1/events?limit=2").headers["ETag"]
+    assert one != two
+    assert client.get("/v1/events?limit=1").headers["ETag"] == one
+
+
+def test_probes_are_not_cached(client: FlaskClient) -> None:
+    assert client.get("/healthz").headers["Cache-Control"] == "no-store"
+    assert client.get("/readyz").json == {"status": "ok"}
+
+
+def test_cors_lets_any_origin_read_and_see_paging_headers(client: FlaskClient) -> None:
+    response = client.get("/v1/events?limit=1", headers={"Origin": "https://news.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    exposed = response.headers["Access-Control-Expose-Headers"].lower().replace(" ", "")
+    assert {"etag", "link"} <= set(exposed.split(","))
+    preflight = client.options("/v1/events", headers={
+        "Origin": "https://news.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "If-None-Match"})
+    assert preflight.status_code == 200
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize(("method", "url", "status", "phrase"), [
+    ("GET", "/no/such/route", 404, "/no/such/route"),
+    ("GET", "/v1/missions/nowhere", 404, "nowhere"),
+    ("DELETE", "/v1/missions", 405, "DELETE"),
+    ("GET", "/v1/events?limit=-5", 400, "'limit'"),
+])
+def test_errors_are_problem_json(
+    client: FlaskClient, method: str, url: str, status: int, phrase: str
+) -> None:
+    response = client.open(url, method=method)
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    problem = response.json
+    assert problem["status"] == status and problem["title"] and phrase in problem["detail"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    if status == 405:
+        assert "GET" in response.headers["Allow"]
+
+
+def test_openapi_documents_every_endpoint(app: Flask, client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").json
+    assert spec["openapi"].startswith("3.1")
+    documented = {re.sub(r"\{[^}]+\}", "{}", path) for path in spec["paths"]}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in {"static", "docs_asset"} or rule.endpoint.startswith("api-docs."):
+            continue
+        assert re.sub(r"<[^>]+>", "{}", rule.rule) in documented, rule.rule
+    assert {"Event", "Mission", "Source", "Person", "Citation", "Date", "EventPage"} <= set(
+        spec["components"]["schemas"]
+    )
+    assert spec["paths"]["/v1/events"]["get"]["summary"] == "List events"
+
+
+def test_docs_page_needs_no_cdn(client: FlaskClient) -> None:
+    page = client.get("/docs").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(asset.startswith("/docs/static/") for asset in assets)
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.get_data()) > 1000, asset
+        response.close()
+
+
+def test_readyz_reports_an_unreachable_database(tmp_path: Path) -> None:
+    broken = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite"})
+    client = broken.test_client()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["Retry-After"]
+    assert client.get("/healthz").status_code == 200
+    with broken.app_context():
+        from api.extensions import db
+
+        db.engine.dispose()
