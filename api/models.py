@@ -5,8 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    relationship,
+    with_loader_criteria,
+)
 
 from schemas import dates
 
@@ -33,6 +40,9 @@ class Source(db.Model):
     language: Mapped[str] = mapped_column(String(35))
     url: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    # The article's full text, for checking quotes: shown to curators only.
+    text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    version: Mapped[int] = mapped_column(default=1)  # bumped by every write (compare-and-swap)
 
 
 class Person(db.Model):
@@ -42,6 +52,7 @@ class Person(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(default=1)  # bumped by every write (compare-and-swap)
 
 
 class Event(db.Model):
@@ -62,6 +73,9 @@ class Event(db.Model):
     location: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)  # bumped by every write (compare-and-swap)
+    # Set when a curator deletes the event: it disappears from reads, its id stays taken.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
 
     mission: Mapped[Mission] = relationship()
     citations: Mapped[list[Citation]] = relationship(
@@ -79,6 +93,15 @@ def _derive_span(_mapper: Any, _conn: Any, target: Event) -> None:
     target.latest = dates.latest((target.end or target.start)["date"])
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _hide_deleted_events(state: ORMExecuteState) -> None:
+    """Deleted events vanish from every query, unless it sets ``include_deleted=True``."""
+    if state.is_select and not state.execution_options.get("include_deleted", False):
+        state.statement = state.statement.options(
+            with_loader_criteria(Event, Event.deleted_at.is_(None), include_aliases=True)
+        )
+
+
 class Citation(db.Model):
     __tablename__ = "citations"
 
@@ -88,6 +111,9 @@ class Citation(db.Model):
     position: Mapped[int]
     quote: Mapped[str] = mapped_column(Text)
     supports: Mapped[list[str]] = mapped_column(JSON)
+    # Where the quote occurs in the source's text (character offsets), when verified.
+    quote_start: Mapped[int | None]
+    quote_end: Mapped[int | None]
 
     event: Mapped[Event] = relationship(back_populates="citations")
     source: Mapped[Source] = relationship()
