@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import caching, errors, resources, seed
+from . import auth, caching, errors, export, resources, seed
 from .config import Config
 from .extensions import cors, db, migrate, smorest
 from .jsonprovider import OrjsonProvider
@@ -39,4 +39,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     caching.init_app(app)
     seed.init_app(app)
+    auth.init_app(app)
+    export.init_app(app)
     return app

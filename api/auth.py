@@ -74,7 +74,8 @@ def authenticate(scope: str) -> ApiToken:
     if not token or kind.lower() != "bearer":
         _challenge(401, "", "This request needs a curator's token: "
                    "send 'Authorization: Bearer <token>'.")
-    found = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    stmt = select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
+    found = db.session.scalar(stmt)
     if found is None or found.revoked_at is not None:
         _challenge(401, "invalid_token", "The token is unknown or revoked.")
     if scope == "write" and found.scope != "write":
@@ -107,7 +108,7 @@ tokens_cli = AppGroup("tokens", help="Create, list and revoke curators' API toke
 def create_command(name: str, scope: str) -> None:
     """Create a token and print it once: only its hash is stored."""
     if db.session.scalar(select(ApiToken).where(ApiToken.name == name)):
-        raise click.ClickException(f"A token named '{name}' exists; revoke it or pick another name.")
+        raise click.ClickException(f"A token named '{name}' exists: pick another name.")
     click.echo(create_token(name, scope))
 
 
@@ -128,7 +129,8 @@ def list_command() -> None:
     """List tokens by name, scope and state (never the tokens themselves)."""
     for token in db.session.scalars(select(ApiToken).order_by(ApiToken.name)):
         state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
-        click.echo(f"{token.name}\t{token.scope}\tcreated {token.created_at:%Y-%m-%d %H:%M}\t{state}")
+        created = f"created {token.created_at:%Y-%m-%d %H:%M}"
+        click.echo(f"{token.name}\t{token.scope}\t{created}\t{state}")
 
 
 def init_app(app: Flask) -> None:

@@ -12,11 +12,13 @@ import yaml
 from flask import Flask, current_app
 from flask_migrate import upgrade
 from marshmallow import Schema, ValidationError
+from sqlalchemy import select
 
 from schemas import EventSchema, MissionSchema, PersonSchema, SourceSchema, flatten_errors
 
+from . import history, quotes
 from .extensions import db
-from .models import Event, Mission, Person, Source
+from .models import Citation, Event, Mission, Person, Source
 from .store import touch, upsert
 
 # Seed files in load order: what a record refers to is loaded before it.
@@ -78,33 +80,52 @@ def read_seeds(directory: str) -> list[Record]:
     return records
 
 
+def event_references(data: dict[str, Any]) -> list[tuple[str, type[db.Model], str]]:
+    """What a loaded event refers to, as ``(field, model, id)``."""
+    refs = [("mission", Mission, data["mission_id"])]
+    refs += [(f"citations.{i}.source", Source, c["source_id"])
+             for i, c in enumerate(data["citations"])]
+    refs += [(f"people.{i}.person", Person, p["person_id"])
+             for i, p in enumerate(data["people"])]
+    return refs
+
+
 def _check_references(records: list[Record], known: dict[type[db.Model], set[str]]) -> None:
     def exists(model: type[db.Model], ident: str) -> bool:
         return ident in known[model] or db.session.get(model, ident) is not None
 
     for record in (r for r in records if r.model is Event):
-        data = record.data
-        refs = [("mission", Mission, data["mission_id"])]
-        refs += [(f"citations.{i}.source", Source, c["source_id"])
-                 for i, c in enumerate(data["citations"])]
-        refs += [(f"people.{i}.person", Person, p["person_id"])
-                 for i, p in enumerate(data["people"])]
-        for field, model, ident in refs:
+        for field, model, ident in event_references(record.data):
             if not exists(model, ident):
                 raise SeedError(record.path, record.label, field, f"unknown id '{ident}'")
 
 
-def load_seeds(directory: str) -> dict[str, Counter[str]]:
+def load_seeds(directory: str, sources_dir: str | None = None) -> dict[str, Counter[str]]:
     """Bring the database in line with the seed files in one transaction.
 
-    Returns, per file, how many records were created, updated and unchanged.
+    With ``sources_dir``, also load each source's article text from its ``file`` there.
+    Every quote whose source has a text must occur in it; each event that changed gets a
+    revision by "seed". Returns, per file, how many records were created, updated and
+    unchanged.
     """
     report: dict[str, Counter[str]] = {name: Counter() for name, _, _ in KINDS}
     try:
         records = read_seeds(directory)
         for record in records:
+            if record.model is Event and _deleted(record.data["id"]):
+                raise SeedError(record.path, record.label, "id", "this id belongs to a "
+                                "deleted event, and ids are never reused")
             report[os.path.basename(record.path)][upsert(record.model, record.data)] += 1
-        if any(counts["created"] or counts["updated"] for counts in report.values()):
+        if sources_dir:
+            report["sources.yaml"]["texts"] = quotes.load_texts(sources_dir)
+        db.session.flush()
+        for citation in quotes.unverifiable(db.session.scalars(select(Citation))):
+            raise SeedError(os.path.join(directory, "events.yaml"), f"'{citation.event_id}'",
+                            f"citations.{citation.position}.quote",
+                            f"not found in the text of source '{citation.source_id}'")
+        if history.record_all("seed") or any(
+            counts["created"] or counts["updated"] or counts["texts"] for counts in report.values()
+        ):
             touch()
         db.session.commit()
     except Exception:
@@ -113,16 +134,26 @@ def load_seeds(directory: str) -> dict[str, Counter[str]]:
     return report
 
 
+def _deleted(event_id: str) -> bool:
+    stmt = select(Event.id).where(Event.id == event_id, Event.deleted_at.is_not(None))
+    return db.session.scalar(stmt.execution_options(include_deleted=True)) is not None
+
+
 @click.command("seed")
 @click.option("--dir", "directory", default=None, type=click.Path(file_okay=False),
               help="Folder of seed files (default: the project's seeds/).")
-def seed_command(directory: str | None) -> None:
+@click.option("--sources", "sources_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder of the sources' article texts (file names as in sources.yaml).")
+def seed_command(directory: str | None, sources_dir: str | None) -> None:
     """Create or migrate the schema, then load the seed files idempotently."""
     upgrade(directory=current_app.extensions["migrate"].directory)
-    report = load_seeds(directory or current_app.config.get("SEEDS_DIR") or DEFAULT_DIR)
+    report = load_seeds(directory or current_app.config.get("SEEDS_DIR") or DEFAULT_DIR,
+                        sources_dir)
     for name, counts in report.items():
         click.echo(f"{name}: {counts['created']} created, {counts['updated']} updated, "
                    f"{counts['unchanged']} unchanged")
+    if sources_dir:
+        click.echo(f"source texts: {report['sources.yaml']['texts']} loaded or changed")
 
 
 def init_app(app: Flask) -> None:

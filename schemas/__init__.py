@@ -13,12 +13,14 @@ from .event import (
 )
 from .mission import MissionSchema
 from .person import PersonDetailSchema, PersonSchema
+from .revision import AsOfQuerySchema, RevisionQuerySchema, RevisionSchema
 from .source import SourceDetailSchema, SourceSchema
 
 __all__ = [
     "CITABLE_FIELDS",
     "EVENT_TYPES",
     "STATUSES",
+    "AsOfQuerySchema",
     "CitationSchema",
     "DateSchema",
     "EventPersonSchema",
@@ -28,6 +30,8 @@ __all__ = [
     "PageQuerySchema",
     "PersonDetailSchema",
     "PersonSchema",
+    "RevisionQuerySchema",
+    "RevisionSchema",
     "SourceDetailSchema",
     "SourceSchema",
     "flatten_errors",

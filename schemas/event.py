@@ -44,6 +44,8 @@ CITABLE_FIELDS = (
 class CitationSchema(Schema):
     """A verbatim quote from a source that supports some of an event's fields."""
 
+    id = fields.Integer(dump_only=True, metadata={"description": "For /v1/citations/{id}."})
+    event = fields.String(attribute="event_id", dump_only=True)
     source = Slug(
         required=True, attribute="source_id", metadata={"example": "003_edd1603faf14b1a0"}
     )
@@ -60,6 +62,17 @@ class CitationSchema(Schema):
         required=True,
         validate=validate.Length(min=1),
         metadata={"description": "The event fields this quote supports."},
+    )
+    verified = fields.Function(
+        lambda c: c.quote_start is not None,
+        dump_only=True,
+        metadata={"description": "The quote was found in the source's text (see `offsets`)."},
+    )
+    offsets = fields.Function(
+        lambda c: None if c.quote_start is None else {"start": c.quote_start, "end": c.quote_end},
+        dump_only=True,
+        metadata={"description": "Where the quote occurs in the source's text, in characters "
+                  "(end exclusive); null when not verified."},
     )
 
 

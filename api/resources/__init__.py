@@ -3,9 +3,10 @@
 from flask import Flask
 
 from ..extensions import smorest
-from . import events, meta, missions, people, sources
+from . import citations, events, meta, missions, people, revisions, sources
 
-BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp)
+BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp,
+              citations.blp, revisions.blp)
 
 
 def init_app(app: Flask) -> None:

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from flask import abort, g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
-from schemas import EventQuerySchema, EventSchema, dates, page_of
+from schemas import AsOfQuerySchema, EventQuerySchema, EventSchema, dates, page_of
 
+from .. import history, writes
+from ..auth import require, utcnow
+from ..errors import problem
 from ..extensions import db
+from ..history import snapshot
 from ..models import Citation, Event, EventPerson
 from ..pagination import paginate
+from ..seed import event_references
+from ..store import apply
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited events.")
 
@@ -66,6 +74,18 @@ def events_page(args: dict[str, Any]) -> tuple[list[Event], dict[str, Any], dict
     return paginate(stmt, SORT_KEYS, args, descending=args["sort"] == "-start")
 
 
+def get_event(id: str) -> Event:
+    """The event ``id`` with its details: 404 if it never existed, 410 if it was deleted."""
+    event = db.session.scalar(select(Event).where(Event.id == id).options(*WITH_DETAILS)
+                              .execution_options(include_deleted=True))
+    if event is None:
+        abort(404, description=f"No event with id '{id}'.")
+    if event.deleted_at is not None:
+        abort(problem(410, f"The event '{id}' was deleted; its history stays at "
+                      f"{url_for('revisions.EventRevisions', id=id, _external=True)}."))
+    return event
+
+
 @blp.route("")
 class Events(MethodView):
     @blp.arguments(EventQuerySchema, location="query", as_kwargs=False)
@@ -79,13 +99,82 @@ class Events(MethodView):
         _, page, headers = events_page(args)
         return page, 200, headers
 
+    @require("write")
+    @blp.doc(requestBody={"content": {"application/json": {"schema": EventSchema}}})
+    @blp.response(201, EventSchema)
+    def post(self) -> Any:
+        """Create an event (curators)
+
+        The body is an event as in `seeds/events.yaml`; quotes are checked against their
+        source's text when it is known. An id is never reused, even after a delete (409).
+        """
+        data = writes.load(EventSchema(), writes.json_body())
+        if writes.taken(Event, data["id"]):
+            abort(problem(409, f"The id '{data['id']}' is taken (ids of deleted events too)."))
+        writes.check_references(event_references(data))
+        event = Event(id=data["id"])
+        db.session.add(event)
+        apply(event, data)
+        writes.save_event(event, "create")
+        return writes.answer(get_event(event.id), EventSchema(), 201, "events.Event")
+
 
 @blp.route("/<string:id>", endpoint="Event")
 class EventItem(MethodView):
+    @blp.arguments(AsOfQuerySchema, location="query")
     @blp.response(200, EventSchema)
-    def get(self, id: str) -> Event:
-        """Get an event, with its citations and people"""
-        return db.first_or_404(
-            select(Event).where(Event.id == id).options(*WITH_DETAILS),
-            description=f"No event with id '{id}'.",
-        )
+    @blp.alt_response(410, description="The event was deleted (or had been, at `as_of`).")
+    def get(self, args: dict[str, Any], id: str) -> Event:
+        """Get an event, with its citations and people
+
+        With `as_of`, the event as its revision history had it at that moment.
+        """
+        if "as_of" in args:
+            return event_as_of(id, args["as_of"])
+        return get_event(id)
+
+    @require("write")
+    @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": EventSchema}}})
+    @blp.response(200, EventSchema)
+    def patch(self, id: str) -> Any:
+        """Change an event (curators; needs If-Match)
+
+        Send only the fields to change (a list such as `citations` is replaced whole), with
+        `If-Match` set to the ETag of your GET: 428 without it, 412 if the event changed.
+        """
+        body = writes.json_body()
+        event = get_event(id)
+        writes.check_if_match(writes.etag(EventSchema(), event))
+        data = writes.load(EventSchema(), writes.merged(snapshot(event), body))
+        writes.check_references(event_references(data))
+        writes.claim(event)
+        apply(event, data)
+        writes.save_event(event)
+        return writes.answer(get_event(id), EventSchema(), 200, "events.Event")
+
+    @require("write")
+    @blp.response(204)
+    def delete(self, id: str) -> None:
+        """Delete an event (curators; needs If-Match)
+
+        The event leaves every list and answers 410 Gone; its revisions stay, and its id
+        is never used again.
+        """
+        event = get_event(id)
+        writes.check_if_match(writes.etag(EventSchema(), event))
+        writes.claim(event)
+        event.deleted_at = utcnow()
+        history.record(event, g.curator, "delete")
+        writes.commit()
+
+
+def event_as_of(id: str, moment: dt.datetime) -> Event:
+    """The event ``id`` as it was at ``moment``: 404 before it existed, 410 once deleted."""
+    if not writes.taken(Event, id):
+        abort(404, description=f"No event with id '{id}'.")
+    revision = history.as_of(id, moment.astimezone(dt.UTC).replace(tzinfo=None))
+    if revision is None:
+        abort(404, description=f"No event with id '{id}' existed at {moment.isoformat()}.")
+    if revision.action == "delete":
+        abort(problem(410, f"The event '{id}' had been deleted by {moment.isoformat()}."))
+    return history.rebuild(revision)

@@ -10,12 +10,21 @@ from sqlalchemy import select
 
 from schemas import PageQuerySchema, PersonDetailSchema, PersonSchema, page_of
 
+from .. import writes
+from ..auth import require
 from ..extensions import db
 from ..models import Event, EventPerson, Person
 from ..pagination import paginate
 from .events import first_events
 
 blp = Blueprint("people", __name__, url_prefix="/v1/people", description="People.")
+
+
+def person_detail(id: str) -> Person:
+    """The person ``id`` as its GET shows them, with the events involving them."""
+    person = db.get_or_404(Person, id, description=f"No person with id '{id}'.")
+    person.events = first_events(Event.people.any(EventPerson.person_id == id))
+    return person
 
 
 @blp.route("")
@@ -27,12 +36,34 @@ class People(MethodView):
         _, page, headers = paginate(select(Person), (Person.id,), args)
         return page, 200, headers
 
+    @require("write")
+    @blp.doc(requestBody={"content": {"application/json": {"schema": PersonSchema}}})
+    @blp.response(201, PersonDetailSchema)
+    def post(self) -> Any:
+        """Create a person (curators)"""
+        person = writes.create(Person, PersonSchema())
+        return writes.answer(person_detail(person.id), PersonDetailSchema(), 201,
+                             "people.Person")
+
 
 @blp.route("/<string:id>", endpoint="Person")
 class PersonItem(MethodView):
     @blp.response(200, PersonDetailSchema)
     def get(self, id: str) -> Person:
         """Get a person, with the events involving them"""
-        person = db.get_or_404(Person, id, description=f"No person with id '{id}'.")
-        person.events = first_events(Event.people.any(EventPerson.person_id == id))
-        return person
+        return person_detail(id)
+
+    @require("write")
+    @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": PersonSchema}}})
+    @blp.response(200, PersonDetailSchema)
+    def patch(self, id: str) -> Any:
+        """Change a person (curators; needs If-Match)"""
+        writes.change(person_detail(id), PersonSchema, PersonDetailSchema())
+        return writes.answer(person_detail(id), PersonDetailSchema(), 200, "people.Person")
+
+    @require("write")
+    @blp.response(204)
+    def delete(self, id: str) -> None:
+        """Delete a person no event involves (curators; needs If-Match)"""
+        used = writes.cited(EventPerson.person_id, id)
+        writes.remove(person_detail(id), PersonDetailSchema(), "events" if used else None)

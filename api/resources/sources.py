@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, abort, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from schemas import PageQuerySchema, SourceDetailSchema, SourceSchema, page_of
 
+from .. import writes
+from ..auth import require
+from ..errors import problem
 from ..extensions import db
 from ..models import Citation, Event, Source
 from ..pagination import paginate
+from ..quotes import unverifiable
 from .events import first_events
 
 blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Cited sources.")
+
+
+def source_detail(id: str) -> Source:
+    """The source ``id`` as its GET shows it, with the events it supports."""
+    source = db.get_or_404(Source, id, description=f"No source with id '{id}'.")
+    source.events = first_events(Event.citations.any(Citation.source_id == id))
+    return source
 
 
 @blp.route("")
@@ -27,12 +39,68 @@ class Sources(MethodView):
         _, page, headers = paginate(select(Source), (Source.id,), args)
         return page, 200, headers
 
+    @require("write")
+    @blp.doc(requestBody={"content": {"application/json": {"schema": SourceSchema}}})
+    @blp.response(201, SourceDetailSchema)
+    def post(self) -> Any:
+        """Create a source (curators)"""
+        source = writes.create(Source, SourceSchema())
+        return writes.answer(source_detail(source.id), SourceDetailSchema(), 201,
+                             "sources.Source")
+
 
 @blp.route("/<string:id>", endpoint="Source")
 class SourceItem(MethodView):
     @blp.response(200, SourceDetailSchema)
     def get(self, id: str) -> Source:
         """Get a source, with the events it supports"""
+        return source_detail(id)
+
+    @require("write")
+    @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": SourceSchema}}})
+    @blp.response(200, SourceDetailSchema)
+    def patch(self, id: str) -> Any:
+        """Change a source (curators; needs If-Match)"""
+        writes.change(source_detail(id), SourceSchema, SourceDetailSchema())
+        return writes.answer(source_detail(id), SourceDetailSchema(), 200, "sources.Source")
+
+    @require("write")
+    @blp.response(204)
+    def delete(self, id: str) -> None:
+        """Delete a source no citation uses (curators; needs If-Match)"""
+        used = writes.cited(Citation.source_id, id)
+        writes.remove(source_detail(id), SourceDetailSchema(), "citations" if used else None)
+
+
+@blp.route("/<string:id>/text", endpoint="SourceText")
+class SourceText(MethodView):
+    @require("read")
+    @blp.response(200, {"type": "string"}, content_type="text/plain")
+    def get(self, id: str) -> Response:
+        """Get a source's article text (curators)"""
         source = db.get_or_404(Source, id, description=f"No source with id '{id}'.")
-        source.events = first_events(Event.citations.any(Citation.source_id == id))
-        return source
+        if source.text is None:
+            abort(404, description=f"No text is stored for source '{id}'.")
+        return Response(source.text, mimetype="text/plain",
+                        headers={"Cache-Control": "private, no-cache", "Vary": "Authorization"})
+
+    @require("write")
+    @blp.doc(requestBody={"content": {"text/plain": {"schema": {"type": "string"}}}})
+    @blp.response(204)
+    def put(self, id: str) -> None:
+        """Store a source's article text (curators)
+
+        Every citation of the source is checked against it: if a quote does not occur,
+        nothing is stored and the answer (422) names each such citation.
+        """
+        if request.mimetype != "text/plain":
+            abort(problem(415, "Send the article as text/plain (UTF-8)."))
+        source = db.get_or_404(Source, id, description=f"No source with id '{id}'.")
+        source.text = request.get_data(as_text=True)
+        db.session.flush()
+        citations = db.session.scalars(select(Citation).where(Citation.source_id == id))
+        failed = unverifiable(citations)
+        if failed:
+            writes.invalid({f"citation {c.id} (event '{c.event_id}')": [
+                "The quote does not occur in this text."] for c in failed})
+        writes.commit()

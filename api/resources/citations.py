@@ -1,0 +1,113 @@
+"""Citations: add, correct or remove one quote of an event without resending the event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from schemas import CitationSchema, PageQuerySchema, page_of
+from schemas.seedform import seed_form
+
+from .. import writes
+from ..auth import require
+from ..errors import problem
+from ..extensions import db
+from ..models import Citation, Event, Source
+from ..pagination import paginate
+from .events import get_event
+
+blp = Blueprint("citations", __name__, url_prefix="/v1", description="Citations of events.")
+
+
+def get_citation(id: int) -> Citation:
+    """The citation ``id``: 404 if unknown, 410 if its event was deleted."""
+    citation = db.get_or_404(Citation, id, description=f"No citation with id {id}.")
+    get_event(citation.event_id)  # 410 once the event is deleted
+    return citation
+
+
+def _answer(citation_id: int, status: int) -> tuple[Citation, int, dict[str, str]]:
+    citation = get_citation(citation_id)
+    location = url_for("citations.Citation", id=citation_id, _external=True)
+    return citation, status, {"ETag": f'"{writes.etag(CitationSchema(), citation)}"',
+                              "Location": location}
+
+
+def _renumber(event: Event) -> None:
+    for position, citation in enumerate(event.citations):
+        citation.position = position
+
+
+@blp.route("/events/<string:id>/citations", endpoint="EventCitations")
+class EventCitations(MethodView):
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_of(CitationSchema))
+    def get(self, args: dict[str, Any], id: str) -> Any:
+        """List an event's citations"""
+        get_event(id)
+        stmt = select(Citation).where(Citation.event_id == id).options(joinedload(Citation.source))
+        _, page, headers = paginate(stmt, (Citation.position,), args)
+        return page, 200, headers
+
+    @require("write")
+    @blp.doc(requestBody={"content": {"application/json": {"schema": CitationSchema}}})
+    @blp.response(201, CitationSchema)
+    def post(self, id: str) -> Any:
+        """Add a citation to an event (curators)
+
+        The quote is checked against the source's text when it is known (422 if absent).
+        """
+        data = writes.load(CitationSchema(), writes.json_body())
+        event = get_event(id)
+        writes.check_references([("source", Source, data["source_id"])])
+        writes.claim(event)
+        citation = Citation(position=len(event.citations), **data)
+        event.citations.append(citation)
+        writes.save_event(event)
+        return _answer(citation.id, 201)
+
+
+@blp.route("/citations/<int:id>", endpoint="Citation")
+class CitationItem(MethodView):
+    @blp.response(200, CitationSchema)
+    def get(self, id: int) -> Citation:
+        """Get a citation, with where its quote occurs in the source"""
+        return get_citation(id)
+
+    @require("write")
+    @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": CitationSchema}}})
+    @blp.response(200, CitationSchema)
+    def patch(self, id: int) -> Any:
+        """Change a citation (curators; needs If-Match)"""
+        body = writes.json_body()
+        citation = get_citation(id)
+        writes.check_if_match(writes.etag(CitationSchema(), citation))
+        data = writes.load(CitationSchema(), {**seed_form(CitationSchema, citation), **body})
+        writes.check_references([("source", Source, data["source_id"])])
+        event = get_event(citation.event_id)
+        writes.claim(event)
+        for key, value in data.items():
+            setattr(citation, key, value)
+        writes.save_event(event)
+        return _answer(id, 200)
+
+    @require("write")
+    @blp.response(204)
+    @blp.alt_response(409, description="The event's only citation: an event needs one.")
+    def delete(self, id: int) -> None:
+        """Remove a citation (curators; needs If-Match)"""
+        citation = get_citation(id)
+        writes.check_if_match(writes.etag(CitationSchema(), citation))
+        event = get_event(citation.event_id)
+        if len(event.citations) == 1:
+            abort(problem(409, "An event needs at least one citation: add another "
+                                 "first, or delete the event."))
+        writes.claim(event)
+        event.citations.remove(citation)
+        _renumber(event)
+        writes.save_event(event)
