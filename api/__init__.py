@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, caching, errors, export, resources, seed
+from . import auth, caching, errors, export, resources, seed, writes
 from .config import Config
 from .extensions import cors, db, migrate, smorest
 from .jsonprovider import OrjsonProvider
@@ -41,4 +41,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     seed.init_app(app)
     auth.init_app(app)
     export.init_app(app)
+    writes.init_app(app)
     return app

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import current_app, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_smorest import abort
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select, update
@@ -168,3 +168,12 @@ def answer(obj: Any, shown: Schema, status: int, endpoint: str) -> tuple[Any, in
     """A write's response: the record as GET shows it, its ETag and Location."""
     location = url_for(endpoint, id=obj.id, _external=True)
     return obj, status, {"ETag": f'"{etag(shown, obj)}"', "Location": location}
+
+
+def _discard_uncommitted(_error: BaseException | None) -> None:
+    """Whatever a request did not commit is undone when it ends (errors included)."""
+    db.session.rollback()
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_request(_discard_uncommitted)
