@@ -53,7 +53,8 @@ def record(event: Event, who: str, action: str = "update") -> Revision | None:
     before = last.snapshot if last else {}
     revision = Revision(
         event_id=event.id, number=last.number + 1 if last else 1, at=utcnow(), who=who,
-        action=action, changed=[key for key in state if before.get(key) != state[key]],
+        action=action, changed=[key for key in state if key not in before
+                                 or before[key] != state[key]],
         snapshot=state,
     )
     db.session.add(revision)

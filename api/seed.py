@@ -103,7 +103,8 @@ def _check_references(records: list[Record], known: dict[type[db.Model], set[str
 def load_seeds(directory: str, sources_dir: str | None = None) -> dict[str, Counter[str]]:
     """Bring the database in line with the seed files in one transaction.
 
-    With ``sources_dir``, also load each source's article text from its ``file`` there.
+    Events a curator deleted stay deleted (their ids are never reused). With
+    ``sources_dir``, also load each source's article text from its ``file`` there.
     Every quote whose source has a text must occur in it; each event that changed gets a
     revision by "seed". Returns, per file, how many records were created, updated and
     unchanged.
@@ -113,8 +114,8 @@ def load_seeds(directory: str, sources_dir: str | None = None) -> dict[str, Coun
         records = read_seeds(directory)
         for record in records:
             if record.model is Event and _deleted(record.data["id"]):
-                raise SeedError(record.path, record.label, "id", "this id belongs to a "
-                                "deleted event, and ids are never reused")
+                report["events.yaml"]["deleted"] += 1  # a curator deleted it: it stays so
+                continue
             report[os.path.basename(record.path)][upsert(record.model, record.data)] += 1
         if sources_dir:
             report["sources.yaml"]["texts"] = quotes.load_texts(sources_dir)
@@ -150,8 +151,9 @@ def seed_command(directory: str | None, sources_dir: str | None) -> None:
     report = load_seeds(directory or current_app.config.get("SEEDS_DIR") or DEFAULT_DIR,
                         sources_dir)
     for name, counts in report.items():
+        deleted = f", {counts['deleted']} deleted through the API" if counts["deleted"] else ""
         click.echo(f"{name}: {counts['created']} created, {counts['updated']} updated, "
-                   f"{counts['unchanged']} unchanged")
+                   f"{counts['unchanged']} unchanged{deleted}")
     if sources_dir:
         click.echo(f"source texts: {report['sources.yaml']['texts']} loaded or changed")
 

@@ -105,8 +105,8 @@ def save_event(event: Event, action: str = "update") -> None:
     if failed:
         invalid({"citations": {
             event.citations.index(c): {"quote": [
-                f"Citation {c.id or 'new'}: the quote does not occur in the text of source "
-                f"'{c.source_id}' (whitespace and typographic quotes aside)."
+                f"The quote does not occur in the text of source '{c.source_id}' "
+                "(whitespace and typographic quotes aside)."
             ]} for c in failed
         }})
     history.record(event, g.curator, action)

@@ -255,6 +255,9 @@ def test_a_deleted_event_is_gone_but_keeps_its_history_and_id(
     assert_problem(client.get(url, query_string={"as_of": revisions[1]["at"]}), 410)
     reuse = client.post("/v1/events", json=new_event(id=EVENT), headers=alice)
     assert_problem(reuse, 409, "taken")
+    with curated.app_context():  # seeding again does not bring it back
+        assert load_seeds(DEFAULT_DIR)["events.yaml"]["deleted"] == 1
+    assert_problem(client.get(url), 410)
 
 
 # --- Verified citations -------------------------------------------------------------------
@@ -319,6 +322,24 @@ def test_citations_are_edited_and_removed_with_if_match(
     assert [c["id"] for c in left] == [added.json["id"]]
     revisions = client.get("/v1/events/gagarin-first-human-spaceflight/revisions").json["items"]
     assert [r["changed"] for r in revisions[1:]] == [["citations"]] * 3
+
+
+def test_seeding_a_fabricated_quote_fails_naming_the_citation(
+    app: Flask, seeds_copy: Path, articles: Path
+) -> None:
+    path = seeds_copy / "events.yaml"
+    original = 'quote: "For months, the actress has been training hard for the role."'
+    assert original in path.read_text(encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        original, 'quote: "For years, the actress has been training hard for the role."'),
+        encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["seed", "--dir", str(seeds_copy), "--sources", str(articles)])
+    assert result.exit_code != 0
+    assert ("events.yaml: record 'crew-training': field 'citations.1.quote': not found in "
+            f"the text of source '{SOURCE}'") in result.output
+    with app.app_context():
+        assert db.session.scalar(select(Source.id).limit(1)) is None  # all or nothing
 
 
 def test_source_texts_are_for_curators_only(
