@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 from marshmallow import ValidationError
 
-from schemas import DateSchema
-from schemas import dates
+from schemas import DateSchema, dates
 
 
 @pytest.mark.parametrize(("value", "precision", "first", "last"), [

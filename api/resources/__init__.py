@@ -3,12 +3,13 @@
 from flask import Flask
 
 from ..extensions import smorest
-from . import events, meta, missions, people, sources
+from . import events, formats, meta, missions, people, sources
 
-BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp)
+BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp, formats.blp)
 
 
 def init_app(app: Flask) -> None:
     for blp in BLUEPRINTS:
         smorest.register_blueprint(blp)
     meta.register_docs_assets(app)
+    formats.register_assets(app)
