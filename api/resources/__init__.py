@@ -12,4 +12,3 @@ def init_app(app: Flask) -> None:
     for blp in BLUEPRINTS:
         smorest.register_blueprint(blp)
     meta.register_docs_assets(app)
-    formats.register_assets(app)

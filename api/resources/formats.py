@@ -175,10 +175,12 @@ class Embed(MethodView):
         return _response(page, "text/html")
 
 
-def _timelinejs_asset(filename: str) -> Response:
-    return send_from_directory(current_app.config["TIMELINEJS_DIR"], filename, max_age=86400)
+@blp.route("/embed/timelinejs/<path:filename>", endpoint="TimelineJSAsset")
+class TimelineJSAsset(MethodView):
+    @blp.response(200, content_type="text/javascript", example="var TL;")
+    def get(self, filename: str) -> Response:
+        """The TimelineJS files the embed page uses, served from TIMELINEJS_DIR
 
-
-def register_assets(app: Any) -> None:
-    """Serve TimelineJS from TIMELINEJS_DIR (the npm package's dist): no CDN needed."""
-    app.add_url_rule("/embed/timelinejs/<path:filename>", "timelinejs_asset", _timelinejs_asset)
+        The npm package `@knight-lab/timelinejs` (its `dist` folder): no CDN needed.
+        """
+        return send_from_directory(current_app.config["TIMELINEJS_DIR"], filename, max_age=86400)
