@@ -422,7 +422,7 @@ def test_embed_page_loads_timelinejs_from_the_configured_place(
         parsed = TextOf.parse(page.get_data(as_text=True))
         scripts = [dict(attrs).get("src") for attrs in parsed.tags["script"]]
         assert "https://static.example/tl/3.9.11/js/timeline.js" in scripts
-        links = [dict(attrs)["href"] for attrs in parsed.tags["link"]]
+        links = [dict(a)["href"] for a in parsed.tags["link"] if dict(a)["rel"] == "stylesheet"]
         assert links == ["https://static.example/tl/3.9.11/css/timeline.css"]
         call = parsed.text.split("new TL.Timeline(")[1]
         data_url, options = json.loads("[" + call.rsplit(");", 1)[0].split(",", 1)[1] + "]")
