@@ -39,7 +39,7 @@ def json_feed(mission: Mission, events: Sequence[Event], feed_url: str, home_url
                 "content_html": event_html(event),
                 "content_text": event_text(event),
                 "date_modified": changed(event).isoformat(),
-                "tags": [event.type, event.status, *event.tags],
+                "tags": list(dict.fromkeys([event.type, event.status, *event.tags])),
             }
             for event in events
         ],
