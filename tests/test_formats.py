@@ -440,3 +440,18 @@ def test_embed_page_serves_timelinejs_itself_by_default(client: FlaskClient, app
     with client.get(src) as script:
         assert script.status_code == 200 and script.data.startswith(b"/*! For license information")
     assert client.get("/embed/timelinejs/../../setup.cfg").status_code == 404
+
+
+@pytest.mark.parametrize("accept", ["text/calendar", "text/calendar, application/json;q=0.5"])
+def test_mission_answers_accept_text_calendar(client: FlaskClient, accept: str) -> None:
+    response = client.get(MISSION, headers={"Accept": accept})
+    assert response.mimetype == "text/calendar"
+    assert response.data == client.get(CALENDAR).data
+    assert len(icalendar.Calendar.from_ical(response.data).walk("VEVENT")) == 35
+    assert "Accept" in response.headers.getlist("Vary")
+    as_json = client.get(MISSION, headers={"Accept": "*/*"})
+    assert as_json.json["id"] == "the-challenge"
+    assert as_json.headers["ETag"] != response.headers["ETag"]
+    assert "Accept" in as_json.headers.getlist("Vary")  # caches keep the two apart
+    missing = client.get("/v1/missions/nope", headers={"Accept": accept})
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"

@@ -86,6 +86,21 @@ class Timeline(MethodView):
         return timelinejs.timeline(mission, events, args["group"]), 200, headers
 
 
+def wants_calendar() -> bool:
+    """Whether the client's ``Accept`` header prefers iCalendar to JSON."""
+    best = request.accept_mimetypes.best_match(["application/json", CALENDAR])
+    return best == CALENDAR and request.accept_mimetypes[CALENDAR] > 0
+
+
+def calendar_response(id: str, args: dict[str, Any]) -> Response:
+    """The iCalendar of mission ``id``'s events matching ``args``."""
+    mission = _mission(id)
+    events, headers = document_events({**args, "mission": mission.id})
+    body = ical.calendar(mission, events, _event_url)
+    return _response(body, CALENDAR, headers,
+                     **{"Content-Disposition": f'inline; filename="{mission.id}.ics"'})
+
+
 @blp.route("/v1/missions/<string:id>/calendar.ics", endpoint="Calendar")
 class Calendar(MethodView):
     @blp.arguments(DocumentQuerySchema, location="query")
@@ -96,11 +111,7 @@ class Calendar(MethodView):
         One all-day VEVENT per event, spanning every day its dates can mean (a month-precision
         event spans the month); planned and speculative events are TENTATIVE.
         """
-        mission = _mission(id)
-        events, headers = document_events({**args, "mission": mission.id})
-        body = ical.calendar(mission, events, _event_url)
-        return _response(body, CALENDAR, headers,
-                         **{"Content-Disposition": f'inline; filename="{mission.id}.ics"'})
+        return calendar_response(id, args)
 
 
 def _feed_urls(mission: Mission) -> tuple[str, str]:
