@@ -60,14 +60,12 @@ def feed_events(args: dict[str, Any]) -> list[Event]:
 
 
 def _response(body: str | bytes, mimetype: str, headers: dict[str, str] | None = None,
-              **extra: str) -> Response:
+              filename: str | None = None, inline: bool = True) -> Response:
     response = current_app.response_class(body, mimetype=mimetype, headers=headers)
-    response.headers.update(extra)
+    if filename:
+        kind = "inline" if inline else "attachment"
+        response.headers["Content-Disposition"] = f'{kind}; filename="{filename}"'
     return response
-
-
-def _example(name: str) -> str:
-    return f"See docs/README-formats.md for a complete {name}."
 
 
 @blp.route("/v1/missions/<string:id>/timelinejs", endpoint="Timeline")
@@ -97,8 +95,7 @@ def calendar_response(id: str, args: dict[str, Any]) -> Response:
     mission = _mission(id)
     events, headers = document_events({**args, "mission": mission.id})
     body = ical.calendar(mission, events, _event_url)
-    return _response(body, CALENDAR, headers,
-                     **{"Content-Disposition": f'inline; filename="{mission.id}.ics"'})
+    return _response(body, CALENDAR, headers, filename=f"{mission.id}.ics")
 
 
 @blp.route("/v1/missions/<string:id>/calendar.ics", endpoint="Calendar")
@@ -156,8 +153,7 @@ class EventsCsv(MethodView):
         """
         events, headers = document_events(args)
         body = "\ufeff" + table.table(events, _event_url)
-        return _response(body, CSV, headers,
-                         **{"Content-Disposition": 'attachment; filename="events.csv"'})
+        return _response(body, CSV, headers, filename="events.csv", inline=False)
 
 
 @blp.route("/embed/<string:mission>", endpoint="Embed")
