@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 def database_url(url: str) -> str:
     """Normalise a DATABASE_URL: plain ``postgres://`` URLs use the psycopg 3 driver."""
@@ -29,6 +31,16 @@ class Config:
     CORS_ORIGINS = os.environ.get("CORS_ORIGINS", "*")
     # Trust X-Forwarded-* from this many proxies (for absolute URLs behind a load balancer).
     PROXY_COUNT = _int("PROXY_COUNT", 0)
+
+    # Most events one format document (TimelineJS, calendar, feed, CSV) holds; see api/formats.
+    FORMAT_MAX_EVENTS = _int("FORMAT_MAX_EVENTS", 1000)
+    # Where the embed page loads TimelineJS from: a base URL holding js/timeline.js and
+    # css/timeline.css. The default is this app, serving the files in TIMELINEJS_DIR.
+    TIMELINEJS_URL = os.environ.get("TIMELINEJS_URL", "/embed/timelinejs")
+    TIMELINEJS_DIR = os.environ.get("TIMELINEJS_DIR", os.path.join(
+        PROJECT_DIR, "node_modules", "@knight-lab", "timelinejs", "dist"))
+    # Base URL of the API the embed page reads its data from; empty means the page's own.
+    EMBED_API_URL = os.environ.get("EMBED_API_URL", "")
 
     API_TITLE = "Mission Timeline API"
     API_VERSION = "v1"

@@ -3,10 +3,10 @@
 from flask import Flask
 
 from ..extensions import smorest
-from . import citations, events, meta, missions, people, revisions, sources
+from . import citations, events, formats, meta, missions, people, revisions, sources
 
 BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp,
-              citations.blp, revisions.blp)
+              citations.blp, revisions.blp, formats.blp)
 
 
 def init_app(app: Flask) -> None:

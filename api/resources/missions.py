@@ -13,6 +13,7 @@ from schemas import MissionSchema, PageQuerySchema, page_of
 from ..extensions import db
 from ..models import Mission
 from ..pagination import paginate
+from . import formats
 
 blp = Blueprint("missions", __name__, url_prefix="/v1/missions", description="Missions.")
 
@@ -30,6 +31,12 @@ class Missions(MethodView):
 @blp.route("/<string:id>", endpoint="Mission")
 class MissionItem(MethodView):
     @blp.response(200, MissionSchema)
-    def get(self, id: str) -> Mission:
-        """Get a mission"""
-        return db.get_or_404(Mission, id, description=f"No mission with id '{id}'.")
+    @blp.alt_response(200, content_type=formats.CALENDAR, example="BEGIN:VCALENDAR\r\n...",
+                      description="The mission; with `Accept: text/calendar`, its calendar.")
+    def get(self, id: str) -> Any:
+        """Get a mission (or, with `Accept: text/calendar`, its calendar)"""
+        if formats.wants_calendar():
+            response = formats.calendar_response(id, {})
+        else:
+            response = db.get_or_404(Mission, id, description=f"No mission with id '{id}'.")
+        return response, 200, {"Vary": "Accept"}

@@ -1,0 +1,84 @@
+"""The timeline in other formats: TimelineJS, iCalendar, JSON Feed, Atom and CSV.
+
+Each format is one function from the same filtered events to a document; the helpers here
+say an event's date, text and citations the same way in all of them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from schemas import dates
+
+from ..models import Event
+
+# "Newest change first" for feeds. Events carry no modification time yet, so an event's
+# earliest possible day stands in for its change time. When events get revision times,
+# change these two (and only these) to the revision timestamp.
+CHANGE_ORDER = (Event.earliest.desc(), Event.id.desc())
+
+
+def changed(event: Event) -> dt.datetime:
+    """When ``event`` last changed (stand-in: midnight UTC of its earliest possible day)."""
+    return dt.datetime.combine(event.earliest, dt.time(), dt.UTC)
+
+
+def _date_text(date: dict[str, Any]) -> str:
+    year, month, day = dates.parse(date["date"])
+    text = str(year)
+    if month:
+        text = f"{calendar.month_name[month]} {text}"
+    if day:
+        text = f"{day} {text}"
+    return ("c. " if date.get("approximate") else "") + text
+
+
+def display_date(event: Event) -> str:
+    """The event's date as honest as its sources: e.g. ``c. 2030 (planned)``."""
+    text = _date_text(event.start)
+    if event.end:
+        text += f" \N{EN DASH} {_date_text(event.end)}"
+    notes = [] if event.status == "occurred" else [event.status]
+    if any(d and d.get("inferred") for d in (event.start, event.end)):
+        notes.append("date inferred")
+    return text + (f" ({', '.join(notes)})" if notes else "")
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` when it is an http(s) link, else None: no ``javascript:`` in a page."""
+    return url if url and url.lower().startswith(("https://", "http://")) else None
+
+
+def _source_name(citation: Any) -> str:
+    source = citation.source
+    return ", ".join(part for part in (source.title or source.id, source.publisher) if part)
+
+
+def event_html(event: Event) -> str:
+    """The summary and cited quotes as HTML; every piece of data is escaped."""
+    items = []
+    for citation in event.citations:
+        name = escape(_source_name(citation))
+        url = web_url(citation.source.url)
+        cite = Markup('<a href="{}">{}</a>').format(url, name) if url else name
+        items.append(Markup("<li><q>{}</q> — <cite>{}</cite></li>").format(citation.quote, cite))
+    return str(
+        Markup("<p>{}</p><p>Sources:</p><ul>{}</ul>").format(event.summary, Markup("").join(items))
+    )
+
+
+def event_text(event: Event) -> str:
+    """The summary, date and cited quotes as plain text."""
+    lines = [event.summary, "", f"When: {display_date(event)}"]
+    if event.location:
+        lines.append(f"Where: {event.location}")
+    lines += ["", "Sources:"]
+    for citation in event.citations:
+        url = web_url(citation.source.url)
+        link = f" <{url}>" if url else ""
+        lines.append(f"“{citation.quote}” — {_source_name(citation)}{link}")
+    return "\n".join(lines)

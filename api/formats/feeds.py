@@ -1,0 +1,71 @@
+"""JSON Feed 1.1 and Atom (RFC 4287) feeds of a mission's events, newest change first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+
+from ..models import Event, Mission
+from . import changed, event_html, event_text
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # the `updated` of a feed with no entries
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def tag_uri(kind: str, id: str) -> str:
+    """A permanent id (RFC 4151) that survives a change of host name."""
+    return f"tag:mission-timeline,2021:{kind}/{id}"
+
+
+def json_feed(mission: Mission, events: Sequence[Event], feed_url: str, home_url: str,
+              url_of: Callable[[Event], str]) -> dict[str, Any]:
+    """The JSON Feed document; ``events`` come newest change first."""
+    return {
+        "version": JSON_FEED_VERSION,
+        "title": mission.name,
+        "description": mission.summary,
+        "home_page_url": home_url,
+        "feed_url": feed_url,
+        "language": "en",
+        "items": [
+            {
+                "id": tag_uri("events", event.id),
+                "url": url_of(event),
+                "title": event.title,
+                "summary": event.summary,
+                "content_html": event_html(event),
+                "content_text": event_text(event),
+                "date_modified": changed(event).isoformat(),
+                "tags": list(dict.fromkeys([event.type, event.status, *event.tags])),
+            }
+            for event in events
+        ],
+    }
+
+
+def atom(mission: Mission, events: Sequence[Event], feed_url: str, home_url: str,
+         url_of: Callable[[Event], str]) -> bytes:
+    """The Atom document; ``events`` come newest change first."""
+    feed = FeedGenerator()
+    feed.id(tag_uri("missions", mission.id))
+    feed.title(mission.name)
+    feed.subtitle(mission.summary)
+    feed.link(href=feed_url, rel="self", type="application/atom+xml")
+    feed.link(href=home_url, rel="alternate", type="text/html")
+    feed.author(name="Mission Timeline API")
+    feed.language("en")
+    feed.updated(max((changed(event) for event in events), default=EPOCH))
+    for event in events:
+        entry = feed.add_entry(order="append")
+        entry.id(tag_uri("events", event.id))
+        entry.title(event.title)
+        entry.updated(changed(event))
+        entry.link(href=url_of(event), rel="alternate", type="application/json")
+        entry.summary(event.summary)
+        entry.content(event_html(event), type="html")
+        for term in (event.type, event.status):
+            entry.category(term=term)
+    return feed.atom_str(pretty=True)

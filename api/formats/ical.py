@@ -1,0 +1,51 @@
+"""An RFC 5545 iCalendar document of a mission's events, one all-day VEVENT each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import icalendar
+
+from schemas import dates
+
+from ..models import Event, Mission
+from . import changed, event_text
+
+STATUS = {"occurred": "CONFIRMED", "planned": "TENTATIVE", "speculative": "TENTATIVE",
+          "cancelled": "CANCELLED"}
+UID_DOMAIN = "mission-timeline"
+
+
+def vevent(event: Event, url: str) -> icalendar.Event:
+    """An all-day event spanning every day the event's dates can mean."""
+    out = icalendar.Event()
+    out.add("uid", f"{event.id}@{UID_DOMAIN}")  # stable: the event id never changes
+    out.add("dtstamp", changed(event))
+    out.add("dtstart", event.earliest)
+    out.add("dtend", dates.day_after(event.latest))  # DTEND of an all-day event is exclusive
+    out.add("summary", event.title)
+    out.add("description", event_text(event))
+    out.add("status", STATUS[event.status])
+    out.add("categories", [event.type])
+    out.add("url", url)
+    if event.location:
+        out.add("location", event.location)
+    out.add("transp", "TRANSPARENT")  # a timeline entry never makes anyone busy
+    return out
+
+
+def calendar(mission: Mission, events: Sequence[Event], url_of: Callable[[Event], str]) -> bytes:
+    """The calendar; ``url_of(event)`` is the event's URL in the API."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Mission Timeline API//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("name", mission.name)
+    cal.add("x-wr-calname", mission.name)
+    cal.add("description", mission.summary)
+    cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "P1D")
+    for event in events:
+        cal.add_component(vevent(event, url_of(event)))
+    return cal.to_ical()

@@ -1,0 +1,41 @@
+"""A Knight Lab TimelineJS3 JSON document of a mission's events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from markupsafe import escape
+
+from schemas import dates
+
+from ..models import Event, Mission
+from . import display_date, event_html
+
+
+def timeline_date(value: dict[str, Any]) -> dict[str, int]:
+    """A TimelineJS date object at the date's real precision: ``{"year": 2030}``."""
+    parts = dict(zip(("year", "month", "day"), dates.parse(value["date"]), strict=True))
+    return {key: part for key, part in parts.items() if part is not None}
+
+
+def slide(event: Event, group: str) -> dict[str, Any]:
+    out = {
+        "unique_id": event.id,
+        "start_date": timeline_date(event.start),
+        "display_date": display_date(event),
+        "text": {"headline": str(escape(event.title)), "text": event_html(event)},
+        "group": getattr(event, group),
+    }
+    if event.end:
+        out["end_date"] = timeline_date(event.end)
+    return out
+
+
+def timeline(mission: Mission, events: Sequence[Event], group: str = "status") -> dict[str, Any]:
+    """The TimelineJS document: a title slide for the mission and one slide per event."""
+    return {
+        "title": {"text": {"headline": str(escape(mission.name)),
+                           "text": str(escape(mission.summary))}},
+        "events": [slide(event, group) for event in events],
+    }

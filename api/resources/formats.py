@@ -1,0 +1,193 @@
+"""The timeline where people use it: TimelineJS, an embeddable page, iCalendar, feeds, CSV.
+
+Every format is built from the same filtered events as ``/v1/events``. A document holds at
+most ``FORMAT_MAX_EVENTS`` events (1000 by default): calendars, TimelineJS and CSV carry a
+``Link: rel="next"`` header to the rest when there are more; feeds show the newest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin
+
+from flask import Response, current_app, render_template, request, send_from_directory, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.timelinejs import (
+    DocumentQuerySchema,
+    FeedQuerySchema,
+    TableQuerySchema,
+    TimelineQuerySchema,
+    TimelineSchema,
+)
+
+from ..extensions import db
+from ..formats import CHANGE_ORDER, feeds, ical, table, timelinejs
+from ..models import Event, Mission
+from ..pagination import paginate
+from .events import SORT_KEYS, WITH_DETAILS, filtered_events
+
+blp = Blueprint("formats", __name__, description="The timeline as TimelineJS, iCalendar, "
+                "JSON Feed, Atom, CSV and an embeddable page.")
+
+CALENDAR = "text/calendar"
+JSON_FEED = "application/feed+json"
+ATOM = "application/atom+xml"
+CSV = "text/csv"
+
+
+def _mission(id: str) -> Mission:
+    return db.get_or_404(Mission, id, description=f"No mission with id '{id}'.")
+
+
+def _event_url(event: Event) -> str:
+    return url_for("events.Event", id=event.id, _external=True)
+
+
+def document_events(args: dict[str, Any]) -> tuple[list[Event], dict[str, str]]:
+    """Up to the bound of events in timeline order, and the ``Link`` header to the rest."""
+    stmt = filtered_events(args).options(*WITH_DETAILS)
+    page = {"limit": current_app.config["FORMAT_MAX_EVENTS"], "cursor": args.get("cursor")}
+    events, _, headers = paginate(stmt, SORT_KEYS, page, descending=args.get("sort") == "-start")
+    return events, headers
+
+
+def feed_events(args: dict[str, Any]) -> list[Event]:
+    """Up to the bound of events, newest change first."""
+    stmt = filtered_events(args).options(*WITH_DETAILS).order_by(*CHANGE_ORDER)
+    return list(db.session.scalars(stmt.limit(current_app.config["FORMAT_MAX_EVENTS"])))
+
+
+def _response(body: str | bytes, mimetype: str, headers: dict[str, str] | None = None,
+              filename: str | None = None, inline: bool = True) -> Response:
+    response = current_app.response_class(body, mimetype=mimetype, headers=headers)
+    if filename:
+        kind = "inline" if inline else "attachment"
+        response.headers["Content-Disposition"] = f'{kind}; filename="{filename}"'
+    return response
+
+
+@blp.route("/v1/missions/<string:id>/timelinejs", endpoint="Timeline")
+class Timeline(MethodView):
+    @blp.arguments(TimelineQuerySchema, location="query")
+    @blp.response(200, TimelineSchema)
+    def get(self, args: dict[str, Any], id: str) -> Any:
+        """A mission's events as a TimelineJS3 document
+
+        Give its URL to Knight Lab's `new TL.Timeline(element, url)`. Takes the filters of
+        `/v1/events`; dates keep their precision and `display_date` says when a date is
+        approximate, inferred, planned or speculative.
+        """
+        mission = _mission(id)
+        events, headers = document_events({**args, "mission": mission.id})
+        return timelinejs.timeline(mission, events, args["group"]), 200, headers
+
+
+def wants_calendar() -> bool:
+    """Whether the client's ``Accept`` header prefers iCalendar to JSON."""
+    best = request.accept_mimetypes.best_match(["application/json", CALENDAR])
+    return best == CALENDAR and request.accept_mimetypes[CALENDAR] > 0
+
+
+def calendar_response(id: str, args: dict[str, Any]) -> Response:
+    """The iCalendar of mission ``id``'s events matching ``args``."""
+    mission = _mission(id)
+    events, headers = document_events({**args, "mission": mission.id})
+    body = ical.calendar(mission, events, _event_url)
+    return _response(body, CALENDAR, headers, filename=f"{mission.id}.ics")
+
+
+@blp.route("/v1/missions/<string:id>/calendar.ics", endpoint="Calendar")
+class Calendar(MethodView):
+    @blp.arguments(DocumentQuerySchema, location="query")
+    @blp.response(200, content_type=CALENDAR, example="BEGIN:VCALENDAR\r\n...")
+    def get(self, args: dict[str, Any], id: str) -> Response:
+        """A mission's events as an iCalendar (RFC 5545) to subscribe to
+
+        One all-day VEVENT per event, spanning every day its dates can mean (a month-precision
+        event spans the month); planned and speculative events are TENTATIVE.
+        """
+        return calendar_response(id, args)
+
+
+def _feed_urls(mission: Mission) -> tuple[str, str]:
+    return request.url, url_for("formats.Embed", mission=mission.id, _external=True)
+
+
+@blp.route("/v1/missions/<string:id>/feed.json", endpoint="JsonFeed")
+class JsonFeed(MethodView):
+    @blp.arguments(FeedQuerySchema, location="query")
+    @blp.response(200, content_type=JSON_FEED, example={"version": feeds.JSON_FEED_VERSION})
+    def get(self, args: dict[str, Any], id: str) -> Response:
+        """A mission's events as a JSON Feed 1.1, newest change first"""
+        mission = _mission(id)
+        doc = feeds.json_feed(mission, feed_events({**args, "mission": mission.id}),
+                              *_feed_urls(mission), _event_url)
+        response = current_app.json.response(doc)
+        response.mimetype = JSON_FEED
+        return response
+
+
+@blp.route("/v1/missions/<string:id>/feed.atom", endpoint="AtomFeed")
+class AtomFeed(MethodView):
+    @blp.arguments(FeedQuerySchema, location="query")
+    @blp.response(200, content_type=ATOM, example="<feed xmlns=\"http://www.w3.org/2005/Atom\">")
+    def get(self, args: dict[str, Any], id: str) -> Response:
+        """A mission's events as an Atom feed, newest change first"""
+        mission = _mission(id)
+        body = feeds.atom(mission, feed_events({**args, "mission": mission.id}),
+                          *_feed_urls(mission), _event_url)
+        return _response(body, ATOM)
+
+
+@blp.route("/v1/events.csv", endpoint="EventsCsv")
+class EventsCsv(MethodView):
+    @blp.arguments(TableQuerySchema, location="query")
+    @blp.response(200, content_type=CSV, example=",".join(table.COLUMNS))
+    def get(self, args: dict[str, Any]) -> Response:
+        """Events as a CSV table, one row per event with its citation count
+
+        Takes the query of `/v1/events`. UTF-8 with a byte order mark, so spreadsheets
+        read the text right; comma-separated, quoted where needed (RFC 4180).
+        """
+        events, headers = document_events(args)
+        body = "\ufeff" + table.table(events, _event_url)
+        return _response(body, CSV, headers, filename="events.csv", inline=False)
+
+
+@blp.route("/embed/<string:mission>", endpoint="Embed")
+class Embed(MethodView):
+    @blp.arguments(TimelineQuerySchema, location="query")
+    @blp.response(200, content_type="text/html", example="<!doctype html>")
+    def get(self, args: dict[str, Any], mission: str) -> Response:
+        """A page showing a mission's timeline with TimelineJS, to embed in an iframe
+
+        Takes the query of the TimelineJS document and passes it on.
+        """
+        found = _mission(mission)
+        config = current_app.config
+        data_path = url_for("formats.Timeline", id=found.id, **request.args)
+        assets = urljoin(request.host_url, config["TIMELINEJS_URL"]).rstrip("/")
+        page = render_template(
+            "embed.html",
+            mission=found,
+            data_url=(config["EMBED_API_URL"].rstrip("/") or request.host_url.rstrip("/"))
+            + data_path,
+            script=f"{assets}/js/timeline.js",
+            stylesheet=f"{assets}/css/timeline.css",
+            options={"script_path": f"{assets}/js/", "font": None, "hash_bookmark": False,
+                     "timenav_height_percentage": 40},
+        )
+        return _response(page, "text/html")
+
+
+@blp.route("/embed/timelinejs/<path:filename>", endpoint="TimelineJSAsset")
+class TimelineJSAsset(MethodView):
+    @blp.response(200, content_type="text/javascript", example="var TL;")
+    def get(self, filename: str) -> Response:
+        """The TimelineJS files the embed page uses, served from TIMELINEJS_DIR
+
+        The npm package `@knight-lab/timelinejs` (its `dist` folder): no CDN needed.
+        """
+        return send_from_directory(current_app.config["TIMELINEJS_DIR"], filename, max_age=86400)

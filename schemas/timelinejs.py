@@ -1,0 +1,74 @@
+"""The TimelineJS3 document (Knight Lab's JSON format) and the format endpoints' queries."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from .event import EventQuerySchema
+
+
+class TimelineDateSchema(Schema):
+    """A date at its real precision: ``{"year": 2030}`` or ``{"year": 2021, "month": 10}``."""
+
+    year = fields.Integer(required=True)
+    month = fields.Integer()
+    day = fields.Integer()
+
+
+class TimelineTextSchema(Schema):
+    headline = fields.String(metadata={"description": "HTML (data escaped)."})
+    text = fields.String(metadata={"description": "HTML: the summary and the cited quotes."})
+
+
+class TimelineSlideSchema(Schema):
+    unique_id = fields.String(metadata={"description": "The event id."})
+    start_date = fields.Nested(TimelineDateSchema)
+    end_date = fields.Nested(TimelineDateSchema)
+    display_date = fields.String(metadata={"example": "c. 2030 (planned)"})
+    text = fields.Nested(TimelineTextSchema)
+    group = fields.String(metadata={"description": "The event's status or type."})
+
+
+class TimelineTitleSchema(Schema):
+    text = fields.Nested(TimelineTextSchema)
+
+
+class TimelineSchema(Schema):
+    """A TimelineJS3 JSON document: pass its URL to ``new TL.Timeline(...)``."""
+
+    title = fields.Nested(TimelineTitleSchema)
+    events = fields.List(fields.Nested(TimelineSlideSchema))
+
+
+# Mission documents (calendar, TimelineJS) take the event filters, and a cursor when a
+# mission holds more events than one document's bound; feeds show only the newest.
+_FILTER_ONLY = ("limit", "mission", "sort")
+
+
+class DocumentQuerySchema(EventQuerySchema):
+    """The filters of ``/v1/events`` for a mission's document."""
+
+    class Meta:
+        exclude = _FILTER_ONLY
+
+
+class FeedQuerySchema(EventQuerySchema):
+    """The filters of ``/v1/events`` for a feed (newest first; no cursor)."""
+
+    class Meta:
+        exclude = (*_FILTER_ONLY, "cursor")
+
+
+class TableQuerySchema(EventQuerySchema):
+    """The query of ``/v1/events`` with no page size: a table holds up to the bound."""
+
+    class Meta:
+        exclude = ("limit",)
+
+
+class TimelineQuerySchema(DocumentQuerySchema):
+    group = fields.String(
+        load_default="status",
+        validate=validate.OneOf(["status", "type"]),
+        metadata={"description": "Group the slides (timeline rows) by status or by type."},
+    )
