@@ -61,10 +61,11 @@ def record(event: Event, who: str, action: str = "update") -> Revision | None:
     return revision
 
 
-def record_all(who: str) -> bool:
-    """Record a revision of every event that changed since its last one (after seeding)."""
+def record_all(who: str, event_ids: list[str]) -> bool:
+    """Record a revision of each of these events that changed since its last one."""
     events = db.session.scalars(
-        select(Event).options(selectinload(Event.citations), selectinload(Event.people))
+        select(Event).where(Event.id.in_(event_ids))
+        .options(selectinload(Event.citations), selectinload(Event.people))
     )
     return any([record(event, who) is not None for event in events])
 
