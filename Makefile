@@ -4,7 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install clean
+TIMELINEJS := node_modules/@knight-lab/timelinejs/dist/js/timeline.js
+
+.PHONY: run test lint install clean timelinejs
 
 $(BIN)/flask: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,11 +16,20 @@ $(BIN)/flask: setup.cfg pyproject.toml
 
 install: $(BIN)/flask
 
-run: install
+# The embed page serves TimelineJS from the npm package (no CDN); skipped without npm.
+$(TIMELINEJS):
+	@if command -v npm >/dev/null; then \
+	  npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+	    @knight-lab/timelinejs@3.9.11; \
+	else echo "npm not found: /embed pages need TimelineJS (see README)"; fi
+
+timelinejs: $(TIMELINEJS)
+
+run: install timelinejs
 	$(BIN)/flask --app api seed
 	$(BIN)/flask --app api run --host 127.0.0.1 --port 5000
 
-test: install
+test: install timelinejs
 	$(BIN)/pytest
 
 lint: install
