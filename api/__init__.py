@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import caching, errors, resources, seed
+from . import cache, caching, errors, resources, seed, synth
 from .config import Config
 from .extensions import cors, db, migrate, smorest
 from .jsonprovider import OrjsonProvider
@@ -37,4 +37,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     caching.init_app(app)
     seed.init_app(app)
+    synth.init_app(app)
+    cache.init_app(app)  # last: its before_request may answer the request
     return app

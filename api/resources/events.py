@@ -6,12 +6,12 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
-from schemas import EventQuerySchema, EventSchema, page_of
-from schemas import dates
+from schemas import EventQuerySchema, EventSchema, dates, page_of
 
+from .. import search
 from ..extensions import db
 from ..models import Citation, Event, EventPerson
 from ..pagination import paginate
@@ -24,10 +24,6 @@ WITH_DETAILS = (
     selectinload(Event.people).joinedload(EventPerson.person),
 )
 SORT_KEYS = (Event.earliest, Event.id)
-
-
-def _like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def filtered_events(args: dict[str, Any]) -> Select:
@@ -45,10 +41,8 @@ def filtered_events(args: dict[str, Any]) -> Select:
         stmt = stmt.where(Event.latest >= dates.earliest(args["from_"]))
     if "to" in args:
         stmt = stmt.where(Event.earliest <= dates.latest(args["to"]))
-    for word in args.get("q", "").split():
-        pattern = _like(word)
-        stmt = stmt.where(or_(Event.title.ilike(pattern, escape="\\"),
-                              Event.summary.ilike(pattern, escape="\\")))
+    if "q" in args:
+        stmt = stmt.where(search.matches(args["q"]))
     return stmt
 
 

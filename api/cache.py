@@ -1,0 +1,176 @@
+"""A per-worker cache of GET representations, so repeat reads cost almost nothing.
+
+A stored entry is the body, status and representation headers (ETag, Link, ...) of a
+200 response, keyed by the full request URL plus the headers that can change the
+representation (``CACHE_KEY_HEADERS``). A hit is answered from ``before_request``: no
+argument parsing, no query, no serialisation; the ``after_request`` hooks (ETag/304,
+CORS, logging, ...) still run on it, so a matching ``If-None-Match`` gets its 304
+without touching the database.
+
+Freshness: every write calls ``store.touch()``, which bumps the ``data_version`` row in
+its transaction. A worker reads that row at most once per ``CACHE_CHECK_SECONDS`` and
+drops every entry when it moved, so another worker's (or the CLI's) write is visible
+within that bound; a write committed through this worker invalidates at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, current_app, has_app_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from . import store
+from .caching import etag_of
+
+# Headers that are part of the representation; everything else (CORS, request ids,
+# rate limits, ...) is added afresh by the after_request hooks on every response.
+STORED_HEADERS = ("Content-Type", "ETag", "Link", "Cache-Control", "Content-Language", "Vary")
+EXTENSION = "response_cache"
+
+
+@dataclass(frozen=True)
+class Entry:
+    body: bytes
+    status: int
+    headers: tuple[tuple[str, str], ...]
+
+
+class ResponseCache:
+    """A bounded LRU of responses, valid for one data version."""
+
+    def __init__(self, max_entries: int, max_bytes: int, check_seconds: float) -> None:
+        self.max_entries, self.max_bytes, self.check_seconds = max_entries, max_bytes, check_seconds
+        self.entries: OrderedDict[Any, Entry] = OrderedDict()
+        self.size = 0
+        self.version: int | None = None  # the data version the entries belong to
+        self.checked_at = float("-inf")
+        self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+    def expire(self) -> None:
+        """Force a version check on the next request (after a write by this worker)."""
+        self.checked_at = float("-inf")
+        self.clear()
+
+    def current_version(self) -> int:
+        """The data version, read from the database at most once per ``check_seconds``."""
+        now = time.monotonic()
+        if now - self.checked_at >= self.check_seconds:
+            version = store.data_version()
+            if version != self.version:
+                self.clear()
+                self.version = version
+            self.checked_at = now
+        return self.version  # type: ignore[return-value]
+
+    def get(self, key: Any) -> Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: Any, entry: Entry, version: int) -> None:
+        """Store ``entry`` computed at ``version``, unless the version moved meanwhile."""
+        cost = len(entry.body)
+        if cost > self.max_bytes or self.max_entries <= 0:
+            return
+        with self.lock:
+            if version != self.version:
+                return
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old.body)
+            self.entries[key] = entry
+            self.size += cost
+            while len(self.entries) > self.max_entries or self.size > self.max_bytes:
+                _, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped.body)
+
+
+def _cache() -> ResponseCache:
+    return current_app.extensions[EXTENSION]
+
+
+def _cacheable_request() -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and request.path.startswith(current_app.config["CACHE_PATHS"])
+        and "Authorization" not in request.headers
+    )
+
+
+def _key() -> tuple[str, ...]:
+    headers = current_app.config["CACHE_KEY_HEADERS"]
+    return (request.url, *(request.headers.get(name, "") for name in headers))
+
+
+def _serve_cached() -> Response | None:
+    if not _cacheable_request():
+        return None
+    cache = _cache()
+    request.environ["api.cache_version"] = cache.current_version()
+    entry = cache.get(_key())
+    if entry is None:
+        return None
+    request.environ["api.cache_hit"] = True
+    return current_app.response_class(entry.body, status=entry.status, headers=entry.headers)
+
+
+def _store(response: Response) -> Response:
+    version = request.environ.get("api.cache_version")
+    if (
+        version is None
+        or request.environ.get("api.cache_hit")
+        or request.method != "GET"
+        or response.status_code != 200
+        or response.direct_passthrough
+        or response.is_streamed
+    ):
+        return response
+    control = response.cache_control
+    if control.no_store or control.private or control.no_cache:
+        return response
+    if not response.get_etag()[0]:  # the same ETag the caching hook would give it
+        response.set_etag(etag_of(response.get_data()))
+    headers = tuple((k, v) for k, v in response.headers.items() if k in STORED_HEADERS)
+    _cache().put(_key(), Entry(response.get_data(), response.status_code, headers), version)
+    return response
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(store.CHANGED, False) and has_app_context():
+        cache = current_app.extensions.get(EXTENSION)
+        if cache is not None:
+            cache.expire()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(store.CHANGED, None)
+
+
+event.listen(Session, "after_commit", _after_commit)
+event.listen(Session, "after_soft_rollback", lambda session, _tx: _after_rollback(session))
+
+
+def init_app(app: Flask) -> None:
+    """Register the cache; call it last in ``create_app`` so that other before_request
+    hooks (rate limits, logging) run before a hit short-circuits the request."""
+    app.extensions[EXTENSION] = ResponseCache(
+        app.config["CACHE_MAX_ENTRIES"] if app.config["RESPONSE_CACHE"] else 0,
+        app.config["CACHE_MAX_BYTES"],
+        app.config["CACHE_CHECK_SECONDS"],
+    )
+    if app.config["RESPONSE_CACHE"]:
+        app.before_request(_serve_cached)
+        app.after_request(_store)

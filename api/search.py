@@ -1,0 +1,35 @@
+"""Full-text search of events through the database's own index (migration 0004).
+
+PostgreSQL matches the generated ``events.search`` tsvector (GIN index); SQLite the
+FTS5 table ``events_fts``. Every word of the query must match the start of a word of
+the title or summary, case-insensitively: ``laun`` finds "Launch".
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement, false, text
+
+from .extensions import db
+
+WORD = re.compile(r"[^\W_]+")
+
+
+def words(query: str) -> list[str]:
+    """The words of a search query, as the index splits them (letters and digits)."""
+    return WORD.findall(query.lower())
+
+
+def matches(query: str) -> ColumnElement[bool]:
+    """A condition on ``events``: every word of ``query`` is in the title or summary."""
+    terms = words(query)
+    if not terms:
+        return false()
+    if db.engine.dialect.name == "postgresql":
+        return text("events.search @@ to_tsquery('simple', :fts_query)").bindparams(
+            fts_query=" & ".join(f"{term}:*" for term in terms)
+        )
+    return text(
+        "events.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH :fts_query)"
+    ).bindparams(fts_query=" ".join(f'"{term}"*' for term in terms))
