@@ -39,6 +39,7 @@ class Entry:
     body: bytes
     status: int
     headers: tuple[tuple[str, str], ...]
+    etag: str
 
 
 class ResponseCache:
@@ -111,8 +112,11 @@ def _cacheable_request() -> bool:
 
 
 def _key() -> tuple[str, ...]:
-    headers = current_app.config["CACHE_KEY_HEADERS"]
-    return (request.url, *(request.headers.get(name, "") for name in headers))
+    """The full URL (scheme, host, path, query) and the representation-changing headers."""
+    # From the parts: cheaper than building ``request.url``.
+    return (request.scheme, request.host, request.root_path, request.path,
+            request.environ.get("QUERY_STRING", ""),
+            *(request.headers.get(name, "") for name in current_app.config["CACHE_KEY_HEADERS"]))
 
 
 def _serve_cached() -> Response | None:
@@ -124,6 +128,9 @@ def _serve_cached() -> Response | None:
     if entry is None:
         return None
     request.environ["api.cache_hit"] = True
+    if request.if_none_match.contains_weak(entry.etag):  # the client has it: 304, no body
+        headers = [(k, v) for k, v in entry.headers if k in ("ETag", "Cache-Control", "Vary")]
+        return current_app.response_class(status=304, headers=headers)
     return current_app.response_class(entry.body, status=entry.status, headers=entry.headers)
 
 
@@ -141,10 +148,15 @@ def _store(response: Response) -> Response:
     control = response.cache_control
     if control.no_store or control.private or control.no_cache:
         return response
-    if not response.get_etag()[0]:  # the same ETag the caching hook would give it
-        response.set_etag(etag_of(response.get_data()))
+    etag, weak = response.get_etag()
+    if not etag:  # the same ETag the caching hook would give it
+        etag, weak = etag_of(response.get_data()), False
+        response.set_etag(etag)
+    if weak:
+        return response
     headers = tuple((k, v) for k, v in response.headers.items() if k in STORED_HEADERS)
-    _cache().put(_key(), Entry(response.get_data(), response.status_code, headers), version)
+    entry = Entry(response.get_data(), response.status_code, headers, etag)
+    _cache().put(_key(), entry, version)
     return response
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import Connection, delete, select
 
@@ -178,7 +179,7 @@ def load_synthetic(events: int, missions: int, seed: int = 1) -> dict[str, int]:
     if conn.dialect.name == "sqlite":  # this connection only: no fsync, journal in memory
         conn.exec_driver_sql("PRAGMA synchronous=OFF")
         conn.exec_driver_sql("PRAGMA journal_mode=MEMORY")
-        conn.exec_driver_sql("PRAGMA cache_size=-262144")
+        conn.exec_driver_sql("PRAGMA cache_size=-2000000")
     counts = {"missions": missions, "sources": sources, "people": people, "events": events,
               "citations": 0, "event_people": 0}
     try:
@@ -214,6 +215,7 @@ def load_synthetic(events: int, missions: int, seed: int = 1) -> dict[str, int]:
 
 
 @click.command("synth")
+@with_appcontext
 @click.option("--events", type=click.IntRange(1), required=True, help="Events to generate.")
 @click.option("--missions", type=click.IntRange(1), default=None,
               help="Missions to spread them over (default: one per 10,000 events).")
