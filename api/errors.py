@@ -15,7 +15,9 @@ PROBLEM = "application/problem+json"
 LOCATIONS = {"query": "query parameter", "json": "field", "view_args": "path parameter"}
 
 
-def problem(status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> Response:
+def problem(
+    status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     """A problem+json response; ``extra`` members extend the problem object."""
     body = {
         "type": "about:blank",
@@ -51,7 +53,8 @@ def handle_http_exception(error: HTTPException) -> Response:
     if error.code == 404 and not detail.startswith("No "):
         detail = f"No resource at {request.path}. The index at / lists what exists."
     elif error.code == 405:
-        detail = f"{request.method} is not allowed on {request.path}; allowed: {headers.get('Allow')}."
+        allowed = headers.get("Allow")
+        detail = f"{request.method} is not allowed on {request.path}; allowed: {allowed}."
     return problem(error.code or 500, detail, headers=headers)
 
 

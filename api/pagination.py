@@ -27,7 +27,9 @@ def encode_cursor(values: Sequence[Any], descending: bool) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, keys: Sequence[InstrumentedAttribute], descending: bool) -> list[Any]:
+def decode_cursor(
+    cursor: str, keys: Sequence[InstrumentedAttribute], descending: bool
+) -> list[Any]:
     """The sort-key values in a cursor; a tampered or foreign cursor is a 400."""
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))

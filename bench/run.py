@@ -308,7 +308,7 @@ def machine() -> str:
         capture_output=True, text=True).stdout.strip()
     return (f"{os.cpu_count()} CPUs ({cpu}), {mem / 1024 / 1024:.1f} GiB RAM, "
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
-            f"{versions}, {wrk_version.split(chr(10))[0].strip()}")
+            f"{versions}, {wrk_version.split(chr(10))[0].split(' [')[0].strip()}")
 
 
 def main() -> None:

@@ -14,13 +14,13 @@ SLUG = validate.Regexp(
 MAX_PAGE = 100
 
 
-def Slug(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
+def Slug(**kwargs: Any) -> fields.String:
     """A stable, URL-safe identifier."""
     kwargs["metadata"] = {"example": "soyuz-ms-19-launch", **kwargs.get("metadata", {})}
     return fields.String(validate=SLUG, **kwargs)
 
 
-def Text(**kwargs: Any) -> fields.String:  # noqa: N802
+def Text(**kwargs: Any) -> fields.String:
     """Free text that may be absent (``null``)."""
     kwargs.setdefault("allow_none", True)
     kwargs.setdefault("load_default", None)
