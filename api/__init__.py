@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cache, caching, errors, resources, seed, synth
+from . import cache, caching, errors, resources, search, seed, synth
 from .config import Config
 from .extensions import cors, db, migrate, smorest
 from .jsonprovider import OrjsonProvider
@@ -30,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS)
+    migrate.init_app(app, db, directory=MIGRATIONS, include_object=search.include_object)
     smorest.init_app(app)
     cors.init_app(app, origins=app.config["CORS_ORIGINS"], expose_headers=EXPOSED_HEADERS)
     resources.init_app(app)

@@ -33,3 +33,18 @@ def matches(query: str) -> ColumnElement[bool]:
     return text(
         "events.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH :fts_query)"
     ).bindparams(fts_query=" ".join(f'"{term}"*' for term in terms))
+
+
+# What migration 0004 creates outside the models: autogenerate must not drop it.
+SEARCH_OBJECTS = ("events_fts", "ix_events_search")
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool,
+                   compare_to: object) -> bool:
+    """Alembic autogenerate filter: leave the full-text search objects alone."""
+    if not reflected or name is None:
+        return True
+    if type_ == "column":
+        return not (name == "search" and getattr(obj, "table", None) is not None
+                    and obj.table.name == "events")  # type: ignore[attr-defined]
+    return not name.startswith(SEARCH_OBJECTS)

@@ -142,3 +142,18 @@ def test_synth_replaces_its_data_and_bumps_the_version(app: Flask) -> None:
         assert db.session.scalar(select(func.count()).select_from(Event)) == 335
         missions = set(db.session.scalars(select(Event.mission_id).distinct()))
         assert missions == {"the-challenge", f"{PREFIX}0000", f"{PREFIX}0001", f"{PREFIX}0002"}
+
+
+def test_autogenerate_leaves_the_search_index_alone(app: Flask) -> None:
+    """`flask db migrate` must not propose dropping what migration 0004 created."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from api import search
+
+    with app.app_context(), db.engine.connect() as conn:
+        unfiltered = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": search.include_object})
+        filtered = compare_metadata(context, db.metadata)
+    assert any("fts" in str(diff) or "search" in str(diff) for diff in unfiltered)
+    assert not any("fts" in str(diff) or "search" in str(diff) for diff in filtered)
