@@ -188,3 +188,16 @@ def test_errors_are_not_cached(app: Flask, client) -> None:
         touch()
         db.session.commit()
     assert client.get("/v1/events/not-yet").status_code == 200
+
+
+def test_rolled_back_write_leaves_the_cache_alone(app: Flask, client,
+                                                  statements: Statements) -> None:
+    before = client.get(URL)
+    with app.app_context():
+        db.session.get(Event, "soyuz-ms-19-launch").title = "Never committed"
+        touch()
+        db.session.rollback()
+        db.session.commit()  # a later, empty commit must not expire the cache either
+    statements.count = 0
+    after = client.get(URL)
+    assert after.data == before.data and statements.count == 0
