@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, caching, errors, export, resources, seed, writes
+from . import auth, cache, caching, errors, export, resources, search, seed, synth, writes
 from .config import Config
 from .extensions import cors, db, migrate, smorest
 from .jsonprovider import OrjsonProvider
@@ -30,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS)
+    migrate.init_app(app, db, directory=MIGRATIONS, include_object=search.include_object)
     smorest.init_app(app)
     origins = app.config["CORS_ORIGINS"]
     cors.init_app(app, origins=origins, send_wildcard=origins == "*", vary_header=origins != "*",
@@ -42,4 +42,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     export.init_app(app)
     writes.init_app(app)
+    synth.init_app(app)
+    cache.init_app(app)  # last: its before_request may answer the request
     return app

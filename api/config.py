@@ -19,6 +19,14 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _list(name: str, default: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, default).split(",") if item.strip())
+
+
 class Config:
     # A relative SQLite path lives in the app's instance folder.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", "sqlite:///timeline.sqlite"))
@@ -41,6 +49,18 @@ class Config:
         PROJECT_DIR, "node_modules", "@knight-lab", "timelinejs", "dist"))
     # Base URL of the API the embed page reads its data from; empty means the page's own.
     EMBED_API_URL = os.environ.get("EMBED_API_URL", "")
+
+    # The per-worker response cache (api/cache.py): on unless RESPONSE_CACHE=0.
+    RESPONSE_CACHE = os.environ.get("RESPONSE_CACHE", "1") not in ("0", "false", "no")
+    # How often (seconds) a worker checks the data version: the bound on staleness
+    # after a write made through another worker or process.
+    CACHE_CHECK_SECONDS = _float("CACHE_CHECK_SECONDS", 1.0)
+    # Bounds of each worker's cache: entries and total body bytes (least recently used go).
+    CACHE_MAX_ENTRIES = _int("CACHE_MAX_ENTRIES", 5000)
+    CACHE_MAX_BYTES = _int("CACHE_MAX_BYTES", 32 * 1024 * 1024)
+    # URL path prefixes whose GET responses are cached, and request headers in the key.
+    CACHE_PATHS = _list("CACHE_PATHS", "/v1/")
+    CACHE_KEY_HEADERS = _list("CACHE_KEY_HEADERS", "Accept")
 
     API_TITLE = "Mission Timeline API"
     API_VERSION = "v1"

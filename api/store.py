@@ -11,6 +11,8 @@ from .models import Citation, DataVersion, EventPerson
 
 # Ordered lists of child rows, matched to the new data by position.
 CHILDREN: dict[str, type[db.Model]] = {"citations": Citation, "people": EventPerson}
+# Set in ``session.info`` by ``touch()``: the response cache expires on that commit.
+CHANGED = "api.data_changed"
 
 
 def _apply_children(obj: Any, key: str, items: list[dict[str, Any]]) -> bool:
@@ -57,6 +59,7 @@ def touch() -> None:
     Every write path calls this before committing, so anything derived from the data
     (cached representations, ETags) can tell it is out of date.
     """
+    db.session.info[CHANGED] = True
     bumped = db.session.execute(update(DataVersion).values(version=DataVersion.version + 1))
     if bumped.rowcount == 0:
         db.session.add(DataVersion(id=1, version=1))

@@ -8,12 +8,12 @@ from typing import Any
 from flask import abort, g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from schemas import AsOfQuerySchema, EventQuerySchema, EventSchema, dates, page_of
 
-from .. import history, writes
+from .. import history, search, writes
 from ..auth import require, utcnow
 from ..errors import problem
 from ..extensions import db
@@ -33,10 +33,6 @@ WITH_DETAILS = (
 SORT_KEYS = (Event.earliest, Event.id)
 
 
-def _like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def filtered_events(args: dict[str, Any]) -> Select:
     """The events matching the filters of ``EventQuerySchema``, unordered."""
     stmt = select(Event)
@@ -52,10 +48,8 @@ def filtered_events(args: dict[str, Any]) -> Select:
         stmt = stmt.where(Event.latest >= dates.earliest(args["from_"]))
     if "to" in args:
         stmt = stmt.where(Event.earliest <= dates.latest(args["to"]))
-    for word in args.get("q", "").split():
-        pattern = _like(word)
-        stmt = stmt.where(or_(Event.title.ilike(pattern, escape="\\"),
-                              Event.summary.ilike(pattern, escape="\\")))
+    if "q" in args:
+        stmt = stmt.where(search.matches(args["q"]))
     return stmt
 
 

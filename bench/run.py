@@ -1,0 +1,365 @@
+#!/usr/bin/env python3
+"""The benchmark: the API under gunicorn (2 workers) driven by wrk, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/run.py            # 100, 10,000 and 1,000,000 events; both DBs
+    .venv/bin/python bench/run.py --smoke    # seconds: 100 events, 1 s per endpoint, SQLite
+
+For each database and size it loads the curated seeds plus N synthetic events
+(``flask synth``), starts gunicorn on 127.0.0.1 twice (response cache on, then off, which
+is the cold path every request takes right after a write), runs wrk against each endpoint
+for a bounded time, and prints one table with every figure also as a ratio to the framework
+ceiling: a bare Flask route (bench/ceiling.py) under the same gunicorn settings serving the
+same bytes as the first page. Databases are kept in bench/out/ and reused unless --rebuild.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+PORT = _free_port()
+BASE = f"http://{HOST}:{PORT}"
+WORKERS = 2
+CONNECTIONS = 4  # two per worker: the workers never wait for wrk, queues stay short
+SEARCH = "mission control"  # two mid-frequency words of the synthetic vocabulary
+MISSION = "the-challenge"
+
+
+@dataclass
+class Result:
+    backend: str
+    events: int
+    name: str
+    rps: float | None = None
+    p50: float | None = None  # milliseconds
+    p99: float | None = None
+    size: int | None = None
+    errors: int = 0
+    ceiling: Result | None = None  # measured in the same block, minutes apart at most
+
+    def ratio(self) -> float:
+        return self.rps / (self.ceiling or self).rps
+
+
+def run(cmd: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        sys.exit(f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def database(backend: str, events: int, pg_url: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{OUT / f'bench-{events}.sqlite'}"
+    return f"{pg_url}?options=-csearch_path%3Dbench_{events}"
+
+
+def build(backend: str, events: int, url: str, pg_url: str, rebuild: bool) -> str:
+    """Seeds + ``events`` synthetic events; returns what ``flask synth`` reported."""
+    marker = OUT / f"bench-{backend}-{events}.done"
+    if marker.exists() and not rebuild:
+        return marker.read_text().strip() + " (reused)"
+    marker.unlink(missing_ok=True)
+    if backend == "sqlite":
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    else:
+        import psycopg
+
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS bench_{events} CASCADE")
+            conn.execute(f"CREATE SCHEMA bench_{events}")
+    env = {**os.environ, "DATABASE_URL": url}
+    run([str(BIN / "flask"), "--app", "api", "seed"], env)
+    report = run([str(BIN / "flask"), "--app", "api", "synth", "--events", str(events)], env)
+    marker.write_text(report)
+    return report.strip()
+
+
+class Server:
+    """gunicorn with 2 sync workers on 127.0.0.1, started and stopped by us only."""
+
+    def __init__(self, app: str, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"{HOST}:{PORT}",
+             "--log-level", "warning", app],
+            cwd=ROOT, env=env, start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                fetch(BASE + "/")
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        sys.exit(f"gunicorn ({app}) did not start")
+
+    def worker_rss_mb(self) -> float:
+        """The largest resident set of the workers, in MB."""
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        sizes = []
+        for pid in children.split():
+            status = Path(f"/proc/{pid}/status").read_text()
+            sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+        return max(sizes)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def wrk(result: Result, url: str, seconds: float, headers: dict[str, str]) -> Result:
+    """Fill ``result`` with wrk's figures for ``url`` (bounded: ``seconds``)."""
+    for _ in range(4 * WORKERS):  # warm up: every worker has served (and cached) it
+        fetch(url, headers)
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url]
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    output = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    if "Latency Distribution" not in output:
+        sys.exit(f"{' '.join(cmd)}: unexpected output\n{output}")
+    result.rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    result.p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", output, re.M).group(1))
+    result.p99 = _ms(re.search(r"^\s+99%\s+(\S+)$", output, re.M).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result.errors = int(errors.group(1)) if errors else 0
+    return result
+
+
+def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
+    """(name, path, headers) of every endpoint measured, found in this database."""
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import select
+
+    from api import create_app
+    from api.extensions import db
+    from api.models import Event
+    from api.pagination import encode_cursor
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        total = db.session.scalar(select(db.func.count()).select_from(Event))
+        near_end = db.session.execute(
+            select(Event.earliest, Event.id).order_by(Event.earliest, Event.id)
+            .offset(max(0, total - 60)).limit(1)).one()
+        some_event = db.session.scalar(select(Event.id).order_by(Event.id)
+                                       .offset(total // 2).limit(1))
+        db.engine.dispose()
+    cursor = encode_cursor(list(near_end), descending=False)
+    query = SEARCH.replace(" ", "+")
+    return [
+        ("first page", "/v1/events?limit=50", {}),
+        ("first page + Origin (CORS)", "/v1/events?limit=50", {"Origin": "https://example.org"}),
+        ("deep page (cursor)", f"/v1/events?limit=50&cursor={cursor}", {}),
+        ("event", f"/v1/events/{some_event}", {}),
+        ("event, If-None-Match (304)", f"/v1/events/{some_event}", {"If-None-Match": "ETAG"}),
+        (f"search q={query}", f"/v1/events?limit=50&q={query}", {}),
+        ("TimelineJS of mission", f"/v1/missions/{MISSION}/timelinejs", {}),
+    ]
+
+
+def measure(backend: str, events: int, url: str, seconds: float, cached: bool,
+            rss: dict[tuple[str, int, bool], float]) -> list[Result]:
+    env = {**os.environ, "DATABASE_URL": url, "RESPONSE_CACHE": "1" if cached else "0"}
+    mode = "cached" if cached else "uncached"
+    server = Server("api:create_app()", env)
+    results = []
+    try:
+        for name, path, headers in endpoints(url, events):
+            if not cached and ("304" in name or "CORS" in name):
+                continue
+            result = Result(backend, events, f"{name} [{mode}]")
+            status, got, body = fetch(BASE + path)
+            if status == 404 and "timelinejs" in path:
+                results.append(result)  # not built yet: printed as n/a
+                continue
+            if status != 200:
+                sys.exit(f"GET {path}: {status} {body[:300]!r}")
+            if "If-None-Match" in headers:
+                headers = {"If-None-Match": got["ETag"]}
+                status, _, body = fetch(BASE + path, headers)
+                assert status == 304, status
+            result.size = len(body)
+            results.append(wrk(result, BASE + path, seconds, headers))
+        rss[(backend, events, cached)] = server.worker_rss_mb()
+    finally:
+        server.stop()
+    return results
+
+
+def ceiling(backend: str, events: int, url: str, seconds: float) -> Result:
+    """The bare Flask route serving the bytes of this database's first page."""
+    server = Server("api:create_app()", {**os.environ, "DATABASE_URL": url})
+    try:
+        body = fetch(BASE + "/v1/events?limit=50")[2]
+    finally:
+        server.stop()
+    path = OUT / "ceiling-body.json"
+    path.write_bytes(body)
+    server = Server("bench.ceiling:app", {**os.environ, "BENCH_BODY": str(path)})
+    try:
+        return wrk(Result(backend, events, "bare Flask route (ceiling)", size=len(body)),
+                   BASE + "/", seconds, {})
+    finally:
+        server.stop()
+
+
+def table(results: list[Result]) -> str:
+    lines = ["| DB | events | endpoint | req/s | x ceiling | p50 ms | p99 ms | bytes |",
+             "|---|---:|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        if r.rps is None:
+            lines.append(f"| {r.backend} | {r.events:,} | {r.name} | n/a | n/a | n/a | n/a | n/a |")
+            continue
+        errors = f" ({r.errors} errors)" if r.errors else ""
+        lines.append(f"| {r.backend} | {r.events:,} | {r.name}{errors} | {r.rps:,.0f} | "
+                     f"{r.ratio():.2f} | {r.p50:.2f} | {r.p99:.2f} | {r.size:,} |")
+    return "\n".join(lines)
+
+
+def verdicts(results: list[Result], rss: dict, sizes: list[int]) -> list[str]:
+    """Each target, as measured in this run."""
+    def find(backend: str, events: int, name: str) -> Result:
+        return next(r for r in results if r.backend == backend and r.events == events
+                    and r.name.startswith(name))
+
+    out = []
+
+    def check(label: str, ok: bool, figure: str) -> None:
+        out.append(f"- {'PASS' if ok else 'FAIL'}: {label}: {figure}")
+
+    small, large = min(sizes), max(sizes)
+    for backend in sorted({r.backend for r in results}):
+        for events in sorted({small, large}):
+            for name, target in (("first page [cached]", 0.8),
+                                 ("event, If-None-Match (304) [cached]", 1.0),
+                                 ("first page [uncached]", 0.3)):
+                r = find(backend, events, name)
+                check(f"{backend} {events:,} {name} ≥ {target}x ceiling", r.ratio() >= target,
+                      f"{r.ratio():.2f}x")
+        if large != small:
+            for name in ("first page [uncached]", "deep page (cursor) [uncached]"):
+                a, b = find(backend, small, name), find(backend, large, name)
+                check(f"{backend} {name} p50 at {large:,} within 1.25x of {small:,}",
+                      b.p50 <= 1.25 * a.p50, f"{b.p50:.2f} ms vs {a.p50:.2f} ms "
+                      f"({b.p50 / a.p50:.2f}x)")
+        search = find(backend, large, "search q=" + SEARCH.replace(" ", "+") + " [uncached]")
+        check(f"{backend} search at {large:,} events p99 < 50 ms (uncached)", search.p99 < 50,
+              f"{search.p99:.2f} ms")
+        worst = max(v for (b, e, _), v in rss.items() if b == backend and e == large)
+        check(f"{backend} worker RSS at {large:,} events < 100 MB", worst < 100,
+              f"{worst:.0f} MB")
+    return out
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.processor())
+    mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
+    versions = subprocess.run(
+        [str(BIN / "python"), "-c", "import flask, sqlalchemy, gunicorn, sqlite3, psycopg;"
+         "print(f'Flask {flask.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
+         "gunicorn {gunicorn.__version__}, SQLite {sqlite3.sqlite_version}, "
+         "psycopg {psycopg.__version__}')"],
+        capture_output=True, text=True).stdout.strip()
+    return (f"{os.cpu_count()} CPUs ({cpu}), {mem / 1024 / 1024:.1f} GiB RAM, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+            f"{versions}, {wrk_version.split(chr(10))[0].split(' [')[0].strip()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true",
+                        help="seconds: 100 events, 1 s per endpoint, SQLite only")
+    parser.add_argument("--sizes", default="100,10000,1000000")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--seconds", type=float, default=5, help="wrk duration per endpoint")
+    parser.add_argument("--pg-url", default=os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--rebuild", action="store_true", help="regenerate the databases")
+    args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.backends, args.seconds = "100", "sqlite", 1
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    OUT.mkdir(exist_ok=True)
+    results: list[Result] = []
+    rss: dict[tuple[str, int, bool], float] = {}
+    for backend in args.backends.split(","):
+        for events in sizes:
+            url = database(backend, events, args.pg_url)
+            started = time.perf_counter()
+            report = build(backend, events, url, args.pg_url, args.rebuild or args.smoke)
+            print(f"{backend} {events:,}: {report} [{time.perf_counter() - started:.0f} s "
+                  "with seed and migrations]", flush=True)
+            # The ceiling before and after the block, averaged: the machine is shared.
+            before = ceiling(backend, events, url, args.seconds)
+            block = []
+            for cached in (True, False):
+                block += measure(backend, events, url, args.seconds, cached, rss)
+            after = ceiling(backend, events, url, args.seconds)
+            top = Result(backend, events, "bare Flask route (ceiling, mean of 2 runs)",
+                         (before.rps + after.rps) / 2, (before.p50 + after.p50) / 2,
+                         (before.p99 + after.p99) / 2, before.size)
+            block.insert(0, top)
+            for result in block:
+                result.ceiling = top
+            results += block
+    print()
+    print(table(results))
+    print()
+    print("Worker RSS after the run (max of the 2 workers): " + ", ".join(
+        f"{b} {e:,} {'cached' if c else 'uncached'} {v:.0f} MB" for (b, e, c), v in rss.items()))
+    print()
+    print("\n".join(verdicts(results, rss, sizes)))
+    print()
+    print("Machine: " + machine())
+
+
+if __name__ == "__main__":
+    main()
