@@ -58,6 +58,7 @@ def record(event: Event, who: str, action: str = "update") -> Revision | None:
         snapshot=state,
     )
     db.session.add(revision)
+    event.changed_at = revision.at
     return revision
 
 

@@ -74,6 +74,8 @@ class Event(db.Model):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)  # bumped by every write (compare-and-swap)
+    # When the event last changed: the time of its latest revision (UTC, naive).
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     # Set when a curator deletes the event: it disappears from reads, its id stays taken.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
 

@@ -21,10 +21,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from api import history
 from api.extensions import db
 from api.formats import display_date, event_html, event_text, timelinejs
 from api.formats.table import row
 from api.models import Citation, Event, Source
+from api.store import apply, touch
 
 MISSION = "/v1/missions/the-challenge"
 TIMELINE = f"{MISSION}/timelinejs"
@@ -457,3 +459,29 @@ def test_mission_answers_accept_text_calendar(client: FlaskClient, accept: str) 
     assert "Accept" in as_json.headers.getlist("Vary")  # caches keep the two apart
     missing = client.get("/v1/missions/nope", headers={"Accept": accept})
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+
+
+@pytest.fixture
+def fresh_app(backend: str, tmp_path: Path) -> Iterator[Flask]:
+    """A seeded app of this test's own, for tests that change the data."""
+    yield from make_app(backend, tmp_path, seeded=True)
+
+
+def test_feeds_put_the_latest_change_first(fresh_app: Flask) -> None:
+    """A curator's edit moves the event to the top of the feeds, dated by its revision."""
+    client = fresh_app.test_client()
+    before = json.loads(client.get(JSON_FEED).data)["items"]
+    edited = before[-1]["url"].rsplit("/", 1)[1]
+    with fresh_app.app_context():
+        event = db.session.get(Event, edited)
+        apply(event, {"title": "A corrected title"})
+        history.record(event, "curator")
+        touch()
+        db.session.commit()
+        revision_time = history.latest(edited).at.replace(tzinfo=dt.UTC)
+    after = json.loads(client.get(JSON_FEED).data)["items"]
+    assert after[0]["url"] == before[-1]["url"] and after[0]["title"] == "A corrected title"
+    assert dt.datetime.fromisoformat(after[0]["date_modified"]) == revision_time
+    assert [i["id"] for i in after[1:]] == [i["id"] for i in before[:-1]]
+    atom = feedparser.parse(client.get(ATOM).data)
+    assert atom.entries[0].title == "A corrected title"

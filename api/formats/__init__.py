@@ -16,15 +16,15 @@ from schemas import dates
 
 from ..models import Event
 
-# "Newest change first" for feeds. Events carry no modification time yet, so an event's
-# earliest possible day stands in for its change time. When events get revision times,
-# change these two (and only these) to the revision timestamp.
-CHANGE_ORDER = (Event.earliest.desc(), Event.id.desc())
+# "Newest change first" for feeds: by the time of an event's latest revision. Events
+# without one (bulk-loaded synthetic data) come last, newest date first.
+CHANGE_ORDER = (Event.changed_at.desc().nulls_last(), Event.earliest.desc(), Event.id.desc())
 
 
 def changed(event: Event) -> dt.datetime:
-    """When ``event`` last changed (stand-in: midnight UTC of its earliest possible day)."""
-    return dt.datetime.combine(event.earliest, dt.time(), dt.UTC)
+    """When ``event`` last changed (UTC); midnight of its earliest day if it has no history."""
+    moment = event.changed_at or dt.datetime.combine(event.earliest, dt.time())
+    return moment.replace(tzinfo=dt.UTC)
 
 
 def _date_text(date: dict[str, Any]) -> str:
