@@ -8,13 +8,30 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, cache, caching, errors, export, resources, search, seed, synth, writes
+from . import (
+    apidoc,
+    auth,
+    cache,
+    caching,
+    errors,
+    export,
+    faults,
+    limits,
+    observability,
+    resources,
+    search,
+    security,
+    seed,
+    synth,
+    writes,
+)
 from .config import Config
 from .extensions import cors, db, migrate, smorest
 from .jsonprovider import OrjsonProvider
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
-EXPOSED_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID"]
+EXPOSED_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID",
+                   "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -29,9 +46,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
 
+    faults.init_app(app)  # before db.init_app: sets the engine options
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, include_object=search.include_object)
     smorest.init_app(app)
+    apidoc.init_app(app)  # before any blueprint: documents every error response
     origins = app.config["CORS_ORIGINS"]
     cors.init_app(app, origins=origins, send_wildcard=origins == "*", vary_header=origins != "*",
                   expose_headers=EXPOSED_HEADERS)
@@ -42,6 +61,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     export.init_app(app)
     writes.init_app(app)
+    security.init_app(app)
+    limits.init_app(app)
+    observability.init_app(app)
     synth.init_app(app)
     cache.init_app(app)  # last: its before_request may answer the request
     return app

@@ -79,3 +79,24 @@ class Config:
             ),
         },
     }
+
+    # --- Production hardening (api/security.py, api/limits.py, api/faults.py,
+    # api/observability.py); docs/README-prod.md documents each variable.
+    # Largest request body accepted, in bytes (larger: 413).
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    # Seconds to wait for a new database connection before answering 503.
+    DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 2)
+    # Retry-After (seconds) sent with a 503 while the database is unreachable.
+    DB_RETRY_AFTER = _int("DB_RETRY_AFTER", 5)
+    # Extra CSP sources (space-separated origins) HTML pages may load scripts/styles from.
+    CSP_EXTRA_SOURCES = os.environ.get("CSP_EXTRA_SOURCES", "")
+    # Paths (and everything below them) that other sites may show in an iframe.
+    FRAMEABLE_PATHS = ("/embed",)
+    # Rate limits per client (flask-limiter syntax, ';' separates several).
+    RATELIMIT_READ = os.environ.get("RATELIMIT_READ", "600 per minute")
+    RATELIMIT_WRITE = os.environ.get("RATELIMIT_WRITE", "60 per minute")
+    # Shared counters in Redis when set (every worker and instance sees the same counts).
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    if "RATELIMIT_ENABLED" in os.environ:  # else: on, except under TESTING
+        RATELIMIT_ENABLED = os.environ["RATELIMIT_ENABLED"].lower() not in ("0", "false", "no")

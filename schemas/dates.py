@@ -16,12 +16,13 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validates_schema
 
 PRECISIONS = ("year", "month", "day")
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# ASCII digits only, and nothing after the date (``$`` would accept a trailing newline).
+_DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 def parse(value: str) -> tuple[int, int | None, int | None]:
     """Split a date string into year, month and day; raise ``ValueError`` if invalid."""
-    match = _DATE_RE.match(value) if isinstance(value, str) else None
+    match = _DATE_RE.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise ValueError("Not a date: use YYYY, YYYY-MM or YYYY-MM-DD.")
     year, month, day = (int(part) if part else None for part in match.groups())

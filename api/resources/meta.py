@@ -13,8 +13,8 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import problem
 from ..extensions import db
+from ..faults import database_unavailable
 
 blp = Blueprint("meta", __name__, description="Index and health.")
 SWAGGER_UI_ASSETS = os.path.join(os.path.dirname(swagger_ui.__file__), "static")
@@ -76,7 +76,7 @@ class Ready(MethodView):
             db.session.execute(text("SELECT 1"))
         except SQLAlchemyError:
             db.session.rollback()
-            return problem(503, "The database is unreachable.", headers={"Retry-After": "5"})
+            return database_unavailable()
         return {"status": "ok"}, 200, NO_STORE
 
 
