@@ -78,10 +78,10 @@ def configure_logging(app: Flask) -> None:
     """JSON lines on stderr for the app's logger and the request log."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    for logger in (app.logger, ACCESS_LOG):
-        logger.handlers = [handler]
-        logger.setLevel(app.config["LOG_LEVEL"])
-        logger.propagate = app.testing  # pytest's caplog listens on the root logger
+    app.logger.handlers = [handler]  # "api": the request log "api.access" passes through it
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    app.logger.propagate = app.testing  # pytest's caplog listens on the root logger
+    ACCESS_LOG.setLevel(app.config["LOG_LEVEL"])
 
 
 def request_id() -> str:

@@ -1,0 +1,133 @@
+"""Database outages, for real: PostgreSQL reached through a TCP proxy the test cuts.
+
+While the proxy is cut, new connections are accepted and then ignored (as a dead host or
+a dropped route looks), existing ones are closed: the app must answer 503 problem+json
+with Retry-After within a bounded time, /readyz must say so, /healthz must stay up, and
+once the proxy forwards again the app must recover with no restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from api import create_app
+from api.extensions import db
+
+CONNECT_TIMEOUT = 1  # seconds; the app's DB_CONNECT_TIMEOUT in this test
+BOUND = 4 * CONNECT_TIMEOUT  # no request may take longer than this during the outage
+
+
+class Proxy:
+    """Forwards 127.0.0.1:<port> to ``target`` until ``cut()``; ``restore()`` resumes."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.forwarding = True
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            with self.lock:
+                self.sockets.append(client)
+                if not self.forwarding:
+                    continue  # black hole: accepted, never answered
+                upstream = socket.create_connection(self.target)
+                self.sockets.append(upstream)
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        with self.lock:
+            self.forwarding = False
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self.sockets.clear()
+
+    def restore(self) -> None:
+        with self.lock:
+            self.forwarding = True
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+@pytest.fixture
+def proxied_app(backend: str, request: pytest.FixtureRequest) -> Iterator[tuple[Flask, Proxy]]:
+    """The seeded PostgreSQL database, reached only through a proxy."""
+    if backend != "postgresql":
+        pytest.skip("the outage test needs PostgreSQL (TEST_POSTGRES_URL)")
+    seeded: Flask = request.getfixturevalue("seeded_app")
+    url = sa.make_url(seeded.config["SQLALCHEMY_DATABASE_URI"])
+    proxy = Proxy((url.host or "127.0.0.1", url.port or 5432))
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url.set(host="127.0.0.1", port=proxy.port)
+        .render_as_string(hide_password=False),
+        "DB_CONNECT_TIMEOUT": CONNECT_TIMEOUT,
+    })
+    yield app, proxy
+    proxy.close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def timed_get(app: Flask, path: str) -> tuple[int, dict[str, str], dict, float]:
+    start = time.monotonic()
+    response = app.test_client().get(path)
+    return (response.status_code, dict(response.headers), response.get_json(silent=True) or {},
+            time.monotonic() - start)
+
+
+def test_outage_answers_503_quickly_and_recovers_by_itself(
+    proxied_app: tuple[Flask, Proxy],
+) -> None:
+    app, proxy = proxied_app
+    assert timed_get(app, "/v1/events?limit=2")[0] == 200
+    assert timed_get(app, "/readyz")[0] == 200
+
+    proxy.cut()
+    for path in ("/v1/events?limit=2", "/v1/people/does-not-matter", "/readyz"):
+        status, headers, body, took = timed_get(app, path)
+        assert status == 503, (path, status, body)
+        assert headers["Content-Type"] == "application/problem+json"
+        assert headers["Retry-After"] == str(app.config["DB_RETRY_AFTER"])
+        assert body["status"] == 503 and "unreachable" in body["detail"]
+        assert took < BOUND, f"{path} took {took:.1f}s while the database was away"
+    status, _, body, took = timed_get(app, "/healthz")
+    assert (status, body) == (200, {"status": "ok"}) and took < 0.5
+
+    proxy.restore()
+    assert timed_get(app, "/v1/events?limit=2")[0] == 200
+    status, _, body, _ = timed_get(app, "/readyz")
+    assert (status, body) == (200, {"status": "ok"})

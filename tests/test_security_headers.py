@@ -1,0 +1,83 @@
+"""Security headers on every response; pages keep working under their CSP."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from api import create_app
+
+
+@pytest.fixture
+def app(seeded_app: Flask) -> Flask:
+    return seeded_app
+
+
+def csp(response: TestResponse) -> dict[str, str]:
+    directives = (d.strip().split(" ", 1) for d in response.headers["Content-Security-Policy"]
+                  .split(";"))
+    return {d[0]: d[1] if len(d) > 1 else "" for d in directives}
+
+
+@pytest.mark.parametrize("path", ["/", "/v1/events", "/v1/events/nope", "/openapi.json",
+                                  "/healthz", "/metrics", "/docs", "/nowhere"])
+def test_every_response_is_hardened(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert csp(response)["frame-ancestors"] == "'none'"
+    assert "Server" not in response.headers
+
+
+def test_data_may_not_run_or_load_anything(client: FlaskClient) -> None:
+    policy = csp(client.get("/v1/events"))
+    assert policy["default-src"] == "'none'"
+
+
+def test_the_docs_page_can_load_its_own_assets_and_inline_init(client: FlaskClient) -> None:
+    response = client.get("/docs")
+    assert response.status_code == 200
+    policy = csp(response)
+    html = response.get_data(as_text=True)
+    assert "/docs/static/swagger-ui-bundle.js" in html and "<script>" in html
+    assert "'self'" in policy["script-src"] and "'unsafe-inline'" in policy["script-src"]
+    assert "'self'" in policy["style-src"] and "'self'" in policy["connect-src"]
+    assert "https:" not in policy["script-src"]  # no script from just anywhere
+    asset = client.get("/docs/static/swagger-ui-bundle.js")
+    asset.close()
+    assert asset.status_code == 200 and asset.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_embed_pages_may_be_framed_anywhere_and_load_configured_assets() -> None:
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "TIMELINEJS_URL": "https://assets.example.org/timeline3/",
+        "EMBED_API_URL": "http://127.0.0.1:8001",
+    })
+    app.add_url_rule("/embed/<mission>", "embed_page",
+                     lambda mission: f"<html><script>init('{mission}')</script></html>")
+    response = app.test_client().get("/embed/the-challenge")
+    assert "X-Frame-Options" not in response.headers
+    policy = csp(response)
+    assert policy["frame-ancestors"] == "*"
+    for directive in ("script-src", "style-src"):
+        assert "https://assets.example.org" in policy[directive]
+        assert "'unsafe-inline'" in policy[directive]
+    assert "http://127.0.0.1:8001" in policy["connect-src"]
+    # Outside /embed nothing may frame the API.
+    other = app.test_client().get("/embedded")
+    assert other.headers["X-Frame-Options"] == "DENY"
+
+
+def test_hsts_only_over_https(client: FlaskClient) -> None:
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+    secure = client.get("/healthz", base_url="https://api.example.org")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_debug_is_off_and_errors_show_no_trace(app: Flask) -> None:
+    assert not app.debug
