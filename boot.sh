@@ -1,0 +1,10 @@
+#!/bin/sh
+# Container entrypoint: migrate the database, optionally load the seeds, then hand the
+# process over to gunicorn (exec: it receives the signals, for graceful shutdowns).
+set -eu
+
+flask --app api db upgrade
+if [ "${SEED_ON_START:-0}" = "1" ]; then
+    flask --app api seed
+fi
+exec gunicorn "${APP_MODULE:-api:create_app()}"

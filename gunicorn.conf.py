@@ -1,0 +1,49 @@
+"""gunicorn settings for the Mission Timeline API, every one read from the environment.
+
+Run: ``gunicorn 'api:create_app()'`` (this file is read from the working directory).
+"""
+
+import os
+import shutil
+
+import gunicorn.http.wsgi
+
+# No server name and version banner in every response.
+gunicorn.http.wsgi.SERVER = "mission-timeline"
+
+bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# A worker silent for this long is killed and replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM, in-flight requests get this long to finish before workers are killed.
+graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("KEEPALIVE", "5"))
+# Recycle workers after this many requests (0: never), jittered so they do not all restart.
+max_requests = int(os.environ.get("MAX_REQUESTS", "0"))
+max_requests_jitter = max(1, max_requests // 10)
+# The app writes one JSON line per request itself; gunicorn's own log goes to stderr.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# Heartbeat files in memory, not on a possibly slow container filesystem.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Trust X-Forwarded-Proto etc. only from these addresses (see also PROXY_COUNT).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
+def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook
+    """Start every run with empty per-process metric files."""
+    if METRICS_DIR:
+        shutil.rmtree(METRICS_DIR, ignore_errors=True)
+        os.makedirs(METRICS_DIR, exist_ok=True)
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook
+    """A dead worker's gauges no longer count (its counters still add up)."""
+    if METRICS_DIR:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
