@@ -34,14 +34,14 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 
 
-def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook
+def on_starting(server):
     """Start every run with empty per-process metric files."""
     if METRICS_DIR:
         shutil.rmtree(METRICS_DIR, ignore_errors=True)
         os.makedirs(METRICS_DIR, exist_ok=True)
 
 
-def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook
+def child_exit(server, worker):
     """A dead worker's gauges no longer count (its counters still add up)."""
     if METRICS_DIR:
         from prometheus_client import multiprocess

@@ -9,7 +9,7 @@ Probes and metrics are exempt.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
 
@@ -20,17 +20,30 @@ EXEMPT_ENDPOINTS = frozenset({"meta.Health", "meta.Ready", "metrics"})
 
 
 def _limit(setting: str) -> ApplicationLimit:
+    kind = "reads" if setting == "RATELIMIT_READ" else "writes"
     return ApplicationLimit(
         lambda: current_app.config[setting],
         scope=setting.lower(),
-        methods=READ_METHODS if setting == "RATELIMIT_READ" else WRITE_METHODS,
+        methods=READ_METHODS if kind == "reads" else WRITE_METHODS,
+        error_message=lambda: (f"Too many {kind} from this client (limit: "
+                               f"{current_app.config[setting]}); retry after Retry-After seconds."),
     )
 
 
+def _remember_retry_after(response: Response) -> Response:
+    g.own_retry_after = response.headers.get("Retry-After")
+    return response
+
+
 def _retry_after_only_when_refused(response: Response) -> Response:
-    """The limiter sends ``Retry-After`` on every response; it means something on 429/503."""
-    if response.status_code not in (429, 503):
-        response.headers.pop("Retry-After", None)
+    """The limiter sets ``Retry-After`` on every response; keep it on its own 429 only,
+    and elsewhere the value the app chose (e.g. on a 503), if any."""
+    if response.status_code != 429:
+        own = g.pop("own_retry_after", None)
+        if own is None:
+            response.headers.pop("Retry-After", None)
+        else:
+            response.headers["Retry-After"] = own
     return response
 
 
@@ -50,6 +63,8 @@ def init_app(app: Flask) -> Limiter:
         in_memory_fallback_enabled=bool(redis_url),
     )
     limiter.request_filter(lambda: request.endpoint in EXEMPT_ENDPOINTS)
-    app.after_request(_retry_after_only_when_refused)  # runs after the limiter's own hook
+    # after_request hooks run in reverse order: remember, limiter's headers, restore.
+    app.after_request(_retry_after_only_when_refused)
     limiter.init_app(app)
+    app.after_request(_remember_retry_after)
     return limiter

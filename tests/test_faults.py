@@ -95,6 +95,7 @@ def proxied_app(backend: str, request: pytest.FixtureRequest) -> Iterator[tuple[
         "SQLALCHEMY_DATABASE_URI": url.set(host="127.0.0.1", port=proxy.port)
         .render_as_string(hide_password=False),
         "DB_CONNECT_TIMEOUT": CONNECT_TIMEOUT,
+        "RATELIMIT_ENABLED": True,  # as in production: its headers must not disturb a 503
     })
     yield app, proxy
     proxy.close()

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api import create_app
+from api.faults import database_unavailable
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -38,6 +39,7 @@ def limited_app(storage: str, **config: Any) -> Flask:
         **config,
     })
     app.add_url_rule("/v1/echo", "echo", lambda: {"ok": True}, methods=["POST", "DELETE"])
+    app.add_url_rule("/v1/down", "down", database_unavailable)
     return app
 
 
@@ -58,6 +60,7 @@ def test_reads_over_the_limit_get_429_problem(client: FlaskClient) -> None:
     assert refused.status_code == 429
     assert refused.mimetype == "application/problem+json"
     assert refused.get_json()["status"] == 429
+    assert "Too many reads" in refused.get_json()["detail"]
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert refused.headers["X-RateLimit-Remaining"] == "0"
     # Another client has its own budget.
@@ -98,3 +101,10 @@ def test_behind_a_proxy_the_client_is_the_forwarded_address() -> None:
 def test_redis_outage_does_not_take_the_api_down() -> None:
     client = limited_app("redis", REDIS_URL="redis://127.0.0.1:1/0").test_client()
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_a_503_keeps_its_own_retry_after(client: FlaskClient) -> None:
+    response = client.get("/v1/down")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"  # DB_RETRY_AFTER, not the limit window
+    assert response.headers["X-RateLimit-Limit"] == "3"
