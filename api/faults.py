@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 from sqlalchemy import exc
+from werkzeug.routing import IntegerConverter
 
 from .errors import handle_unexpected, problem
 from .extensions import db
@@ -60,7 +61,18 @@ def handle_database_error(error: exc.SQLAlchemyError) -> Response:
     return handle_unexpected(error)
 
 
+class DatabaseInt(IntegerConverter):
+    """``<int:…>`` path parameters only match what an Integer column can hold (else 404),
+    so a huge id never reaches the database driver (SQLite raises OverflowError)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
-    """Call before ``db.init_app``: the engine is built with these options."""
+    """Call before ``db.init_app`` and before any route: the engine is built with these
+    options, and routes compile with the bounded ``int`` converter."""
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
+    app.url_map.converters["int"] = DatabaseInt
     app.register_error_handler(exc.SQLAlchemyError, handle_database_error)

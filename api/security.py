@@ -1,7 +1,8 @@
 """Hardening that applies to every route, including the ones added later.
 
 - Request bodies: larger than ``MAX_CONTENT_LENGTH`` is a 413; a body on a write
-  (POST/PUT/PATCH) must be JSON (``application/json`` or ``*/*+json``), else 415.
+  (POST/PUT/PATCH) must be JSON (``application/json`` or ``*/*+json``), else 415, unless
+  the route documents other types in its OpenAPI ``requestBody`` (``@blp.doc``).
 - NUL characters in the path or query are a 400: PostgreSQL cannot even compare them.
 - Response headers: ``nosniff``, a referrer policy, a Content-Security-Policy (strict for
   data, relaxed for HTML pages such as /docs and /embed) and framing only where allowed.
@@ -47,12 +48,28 @@ def check_request() -> Response | None:
             return problem(400, f"Invalid query parameter '{name.replace(chr(0), '')}': "
                                 "NUL characters are not allowed.")
     if (request.method in WRITE_METHODS and request.routing_exception is None
-            and _has_body() and not is_json(request.mimetype)):
+            and _has_body() and not _acceptable(request.mimetype)):
+        wanted = ", ".join(declared_types() or ("application/json",))
         got = request.mimetype or "no Content-Type"
-        return problem(415, f"Send the body as application/json, not {got}.",
-                       headers={"Accept-Post": "application/json",
-                                "Accept-Patch": "application/json, application/merge-patch+json"})
+        return problem(415, f"Send the body as {wanted}, not {got}.",
+                       headers={"Accept-Post": wanted, "Accept-Patch": wanted})
     return None
+
+
+def declared_types() -> tuple[str, ...]:
+    """The body types this route documents (its OpenAPI ``requestBody``), if it says."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    doc = getattr(handler, "_apidoc", {}).get("manual_doc", {})
+    return tuple(doc.get("requestBody", {}).get("content", {}))
+
+
+def _acceptable(mimetype: str) -> bool:
+    declared = declared_types()
+    if mimetype in declared:
+        return True
+    # JSON bodies are one family: a route documenting merge-patch+json also reads JSON.
+    return is_json(mimetype) and (not declared or any(map(is_json, declared)))
 
 
 def _origins(config: dict) -> str:

@@ -120,12 +120,22 @@ def test_an_oversized_body_is_413(client: FlaskClient, app: Flask) -> None:
     big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     assert_problem(client.get("/v1/events", data=big), 413, "larger than")
     assert_problem(client.post("/v1/events", data=big, content_type="application/json"), 413)
+    assert_problem(client.post("/healthz", data=big, content_type="application/json"), 413)
 
 
 def test_a_write_to_a_read_only_route_is_405_whatever_the_body(client: FlaskClient) -> None:
-    response = client.post("/v1/events", data="a=1", content_type="text/plain")
+    response = client.post("/healthz", data="a=1", content_type="text/plain")
     assert_problem(response, 405, "POST is not allowed")
     assert "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize(("method", "path"), [("post", "/v1/events"),
+                                              ("patch", "/v1/events/soyuz-ms-19-launch")])
+def test_the_write_endpoints_refuse_bodies_that_are_not_json(
+    client: FlaskClient, method: str, path: str
+) -> None:
+    response = getattr(client, method)(path, data="title=x", content_type="text/plain")
+    assert_problem(response, 415, "not text/plain")
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch"])
@@ -152,3 +162,8 @@ def test_json_writes_pass_the_hook(writable: FlaskClient, content_type: str) -> 
 def test_malformed_json_bodies_are_400(writable: FlaskClient, body: bytes) -> None:
     response = writable.post("/v1/echo", data=body, content_type="application/json")
     assert_problem(response, 400)
+
+
+@pytest.mark.parametrize("path", ["/v1/citations/" + "9" * 30, "/v1/citations/2147483648"])
+def test_integer_ids_beyond_any_column_are_404(client: FlaskClient, path: str) -> None:
+    assert_problem(client.get(path), 404)

@@ -7,8 +7,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from api import create_app
-
 
 @pytest.fixture
 def app(seeded_app: Flask) -> Flask:
@@ -51,26 +49,24 @@ def test_the_docs_page_can_load_its_own_assets_and_inline_init(client: FlaskClie
     assert asset.status_code == 200 and asset.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_embed_pages_may_be_framed_anywhere_and_load_configured_assets() -> None:
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        "TIMELINEJS_URL": "https://assets.example.org/timeline3/",
-        "EMBED_API_URL": "http://127.0.0.1:8001",
-    })
-    app.add_url_rule("/embed/<mission>", "embed_page",
-                     lambda mission: f"<html><script>init('{mission}')</script></html>")
-    response = app.test_client().get("/embed/the-challenge")
+def test_embed_pages_may_be_framed_anywhere_and_load_configured_assets(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "TIMELINEJS_URL", "https://assets.example.org/timeline3/")
+    monkeypatch.setitem(app.config, "EMBED_API_URL", "http://127.0.0.1:8001")
+    response = client.get("/embed/the-challenge")
+    assert response.status_code == 200 and response.mimetype == "text/html"
     assert "X-Frame-Options" not in response.headers
     policy = csp(response)
     assert policy["frame-ancestors"] == "*"
     for directive in ("script-src", "style-src"):
         assert "https://assets.example.org" in policy[directive]
-        assert "'unsafe-inline'" in policy[directive]
-    assert "http://127.0.0.1:8001" in policy["connect-src"]
+        assert "'unsafe-inline'" in policy[directive]  # the page's inline init script
+    assert "http://127.0.0.1:8001" in policy["connect-src"]  # the API it reads from
+    html = response.get_data(as_text=True)
+    assert "https://assets.example.org/timeline3" in html and "<script>" in html
     # Outside /embed nothing may frame the API.
-    other = app.test_client().get("/embedded")
-    assert other.headers["X-Frame-Options"] == "DENY"
+    assert client.get("/embedded").headers["X-Frame-Options"] == "DENY"
 
 
 def test_hsts_only_over_https(client: FlaskClient) -> None:
