@@ -120,7 +120,8 @@ def test_outage_answers_503_quickly_and_recovers_by_itself(
     assert timed_get(app, "/readyz")[0] == 200
 
     proxy.cut()
-    for path in ("/v1/events?limit=2", "/v1/people/does-not-matter", "/readyz"):
+    # (URLs not read before: the response cache may answer those it holds without the database.)
+    for path in ("/v1/events?limit=3", "/v1/people/does-not-matter", "/readyz"):
         status, headers, body, took = timed_get(app, path)
         assert status == 503, (path, status, body)
         assert headers["Content-Type"] == "application/problem+json"
@@ -131,6 +132,6 @@ def test_outage_answers_503_quickly_and_recovers_by_itself(
     assert (status, body) == (200, {"status": "ok"}) and took < 0.5
 
     proxy.restore()
-    assert timed_get(app, "/v1/events?limit=2")[0] == 200
+    assert timed_get(app, "/v1/events?limit=3")[0] == 200
     status, _, body, _ = timed_get(app, "/readyz")
     assert (status, body) == (200, {"status": "ok"})
