@@ -63,7 +63,8 @@ def edtf(start: dict[str, Any], end: dict[str, Any] | None = None) -> str:
 
 
 def day_after(date: dt.date) -> dt.date:
-    return date + dt.timedelta(days=1)
+    """The next day; the last representable day (9999-12-31) has none and stays itself."""
+    return date if date == dt.date.max else date + dt.timedelta(days=1)
 
 
 class DateSchema(Schema):

@@ -43,3 +43,8 @@ def test_loading_fills_in_precision_and_flags() -> None:
     assert DateSchema().load({"date": "2021-10"}) == {
         "date": "2021-10", "precision": "month", "approximate": False, "inferred": False,
     }
+
+
+def test_day_after_stops_at_the_last_representable_day() -> None:
+    assert dates.day_after(dt.date(2021, 10, 31)) == dt.date(2021, 11, 1)
+    assert dates.day_after(dt.date(9999, 12, 31)) == dt.date(9999, 12, 31)
