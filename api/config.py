@@ -81,7 +81,7 @@ class Config:
     }
 
     # --- Production hardening (api/security.py, api/limits.py, api/faults.py,
-    # api/observability.py); docs/README-prod.md documents each variable.
+    # api/observability.py); README.md documents each variable.
     # Largest request body accepted, in bytes (larger: 413).
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
     # Seconds to wait for a new database connection before answering 503.
