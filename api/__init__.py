@@ -8,7 +8,19 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, cache, caching, errors, export, resources, search, seed, synth, writes
+from . import (
+    auth,
+    cache,
+    caching,
+    errors,
+    export,
+    fragments,
+    resources,
+    search,
+    seed,
+    synth,
+    writes,
+)
 from .config import Config
 from .extensions import cors, db, migrate, smorest
 from .jsonprovider import OrjsonProvider
@@ -43,5 +55,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     export.init_app(app)
     writes.init_app(app)
     synth.init_app(app)
+    fragments.init_app(app)
     cache.init_app(app)  # last: its before_request may answer the request
     return app
