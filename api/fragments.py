@@ -60,7 +60,7 @@ def dumps(obj: Any) -> bytes:
 
 
 def render(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
-           schema: Schema) -> list[bytes]:
+           schema: type[Schema]) -> list[bytes]:
     """The JSON of each record in ``rows`` (with ``id`` and ``version``), in order.
 
     Records not memoised are fetched with ``load(ids)`` and dumped by ``schema``; a record
@@ -75,8 +75,9 @@ def render(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
         else:
             found[row.id] = value
     if missing:
+        dumper = schema()  # only when needed: building a schema costs as much as a page
         for obj in load(missing):
-            found[obj.id] = value = dumps(schema.dump(obj))
+            found[obj.id] = value = dumps(dumper.dump(obj))
             memo.put((root, obj.id, obj.version), value)
     return [found[row.id] for row in rows if row.id in found]
 

@@ -79,7 +79,7 @@ def events_page_response(args: dict[str, Any]) -> Response:
     keys = filtered_events(args).with_only_columns(Event.id, Event.version, Event.earliest)
     rows, page, headers = paginate(keys, SORT_KEYS, args, descending=args["sort"] == "-start",
                                    rows=True)
-    items = fragments.render(rows, load_events, EventSchema())
+    items = fragments.render(rows, load_events, EventSchema)
     return fragments.json_response(fragments.page(items, page["next"]), headers)
 
 
@@ -89,7 +89,7 @@ def event_response(id: str) -> Response:
     row = db.session.execute(select(Event.id, Event.version, Event.deleted_at)
                              .where(Event.id == id).execution_options(include_deleted=True)
                              ).first()
-    found = fragments.render([row], load_events, EventSchema()) if row else []
+    found = fragments.render([row], load_events, EventSchema) if row else []
     if not found or row.deleted_at is not None:
         get_event(id)  # 404 or 410
     return fragments.json_response(found[0])
