@@ -16,6 +16,7 @@ from . import (
     errors,
     export,
     faults,
+    fragments,
     limits,
     observability,
     resources,
@@ -65,5 +66,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     observability.init_app(app)
     synth.init_app(app)
+    fragments.init_app(app)
     cache.init_app(app)  # last: its before_request may answer the request
     return app

@@ -61,6 +61,9 @@ class Config:
     # URL path prefixes whose GET responses are cached, and request headers in the key.
     CACHE_PATHS = _list("CACHE_PATHS", "/v1/")
     CACHE_KEY_HEADERS = _list("CACHE_KEY_HEADERS", "Accept")
+    # Events' JSON memoised per worker by (id, version) (api/fragments.py): at most this
+    # many (about 1-2 KB each); 0 turns it off.
+    FRAGMENT_CACHE_ENTRIES = _int("FRAGMENT_CACHE_ENTRIES", 5000)
 
     API_TITLE = "Mission Timeline API"
     API_VERSION = "v1"

@@ -50,11 +50,12 @@ def decode_cursor(
 
 def paginate(
     stmt: Select, keys: Sequence[InstrumentedAttribute], args: dict[str, Any],
-    descending: bool = False,
+    descending: bool = False, rows: bool = False,
 ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """One page of ``stmt`` ordered by the unique ``keys``.
 
     Returns the items, the page body ``{"items", "next"}`` and the ``Link`` header.
+    With ``rows``, the items are the rows of a select of several columns (keys among them).
     """
     limit = args["limit"]
     row = tuple_(*keys)
@@ -62,7 +63,7 @@ def paginate(
         after = tuple_(*decode_cursor(args["cursor"], keys, descending))
         stmt = stmt.where(row < after if descending else row > after)
     stmt = stmt.order_by(*(key.desc() if descending else key for key in keys)).limit(limit + 1)
-    items = list(db.session.scalars(stmt))
+    items = list(db.session.execute(stmt) if rows else db.session.scalars(stmt))
     next_url, headers = None, {}
     if len(items) > limit:
         items = items[:limit]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, g, url_for
+from flask import Response, abort, g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import Select, select
@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from schemas import AsOfQuerySchema, EventQuerySchema, EventSchema, dates, page_of
 
-from .. import history, search, writes
+from .. import fragments, history, search, writes
 from ..auth import require, utcnow
 from ..errors import problem
 from ..extensions import db
@@ -68,6 +68,33 @@ def events_page(args: dict[str, Any]) -> tuple[list[Event], dict[str, Any], dict
     return paginate(stmt, SORT_KEYS, args, descending=args["sort"] == "-start")
 
 
+def load_events(ids: list[str]) -> list[Event]:
+    """The events ``ids`` with their details (in no particular order)."""
+    return list(db.session.scalars(select(Event).where(Event.id.in_(ids)).options(*WITH_DETAILS)))
+
+
+def events_page_response(args: dict[str, Any]) -> Response:
+    """The response of ``events_page``: one query for the page's ids and versions, then
+    only the events whose JSON is not memoised are loaded and dumped (api/fragments.py)."""
+    keys = filtered_events(args).with_only_columns(Event.id, Event.version, Event.earliest)
+    rows, page, headers = paginate(keys, SORT_KEYS, args, descending=args["sort"] == "-start",
+                                   rows=True)
+    items = fragments.render(rows, load_events, EventSchema)
+    return fragments.json_response(fragments.page(items, page["next"]), headers)
+
+
+def event_response(id: str) -> Response:
+    """The response of a GET of the event ``id`` (as ``get_event`` finds it, dumped by
+    ``EventSchema``), its JSON memoised by version."""
+    row = db.session.execute(select(Event.id, Event.version, Event.deleted_at)
+                             .where(Event.id == id).execution_options(include_deleted=True)
+                             ).first()
+    found = fragments.render([row], load_events, EventSchema) if row else []
+    if not found or row.deleted_at is not None:
+        get_event(id)  # 404 or 410
+    return fragments.json_response(found[0])
+
+
 def get_event(id: str) -> Event:
     """The event ``id`` with its details: 404 if it never existed, 410 if it was deleted."""
     event = db.session.scalar(select(Event).where(Event.id == id).options(*WITH_DETAILS)
@@ -90,8 +117,7 @@ class Events(MethodView):
         Filters combine; `from`/`to` match every event whose possible days overlap the
         range, at the precision of both dates. Pages follow `next` or the `Link` header.
         """
-        _, page, headers = events_page(args)
-        return page, 200, headers
+        return events_page_response(args)
 
     @require("write")
     @blp.doc(requestBody={"content": {"application/json": {"schema": EventSchema}}})
@@ -118,14 +144,14 @@ class EventItem(MethodView):
     @blp.arguments(AsOfQuerySchema, location="query")
     @blp.response(200, EventSchema)
     @blp.alt_response(410, description="The event was deleted (or had been, at `as_of`).")
-    def get(self, args: dict[str, Any], id: str) -> Event:
+    def get(self, args: dict[str, Any], id: str) -> Event | Response:
         """Get an event, with its citations and people
 
         With `as_of`, the event as its revision history had it at that moment.
         """
         if "as_of" in args:
             return event_as_of(id, args["as_of"])
-        return get_event(id)
+        return event_response(id)
 
     @require("write")
     @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": EventSchema}}})
