@@ -25,8 +25,7 @@ from schemas.timelinejs import (
 from ..extensions import db
 from ..formats import CHANGE_ORDER, feeds, ical, table, timelinejs
 from ..models import Event, Mission
-from ..pagination import paginate
-from .events import SORT_KEYS, WITH_DETAILS, filtered_events
+from .events import WITH_DETAILS, events_page, filtered_events
 
 blp = Blueprint("formats", __name__, description="The timeline as TimelineJS, iCalendar, "
                 "JSON Feed, Atom, CSV and an embeddable page.")
@@ -47,9 +46,8 @@ def _event_url(event: Event) -> str:
 
 def document_events(args: dict[str, Any]) -> tuple[list[Event], dict[str, str]]:
     """Up to the bound of events in timeline order, and the ``Link`` header to the rest."""
-    stmt = filtered_events(args).options(*WITH_DETAILS)
-    page = {"limit": current_app.config["FORMAT_MAX_EVENTS"], "cursor": args.get("cursor")}
-    events, _, headers = paginate(stmt, SORT_KEYS, page, descending=args.get("sort") == "-start")
+    bounded = {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
+    events, _, headers = events_page(bounded)
     return events, headers
 
 
