@@ -6,33 +6,14 @@ import os
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (
-    apidoc,
-    auth,
-    cache,
-    caching,
-    errors,
-    export,
-    faults,
-    fragments,
-    limits,
-    observability,
-    resources,
-    search,
-    security,
-    seed,
-    synth,
-    writes,
-)
-from .config import Config
-from .extensions import cors, db, migrate, smorest
-from .jsonprovider import OrjsonProvider
+from api import cli, resources
+from api.config import Config
+from api.extensions import db, migrate, smorest
+from api.http import pipeline
+from api.queries.search import include_object
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
-EXPOSED_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID",
-                   "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -42,30 +23,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
-    app.json = OrjsonProvider(app)
-    if app.config["PROXY_COUNT"]:
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
 
-    faults.init_app(app)  # before db.init_app: sets the engine options
+    pipeline.configure(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS, include_object=search.include_object)
+    migrate.init_app(app, db, directory=MIGRATIONS, include_object=include_object)
     smorest.init_app(app)
-    apidoc.init_app(app)  # before any blueprint: documents every error response
-    origins = app.config["CORS_ORIGINS"]
-    cors.init_app(app, origins=origins, send_wildcard=origins == "*", vary_header=origins != "*",
-                  expose_headers=EXPOSED_HEADERS)
+    pipeline.init_app(app)
     resources.init_app(app)
-    errors.init_app(app)
-    caching.init_app(app)
-    seed.init_app(app)
-    auth.init_app(app)
-    export.init_app(app)
-    writes.init_app(app)
-    security.init_app(app)
-    limits.init_app(app)
-    observability.init_app(app)
-    synth.init_app(app)
-    fragments.init_app(app)
-    cache.init_app(app)  # last: its before_request may answer the request
+    cli.init_app(app)
     return app

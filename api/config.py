@@ -50,7 +50,7 @@ class Config:
     # Base URL of the API the embed page reads its data from; empty means the page's own.
     EMBED_API_URL = os.environ.get("EMBED_API_URL", "")
 
-    # The per-worker response cache (api/cache.py): on unless RESPONSE_CACHE=0.
+    # The per-worker response cache (api/http/cache.py): on unless RESPONSE_CACHE=0.
     RESPONSE_CACHE = os.environ.get("RESPONSE_CACHE", "1") not in ("0", "false", "no")
     # How often (seconds) a worker checks the data version: the bound on staleness
     # after a write made through another worker or process.
@@ -61,7 +61,7 @@ class Config:
     # URL path prefixes whose GET responses are cached, and request headers in the key.
     CACHE_PATHS = _list("CACHE_PATHS", "/v1/")
     CACHE_KEY_HEADERS = _list("CACHE_KEY_HEADERS", "Accept")
-    # Events' JSON memoised per worker by (id, version) (api/fragments.py): at most this
+    # Events' JSON memoised per worker by (id, version) (api/http/fragments.py): at most this
     # many (about 1-2 KB each); 0 turns it off.
     FRAGMENT_CACHE_ENTRIES = _int("FRAGMENT_CACHE_ENTRIES", 5000)
 
@@ -83,8 +83,7 @@ class Config:
         },
     }
 
-    # --- Production hardening (api/security.py, api/limits.py, api/faults.py,
-    # api/observability.py); README.md documents each variable.
+    # --- Production hardening (api/http/); docs/configuration.md documents each variable.
     # Largest request body accepted, in bytes (larger: 413).
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
     # Seconds to wait for a new database connection before answering 503.

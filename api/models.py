@@ -1,11 +1,21 @@
-"""The data model: missions, sources, people, and cited events."""
+"""The data model: missions, sources, people, cited events, their revisions, and API tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, event
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -15,9 +25,13 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 
+from api.extensions import db
 from schemas import dates
 
-from .extensions import db
+
+def utcnow() -> dt.datetime:
+    """Now in UTC, naive (as every backend stores it)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Mission(db.Model):
@@ -140,3 +154,29 @@ class DataVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
+
+
+class Revision(db.Model):
+    __tablename__ = "event_revisions"
+    __table_args__ = (UniqueConstraint("event_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
+    number: Mapped[int]  # 1, 2, ... per event
+    at: Mapped[dt.datetime] = mapped_column(index=True)  # UTC
+    who: Mapped[str] = mapped_column(String(100))  # the token's name, or "seed"
+    action: Mapped[str] = mapped_column(String(10))
+    changed: Mapped[list[str]] = mapped_column(JSON)  # top-level fields that differ
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)  # the event's seed-file record
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    # sha256 of the token: a token has 256 random bits, so a fast hash is enough.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]

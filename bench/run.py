@@ -177,7 +177,7 @@ def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
     from api import create_app
     from api.extensions import db
     from api.models import Event
-    from api.pagination import encode_cursor
+    from api.queries.pagination import encode_cursor
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

@@ -1,8 +1,8 @@
 """Marshmallow schemas: one definition per shape, for API output, input and seed files."""
 
-from .common import PageQuerySchema, flatten_errors, page_of
-from .dates import DateSchema
-from .event import (
+from schemas.common import PageQuerySchema, flatten_errors, page_of
+from schemas.dates import DateSchema
+from schemas.event import (
     CITABLE_FIELDS,
     EVENT_TYPES,
     STATUSES,
@@ -11,10 +11,10 @@ from .event import (
     EventQuerySchema,
     EventSchema,
 )
-from .mission import MissionSchema
-from .person import PersonDetailSchema, PersonSchema
-from .revision import AsOfQuerySchema, RevisionQuerySchema, RevisionSchema
-from .source import SourceDetailSchema, SourceSchema
+from schemas.mission import MissionSchema
+from schemas.person import PersonDetailSchema, PersonSchema
+from schemas.revision import AsOfQuerySchema, RevisionQuerySchema, RevisionSchema
+from schemas.source import SourceDetailSchema, SourceSchema
 
 __all__ = [
     "CITABLE_FIELDS",

@@ -6,8 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from . import dates
-from .common import PageQuerySchema, Slug, Text, links
+from schemas import dates
+from schemas.common import PageQuerySchema, Slug, Text, links
 
 EVENT_TYPES = (
     "training",

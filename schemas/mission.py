@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from .common import Slug, links
+from schemas.common import Slug, links
 
 
 class MissionSchema(Schema):

@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
-from .common import Slug, links
-from .source import SourceEventSchema
+from schemas.common import Slug, links
+from schemas.source import SourceEventSchema
 
 
 class PersonSchema(Schema):

@@ -6,7 +6,7 @@ import datetime as dt
 
 from marshmallow import Schema, fields
 
-from .common import PageQuerySchema
+from schemas.common import PageQuerySchema
 
 NOTE_UTC = "UTC; a timestamp without an offset is read as UTC."
 

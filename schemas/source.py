@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from .common import Slug, Text, links
+from schemas.common import Slug, Text, links
 
 
 class SourceSchema(Schema):

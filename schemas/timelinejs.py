@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .event import EventQuerySchema
+from schemas.event import EventQuerySchema
 
 
 class TimelineDateSchema(Schema):

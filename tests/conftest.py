@@ -19,8 +19,8 @@ from flask.testing import FlaskCliRunner
 from flask_migrate import upgrade
 
 from api import create_app
+from api.cli.seed import DEFAULT_DIR, load_seeds
 from api.extensions import db
-from api.seed import DEFAULT_DIR, load_seeds
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])

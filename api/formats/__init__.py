@@ -12,9 +12,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from api.models import Event
 from schemas import dates
-
-from ..models import Event
 
 # "Newest change first" for feeds: by the time of an event's latest revision. Events
 # without one (bulk-loaded synthetic data) come last, newest date first.

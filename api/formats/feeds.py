@@ -8,8 +8,8 @@ from typing import Any
 
 from feedgen.feed import FeedGenerator
 
-from ..models import Event, Mission
-from . import changed, event_html, event_text
+from api.formats import changed, event_html, event_text
+from api.models import Event, Mission
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # the `updated` of a feed with no entries
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"

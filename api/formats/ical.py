@@ -7,10 +7,9 @@ from collections.abc import Callable, Sequence
 
 import icalendar
 
+from api.formats import changed, event_text
+from api.models import Event, Mission
 from schemas import dates
-
-from ..models import Event, Mission
-from . import changed, event_text
 
 STATUS = {"occurred": "CONFIRMED", "planned": "TENTATIVE", "speculative": "TENTATIVE",
           "cancelled": "CANCELLED"}

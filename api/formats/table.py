@@ -7,10 +7,9 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from api.formats import display_date
+from api.models import Event
 from schemas import dates
-
-from ..models import Event
-from . import display_date
 
 COLUMNS = ("id", "mission", "type", "status", "title", "date", "start", "end", "edtf",
            "earliest", "latest", "location", "people", "tags", "summary", "citations", "url")

@@ -7,10 +7,9 @@ from typing import Any
 
 from markupsafe import escape
 
+from api.formats import display_date, event_html
+from api.models import Event, Mission
 from schemas import dates
-
-from ..models import Event, Mission
-from . import display_date, event_html
 
 
 def timeline_date(value: dict[str, Any]) -> dict[str, int]:

@@ -2,8 +2,8 @@
 
 from flask import Flask
 
-from ..extensions import smorest
-from . import citations, events, formats, meta, missions, people, revisions, sources
+from api.extensions import smorest
+from api.resources import citations, events, formats, meta, missions, people, revisions, sources
 
 BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp,
               citations.blp, revisions.blp, formats.blp)

@@ -10,16 +10,15 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from api.extensions import db
+from api.http import writes
+from api.http.auth import require
+from api.http.errors import problem
+from api.models import Citation, Event, Source
+from api.queries import get_event
+from api.queries.pagination import paginate
 from schemas import CitationSchema, PageQuerySchema, page_of
 from schemas.seedform import seed_form
-
-from .. import writes
-from ..auth import require
-from ..errors import problem
-from ..extensions import db
-from ..models import Citation, Event, Source
-from ..pagination import paginate
-from .events import get_event
 
 blp = Blueprint("citations", __name__, url_prefix="/v1", description="Citations of events.")
 

@@ -14,6 +14,10 @@ from flask import Response, current_app, render_template, request, send_from_dir
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api.extensions import db
+from api.formats import CHANGE_ORDER, feeds, ical, table, timelinejs
+from api.models import Event, Mission
+from api.queries import WITH_DETAILS, events_page, filtered_events
 from schemas.timelinejs import (
     DocumentQuerySchema,
     FeedQuerySchema,
@@ -21,11 +25,6 @@ from schemas.timelinejs import (
     TimelineQuerySchema,
     TimelineSchema,
 )
-
-from ..extensions import db
-from ..formats import CHANGE_ORDER, feeds, ical, table, timelinejs
-from ..models import Event, Mission
-from .events import WITH_DETAILS, events_page, filtered_events
 
 blp = Blueprint("formats", __name__, description="The timeline as TimelineJS, iCalendar, "
                 "JSON Feed, Atom, CSV and an embeddable page.")

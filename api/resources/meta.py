@@ -13,8 +13,8 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db
-from ..faults import database_unavailable
+from api.extensions import db
+from api.http.faults import database_unavailable
 
 blp = Blueprint("meta", __name__, description="Index and health.")
 SWAGGER_UI_ASSETS = os.path.join(os.path.dirname(swagger_ui.__file__), "static")

@@ -8,12 +8,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from api.extensions import db
+from api.models import Mission
+from api.queries.pagination import paginate
+from api.resources import formats
 from schemas import MissionSchema, PageQuerySchema, page_of
-
-from ..extensions import db
-from ..models import Mission
-from ..pagination import paginate
-from . import formats
 
 blp = Blueprint("missions", __name__, url_prefix="/v1/missions", description="Missions.")
 

@@ -8,14 +8,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from api import queries
+from api.extensions import db
+from api.http import writes
+from api.http.auth import require
+from api.models import Event, EventPerson, Person
+from api.queries import first_events
+from api.queries.pagination import paginate
 from schemas import PageQuerySchema, PersonDetailSchema, PersonSchema, page_of
-
-from .. import writes
-from ..auth import require
-from ..extensions import db
-from ..models import Event, EventPerson, Person
-from ..pagination import paginate
-from .events import first_events
 
 blp = Blueprint("people", __name__, url_prefix="/v1/people", description="People.")
 
@@ -65,5 +65,5 @@ class PersonItem(MethodView):
     @blp.response(204)
     def delete(self, id: str) -> None:
         """Delete a person no event involves (curators; needs If-Match)"""
-        used = writes.cited(EventPerson.person_id, id)
+        used = queries.cited(EventPerson.person_id, id)
         writes.remove(person_detail(id), PersonDetailSchema(), "events" if used else None)

@@ -8,11 +8,11 @@ from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import queries
+from api.domain import history
+from api.models import Event
+from api.queries.pagination import paginate
 from schemas import RevisionQuerySchema, RevisionSchema, page_of
-
-from .. import history, writes
-from ..models import Event
-from ..pagination import paginate
 
 blp = Blueprint("revisions", __name__, url_prefix="/v1/events", description="Event history.")
 
@@ -28,7 +28,7 @@ class EventRevisions(MethodView):
         changed, and the event as it was afterwards. `GET /v1/events/{id}?as_of=` shows
         the event at any moment.
         """
-        if not writes.taken(Event, id):
+        if not queries.taken(Event, id):
             abort(404, description=f"No event with id '{id}'.")
         _, page, headers = paginate(history.revisions(id), (history.Revision.number,), args)
         return page, 200, headers

@@ -9,16 +9,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from api import queries
+from api.domain.quotes import unverifiable
+from api.extensions import db
+from api.http import writes
+from api.http.auth import require
+from api.http.errors import problem
+from api.models import Citation, Event, Source
+from api.queries import first_events
+from api.queries.pagination import paginate
 from schemas import PageQuerySchema, SourceDetailSchema, SourceSchema, page_of
-
-from .. import writes
-from ..auth import require
-from ..errors import problem
-from ..extensions import db
-from ..models import Citation, Event, Source
-from ..pagination import paginate
-from ..quotes import unverifiable
-from .events import first_events
 
 blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Cited sources.")
 
@@ -68,7 +68,7 @@ class SourceItem(MethodView):
     @blp.response(204)
     def delete(self, id: str) -> None:
         """Delete a source no citation uses (curators; needs If-Match)"""
-        used = writes.cited(Citation.source_id, id)
+        used = queries.cited(Citation.source_id, id)
         writes.remove(source_detail(id), SourceDetailSchema(), "citations" if used else None)
 
 

@@ -1,0 +1,80 @@
+"""Every change to an event, kept as a revision: who, when, what changed, and the result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.domain.quotes import unverifiable
+from api.extensions import db
+from api.models import Citation, Event, EventPerson, Person, Revision, Source, utcnow
+from schemas import EventSchema
+from schemas.seedform import seed_form
+
+ACTIONS = ("create", "update", "delete")
+
+
+def snapshot(event: Event) -> dict[str, Any]:
+    """The event as its seed-file record (what a revision keeps)."""
+    return seed_form(EventSchema, event)
+
+
+def latest(event_id: str) -> Revision | None:
+    return db.session.scalar(select(Revision).where(Revision.event_id == event_id)
+                             .order_by(Revision.number.desc()).limit(1))
+
+
+def record(event: Event, who: str, action: str = "update") -> Revision | None:
+    """Keep the event's current state as a new revision, unless it equals the last one."""
+    last, state = latest(event.id), snapshot(event)
+    if last is None:
+        action = "create"
+    elif action != "delete" and last.action != "delete" and last.snapshot == state:
+        return None
+    before = last.snapshot if last else {}
+    revision = Revision(
+        event_id=event.id, number=last.number + 1 if last else 1, at=utcnow(), who=who,
+        action=action, changed=[key for key in state if key not in before
+                                 or before[key] != state[key]],
+        snapshot=state,
+    )
+    db.session.add(revision)
+    event.changed_at = revision.at
+    return revision
+
+
+def record_all(who: str, event_ids: list[str]) -> bool:
+    """Record a revision of each of these events that changed since its last one."""
+    events = db.session.scalars(
+        select(Event).where(Event.id.in_(event_ids))
+        .options(selectinload(Event.citations), selectinload(Event.people))
+    )
+    return any([record(event, who) is not None for event in events])
+
+
+def revisions(event_id: str) -> Any:
+    """The select of an event's revisions (for ``paginate``, keyed by number)."""
+    return select(Revision).where(Revision.event_id == event_id)
+
+
+def as_of(event_id: str, moment: dt.datetime) -> Revision | None:
+    """The revision in force at ``moment`` (UTC, naive), or None before the first."""
+    return db.session.scalar(
+        select(Revision).where(Revision.event_id == event_id, Revision.at <= moment)
+        .order_by(Revision.number.desc()).limit(1)
+    )
+
+
+def rebuild(revision: Revision) -> Event:
+    """A detached event as the revision recorded it, ready to render like a live one."""
+    data = EventSchema().load(revision.snapshot)
+    citations = [Citation(event_id=revision.event_id, position=i, **c,
+                          source=db.session.get(Source, c["source_id"]))
+                 for i, c in enumerate(data.pop("citations"))]
+    people = [EventPerson(position=i, **p, person=db.session.get(Person, p["person_id"]))
+              for i, p in enumerate(data.pop("people"))]
+    unverifiable(citations)  # sets each citation's offsets against today's source text
+    return Event(**data, citations=citations, people=people)

@@ -1,0 +1,87 @@
+"""API tokens for curators: created and revoked on the command line (api/cli/tokens.py),
+stored only as hashes.
+
+A request proves who it is with ``Authorization: Bearer <token>``. Reads stay public;
+writes need a token with the ``write`` scope (``read`` tokens may read source texts).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, g, request
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+
+from api.extensions import db, smorest
+from api.http.errors import problem
+from api.models import ApiToken, utcnow
+
+SCOPES = ("read", "write")
+PREFIX = "mt_"  # makes a leaked token easy to recognise (and to scan for)
+# OpenAPI: how a write operation is secured, and what a failed check looks like.
+SECURITY = {
+    "security": [{"bearerAuth": []}],
+    "responses": {"401": {"description": "No valid token."},
+                  "403": {"description": "The token lacks the scope."}},
+}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(name: str, scope: str) -> str:
+    """Store a new token's hash under ``name`` and return the token (shown once)."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(name=name, scope=scope, token_hash=hash_token(token),
+                            created_at=utcnow()))
+    db.session.commit()
+    return token
+
+
+def _challenge(status: int, error: str, detail: str) -> None:
+    header = f'Bearer realm="curation", error="{error}"' if error else 'Bearer realm="curation"'
+    abort(problem(status, detail, headers={"WWW-Authenticate": header}))
+
+
+def authenticate(scope: str) -> ApiToken:
+    """The request's token, which must hold ``scope``: else 401 (no valid token) or 403."""
+    kind, _, token = request.headers.get("Authorization", "").partition(" ")
+    if not token or kind.lower() != "bearer":
+        _challenge(401, "", "This request needs a curator's token: "
+                   "send 'Authorization: Bearer <token>'.")
+    stmt = select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
+    found = db.session.scalar(stmt)
+    if found is None or found.revoked_at is not None:
+        _challenge(401, "invalid_token", "The token is unknown or revoked.")
+    if scope == "write" and found.scope != "write":
+        _challenge(403, "insufficient_scope", f"The token '{found.name}' lacks the "
+                   f"'{scope}' scope.")
+    g.curator = found.name
+    return found
+
+
+def require(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a view: it runs only for a token holding ``scope``."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            authenticate(scope)
+            return view(*args, **kwargs)
+
+        return Blueprint.doc(**SECURITY)(wrapper)
+
+    return decorator
+
+
+def init_app(app: Flask) -> None:
+    smorest.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer",
+                       "description": "A token from `flask --app api tokens create`."}
+    )

@@ -1,0 +1,149 @@
+"""What operators see: one JSON log line per request, a request id, Prometheus metrics.
+
+The request log holds the request id, method, path (never the query string), the route,
+status, duration and response size. It never holds header values (no Authorization, no
+tokens, no cookies), query values (``q`` may be anything a person typed), bodies or the
+client address. Under gunicorn set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory so
+/metrics adds up every worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request, request_finished, request_started
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from api.extensions import smorest
+
+REQUEST_ID = "X-Request-ID"
+# A client's id is kept only when short and made of safe characters; else we make one.
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+ACCESS_LOG = logging.getLogger("api.access")
+
+REQUESTS = Counter(
+    "http_requests_total", "HTTP requests answered.", ["method", "endpoint", "status"]
+)
+LATENCY = Histogram(
+    "http_request_duration_seconds", "Time to answer an HTTP request.",
+    ["method", "endpoint", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and any ``extra`` fields."""
+
+    FIELDS = ("request_id", "method", "path", "endpoint", "status", "duration_ms", "bytes")
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: getattr(record, k) for k in self.FIELDS if hasattr(record, k)})
+        if "request_id" not in entry and (rid := _current_request_id()):
+            entry["request_id"] = rid
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _current_request_id() -> str | None:
+    try:
+        return g.get("request_id")
+    except RuntimeError:  # outside a request
+        return None
+
+
+def configure_logging(app: Flask) -> None:
+    """JSON lines on stderr for the app's logger and the request log."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    app.logger.handlers = [handler]  # "api": the request log "api.access" passes through it
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    app.logger.propagate = app.testing  # pytest's caplog listens on the root logger
+    ACCESS_LOG.setLevel(app.config["LOG_LEVEL"])
+
+
+def request_id() -> str:
+    """The id of this request: the client's ``X-Request-ID`` if it is safe, else a new one."""
+    given = request.headers.get(REQUEST_ID, "")
+    return given if SAFE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def _start(_app: Flask, **_: Any) -> None:
+    g.request_id = request_id()
+    g.started = time.perf_counter()
+
+
+def _echo_id(response: Response) -> Response:
+    response.headers[REQUEST_ID] = g.get("request_id") or request_id()
+    return response
+
+
+def _finish(_app: Flask, response: Response, **_: Any) -> None:
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    endpoint = request.endpoint or "unmatched"  # bounded: never the raw path
+    status = str(response.status_code)
+    REQUESTS.labels(request.method, endpoint, status).inc()
+    LATENCY.labels(request.method, endpoint, status).observe(elapsed)
+    ACCESS_LOG.info(
+        "request",
+        extra={
+            "request_id": g.get("request_id"),
+            "method": request.method,
+            "path": request.path[:300],
+            "endpoint": endpoint,
+            "status": response.status_code,
+            "duration_ms": round(elapsed * 1000, 2),
+            "bytes": response.calculate_content_length(),
+        },
+    )
+
+
+def metrics() -> Response:
+    """Prometheus text format; under gunicorn, the sum over every worker."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        body = generate_latest(registry)
+    else:
+        body = generate_latest()
+    return Response(body, content_type=CONTENT_TYPE_LATEST,
+                    headers={"Cache-Control": "no-store"})
+
+
+def init_app(app: Flask) -> None:
+    configure_logging(app)
+    request_started.connect(_start, app)
+    request_finished.connect(_finish, app)
+    app.after_request(_echo_id)
+    app.add_url_rule("/metrics", "metrics", metrics)
+    smorest.spec.path(rule=next(app.url_map.iter_rules("metrics")), parameters=[], operations={
+        "get": {
+            "summary": "Metrics in Prometheus text format",
+            "description": "Request counts and latency histograms by endpoint and status.",
+            "tags": ["meta"],
+            "responses": {"200": {"description": "OK", "content": {
+                "text/plain": {"schema": {"type": "string"}}}}},
+        }
+    })

@@ -1,0 +1,73 @@
+"""The request pipeline: every hook a request passes through, registered here in one place.
+
+``configure`` runs before the extensions bind (it shapes the engine and the WSGI app);
+``init_app`` registers the pipeline after them. The order of ``PIPELINE`` is the order of
+each ``init_app`` call; Flask runs ``before_request`` hooks in registration order and
+``after_request`` hooks in reverse, so for a request:
+
+    before: security.check_request -> limits -> cache (a hit answers here)
+    view
+    after:  cache.store -> observability -> limits -> security.add_headers
+            -> conditional (ETag, Cache-Control, 304) -> CORS
+    teardown: writes (roll back whatever was not committed)
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api.extensions import cors
+from api.http import (
+    apidoc,
+    auth,
+    cache,
+    conditional,
+    errors,
+    faults,
+    fragments,
+    limits,
+    observability,
+    security,
+    writes,
+)
+from api.http.jsonprovider import OrjsonProvider
+
+EXPOSED_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID",
+                   "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+
+
+def configure(app: Flask) -> None:
+    """What must be set before the extensions bind: JSON, proxies, engine options."""
+    app.json = OrjsonProvider(app)
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+    faults.init_app(app)  # engine options, the bounded <int:> converter, database errors
+
+
+def _cors(app: Flask) -> None:
+    origins = app.config["CORS_ORIGINS"]
+    cors.init_app(app, origins=origins, send_wildcard=origins == "*", vary_header=origins != "*",
+                  expose_headers=EXPOSED_HEADERS)
+
+
+# In order; see the module docstring for what runs when.
+PIPELINE = (
+    apidoc.init_app,  # before any blueprint: documents every error response
+    auth.init_app,  # the bearer security scheme in the OpenAPI document
+    _cors,
+    errors.init_app,
+    conditional.init_app,
+    writes.init_app,
+    security.init_app,
+    limits.init_app,
+    observability.init_app,
+    fragments.init_app,
+    cache.init_app,  # last: its before_request may answer the request
+)
+
+
+def init_app(app: Flask) -> None:
+    for step in PIPELINE:
+        step(app)

@@ -1,0 +1,125 @@
+"""Hardening that applies to every route, including the ones added later.
+
+- Request bodies: larger than ``MAX_CONTENT_LENGTH`` is a 413; a body on a write
+  (POST/PUT/PATCH) must be JSON (``application/json`` or ``*/*+json``), else 415, unless
+  the route documents other types in its OpenAPI ``requestBody`` (``@blp.doc``).
+- NUL characters in the path or query are a 400: PostgreSQL cannot even compare them.
+- Response headers: ``nosniff``, a referrer policy, a Content-Security-Policy (strict for
+  data, relaxed for HTML pages such as /docs and /embed) and framing only where allowed.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, request
+
+from api.http.errors import problem
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Data never runs or embeds anything.
+DATA_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# Config keys (set by the embed page) whose URL origins HTML pages load from.
+ASSET_URL_KEYS = ("TIMELINEJS_URL", "EMBED_API_URL")
+
+
+def is_json(mimetype: str) -> bool:
+    """``application/json`` or a structured ``+json`` type (e.g. merge-patch+json)."""
+    return mimetype == "application/json" or (
+        mimetype.startswith("application/") and mimetype.endswith("+json")
+    )
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get(
+        "Transfer-Encoding", ""
+    ).lower()
+
+
+def check_request() -> Response | None:
+    """Refuse what no route can handle, before any route reads the request."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and (request.content_length or 0) > limit:
+        return problem(413, f"The request body is larger than {limit} bytes.")
+    if "\x00" in request.path:
+        return problem(400, "The path cannot contain NUL characters.")
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            return problem(400, f"Invalid query parameter '{name.replace(chr(0), '')}': "
+                                "NUL characters are not allowed.")
+    if (request.method in WRITE_METHODS and request.routing_exception is None
+            and _has_body() and not _acceptable(request.mimetype)):
+        wanted = ", ".join(declared_types() or ("application/json",))
+        got = request.mimetype or "no Content-Type"
+        return problem(415, f"Send the body as {wanted}, not {got}.",
+                       headers={"Accept-Post": wanted, "Accept-Patch": wanted})
+    return None
+
+
+def declared_types() -> tuple[str, ...]:
+    """The body types this route documents (its OpenAPI ``requestBody``), if it says."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    doc = getattr(handler, "_apidoc", {}).get("manual_doc", {})
+    return tuple(doc.get("requestBody", {}).get("content", {}))
+
+
+def _acceptable(mimetype: str) -> bool:
+    declared = declared_types()
+    if mimetype in declared:
+        return True
+    # JSON bodies are one family: a route documenting merge-patch+json also reads JSON.
+    return is_json(mimetype) and (not declared or any(map(is_json, declared)))
+
+
+def _origins(config: dict) -> str:
+    urls = [config.get(key) or "" for key in ASSET_URL_KEYS]
+    origins = {f"{p.scheme}://{p.netloc}" for p in map(urlsplit, urls) if p.scheme and p.netloc}
+    return " ".join(sorted(origins | set(config["CSP_EXTRA_SOURCES"].split())))
+
+
+def page_csp(frame_ancestors: str) -> str:
+    """The policy of an HTML page: its own and configured assets, inline init scripts."""
+    extra = _origins(current_app.config)
+    own = f"'self' {extra}".strip()
+    return "; ".join((
+        f"default-src {own}",
+        f"script-src {own} 'unsafe-inline'",
+        f"style-src {own} 'unsafe-inline'",
+        f"img-src {own} data: https:",
+        f"font-src {own} data:",
+        f"connect-src {own}",
+        "media-src 'self' https:",
+        "frame-src 'self' https:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        f"frame-ancestors {frame_ancestors}",
+    ))
+
+
+def frameable(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in current_app.config["FRAMEABLE_PATHS"])
+
+
+def add_headers(response: Response) -> Response:
+    """Security headers on every response; a view may set its own CSP first."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    framed = frameable(request.path)
+    if not framed:
+        headers.setdefault("X-Frame-Options", "DENY")
+    if "Content-Security-Policy" not in headers:
+        if response.mimetype == "text/html":
+            headers["Content-Security-Policy"] = page_csp("*" if framed else "'none'")
+        else:
+            headers["Content-Security-Policy"] = DATA_CSP
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(check_request)
+    app.after_request(add_headers)

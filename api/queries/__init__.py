@@ -1,0 +1,104 @@
+"""The query layer: which events a request means, loaded with what they show.
+
+Resources, formats and the command line all ask for events through these functions, so a
+filter means the same everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, url_for
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from api.domain import history
+from api.extensions import db
+from api.http.errors import problem
+from api.models import Citation, Event, EventPerson
+from api.queries import search
+from api.queries.pagination import paginate
+from schemas import dates
+
+# Everything an event's representation shows, loaded in a fixed number of queries.
+WITH_DETAILS = (
+    selectinload(Event.citations).joinedload(Citation.source),
+    selectinload(Event.people).joinedload(EventPerson.person),
+)
+SORT_KEYS = (Event.earliest, Event.id)
+
+
+def filtered_events(args: dict[str, Any]) -> Select:
+    """The events matching the filters of ``EventQuerySchema``, unordered."""
+    stmt = select(Event)
+    for arg, column in (("mission", Event.mission_id), ("type", Event.type),
+                        ("status", Event.status)):
+        if arg in args:
+            stmt = stmt.where(column == args[arg])
+    if "person" in args:
+        stmt = stmt.where(Event.people.any(EventPerson.person_id == args["person"]))
+    if "source" in args:
+        stmt = stmt.where(Event.citations.any(Citation.source_id == args["source"]))
+    if "from_" in args:  # overlap: the event's last possible day is on or after `from`
+        stmt = stmt.where(Event.latest >= dates.earliest(args["from_"]))
+    if "to" in args:
+        stmt = stmt.where(Event.earliest <= dates.latest(args["to"]))
+    if "q" in args:
+        stmt = stmt.where(search.matches(args["q"]))
+    return stmt
+
+
+EMBEDDED_EVENTS = 100
+
+
+def first_events(condition: Any) -> list[Event]:
+    """The first events (by start) matching ``condition``, for embedding in a detail view."""
+    stmt = select(Event).where(condition).order_by(*SORT_KEYS).limit(EMBEDDED_EVENTS)
+    return list(db.session.scalars(stmt))
+
+
+def events_page(args: dict[str, Any]) -> tuple[list[Event], dict[str, Any], dict[str, str]]:
+    """One page of filtered events with their details, in the requested order."""
+    stmt = filtered_events(args).options(*WITH_DETAILS)
+    return paginate(stmt, SORT_KEYS, args, descending=args["sort"] == "-start")
+
+
+def load_events(ids: list[str]) -> list[Event]:
+    """The events ``ids`` with their details (in no particular order)."""
+    return list(db.session.scalars(select(Event).where(Event.id.in_(ids)).options(*WITH_DETAILS)))
+
+
+def get_event(id: str) -> Event:
+    """The event ``id`` with its details: 404 if it never existed, 410 if it was deleted."""
+    event = db.session.scalar(select(Event).where(Event.id == id).options(*WITH_DETAILS)
+                              .execution_options(include_deleted=True))
+    if event is None:
+        abort(404, description=f"No event with id '{id}'.")
+    if event.deleted_at is not None:
+        abort(problem(410, f"The event '{id}' was deleted; its history stays at "
+                      f"{url_for('revisions.EventRevisions', id=id, _external=True)}."))
+    return event
+
+
+def event_as_of(id: str, moment: dt.datetime) -> Event:
+    """The event ``id`` as it was at ``moment``: 404 before it existed, 410 once deleted."""
+    if not taken(Event, id):
+        abort(404, description=f"No event with id '{id}'.")
+    revision = history.as_of(id, moment.astimezone(dt.UTC).replace(tzinfo=None))
+    if revision is None:
+        abort(404, description=f"No event with id '{id}' existed at {moment.isoformat()}.")
+    if revision.action == "delete":
+        abort(problem(410, f"The event '{id}' had been deleted by {moment.isoformat()}."))
+    return history.rebuild(revision)
+
+
+def taken(model: type[db.Model], ident: str) -> bool:
+    """Whether ``ident`` is in use, deleted events included (ids are never reused)."""
+    stmt = select(model.id).where(model.id == ident).execution_options(include_deleted=True)
+    return db.session.scalar(stmt) is not None
+
+
+def cited(column: Any, ident: str) -> bool:
+    """Whether any citation or role (deleted events' too) refers to ``ident``."""
+    return db.session.scalar(select(column).where(column == ident).limit(1)) is not None

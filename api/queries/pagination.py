@@ -1,0 +1,74 @@
+"""Keyset pagination: a page is found by the sort key of the last item, never by OFFSET."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from flask import request, url_for
+from flask_smorest import abort
+from sqlalchemy import Select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from api.extensions import db
+
+
+def _bad_cursor(reason: str) -> None:
+    abort(400, messages={"query": {"cursor": [reason]}})
+
+
+def encode_cursor(values: Sequence[Any], descending: bool) -> str:
+    raw = json.dumps({"k": [v.isoformat() if isinstance(v, dt.date) else v for v in values],
+                      "d": descending}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(
+    cursor: str, keys: Sequence[InstrumentedAttribute], descending: bool
+) -> list[Any]:
+    """The sort-key values in a cursor; a tampered or foreign cursor is a 400."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = data["k"]
+        assert isinstance(values, list) and len(values) == len(keys)
+        assert data["d"] is descending
+    except (ValueError, KeyError, TypeError, AssertionError, binascii.Error):
+        _bad_cursor("Not a cursor of this list and sort order: use the `next` link as given.")
+    decoded = []
+    for key, value in zip(keys, values, strict=True):
+        kind = key.type.python_type
+        try:
+            decoded.append(kind.fromisoformat(value) if kind is dt.date else kind(value))
+        except (TypeError, ValueError):
+            _bad_cursor("Not a cursor of this list and sort order: use the `next` link as given.")
+    return decoded
+
+
+def paginate(
+    stmt: Select, keys: Sequence[InstrumentedAttribute], args: dict[str, Any],
+    descending: bool = False, rows: bool = False,
+) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+    """One page of ``stmt`` ordered by the unique ``keys``.
+
+    Returns the items, the page body ``{"items", "next"}`` and the ``Link`` header.
+    With ``rows``, the items are the rows of a select of several columns (keys among them).
+    """
+    limit = args["limit"]
+    row = tuple_(*keys)
+    if args.get("cursor"):
+        after = tuple_(*decode_cursor(args["cursor"], keys, descending))
+        stmt = stmt.where(row < after if descending else row > after)
+    stmt = stmt.order_by(*(key.desc() if descending else key for key in keys)).limit(limit + 1)
+    items = list(db.session.execute(stmt) if rows else db.session.scalars(stmt))
+    next_url, headers = None, {}
+    if len(items) > limit:
+        items = items[:limit]
+        last = [getattr(items[-1], key.key) for key in keys]
+        query = {**request.args.to_dict(), "cursor": encode_cursor(last, descending)}
+        next_url = url_for(request.endpoint, **(request.view_args or {}), **query, _external=True)
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    return items, {"items": items, "next": next_url}, headers

@@ -1,0 +1,133 @@
+"""The seed loader: idempotent, precise about what changed, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
+
+from api.domain.store import data_version
+from api.extensions import db
+from api.models import Citation, Event, Mission, Person, Source
+
+MODELS = (Mission, Source, Person, Event, Citation)
+
+
+def snapshot(app: Flask) -> dict[str, list[tuple]]:
+    """Every row of every table, to compare databases before and after."""
+    with app.app_context():
+        return {
+            model.__tablename__: sorted(
+                tuple(str(getattr(row, c.key)) for c in model.__table__.columns)
+                for row in db.session.scalars(select(model))
+            )
+            for model in MODELS
+        }
+
+
+def seed(runner: FlaskCliRunner, folder: Path):
+    return runner.invoke(args=["seed", "--dir", str(folder)])
+
+
+def edit(folder: Path, name: str, change) -> None:
+    path = folder / name
+    records = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(records)
+    path.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_seed_loads_everything_then_changes_nothing(
+    app: Flask, runner: FlaskCliRunner, seeds_copy: Path
+) -> None:
+    first = seed(runner, seeds_copy)
+    assert first.exit_code == 0, first.output
+    assert "events.yaml: 0 created" not in first.output
+    with app.app_context():
+        events = db.session.scalar(select(func.count()).select_from(Event))
+        assert events == len(yaml.safe_load((seeds_copy / "events.yaml").read_text()))
+        version = data_version()
+    before = snapshot(app)
+    second = seed(runner, seeds_copy)
+    assert second.exit_code == 0
+    reports = [line for line in second.output.splitlines() if ".yaml:" in line]
+    assert len(reports) == 4
+    assert all(": 0 created, 0 updated," in line for line in reports), second.output
+    assert snapshot(app) == before
+    with app.app_context():
+        assert data_version() == version
+
+
+def test_an_edit_updates_exactly_what_changed(
+    app: Flask, runner: FlaskCliRunner, seeds_copy: Path
+) -> None:
+    assert seed(runner, seeds_copy).exit_code == 0
+    before = snapshot(app)
+
+    def retitle(events: list[dict]) -> None:
+        launch = next(e for e in events if e["id"] == "soyuz-ms-19-launch")
+        launch["title"] = "Soyuz MS-19 launches from Baikonur"
+        launch["citations"][0]["supports"] = ["start"]
+
+    edit(seeds_copy, "events.yaml", retitle)
+    result = seed(runner, seeds_copy)
+    assert result.exit_code == 0, result.output
+    assert "events.yaml: 0 created, 1 updated" in result.output
+    after = snapshot(app)
+    changed = {table: set(after[table]) ^ set(before[table]) for table in after}
+    assert {t for t, rows in changed.items() if rows} == {"events", "citations"}
+    assert len(changed["events"]) == 2 and len(changed["citations"]) == 2  # old and new row
+    with app.app_context():
+        launch = db.session.get(Event, "soyuz-ms-19-launch")
+        assert launch.title == "Soyuz MS-19 launches from Baikonur"
+        assert launch.citations[0].supports == ["start"]
+
+
+@pytest.mark.parametrize(("name", "change", "message"), [
+    ("events.yaml", lambda rs: rs[3]["start"].update(date="2021-02-30"),
+     "record '{id}' (#4): field 'start.date'"),
+    ("events.yaml", lambda rs: rs[5]["citations"][0].pop("quote"),
+     "record '{id}' (#6): field 'citations.0.quote'"),
+    ("events.yaml", lambda rs: rs[2]["citations"][0].update(source="nowhere"),
+     "record '{id}' (#3): field 'citations.0.source': unknown id 'nowhere'"),
+    ("people.yaml", lambda rs: rs[1].update(id="Not A Slug"),
+     "record 'Not A Slug' (#2): field 'id'"),
+    ("events.yaml", lambda rs: rs[-1].update(status="rumoured"),
+     "record '{id}' (#{n}): field 'status'"),
+])
+def test_an_invalid_seed_file_aborts_and_changes_nothing(
+    app: Flask, runner: FlaskCliRunner, seeds_copy: Path, name: str, change, message: str
+) -> None:
+    assert seed(runner, seeds_copy).exit_code == 0
+    before = snapshot(app)
+
+    def rename_then_break(records: list[dict]) -> None:
+        # a valid edit earlier in the run must not survive the failure either
+        records[0]["title" if name == "events.yaml" else "name"] = "Edited before the error"
+        change(records)
+
+    edit(seeds_copy, name, rename_then_break)
+    records = yaml.safe_load((seeds_copy / name).read_text())
+    result = seed(runner, seeds_copy)
+    assert result.exit_code != 0
+    expected_id = {r.get("id") for r in records}
+    assert str(seeds_copy / name) in result.output
+    assert any(message.format(id=i, n=len(records)) in result.output for i in expected_id), (
+        result.output
+    )
+    assert snapshot(app) == before
+
+
+def test_migrations_match_the_models(app: Flask) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from api.queries.search import include_object
+
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []

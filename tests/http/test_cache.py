@@ -1,0 +1,203 @@
+"""The response cache: repeat reads skip the database, and never serve stale data."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import make_app
+from flask import Flask
+from sqlalchemy import event, select
+
+from api import create_app
+from api.cli.seed import load_seeds
+from api.domain.store import touch
+from api.extensions import db
+from api.http.cache import EXTENSION
+from api.models import Event
+
+URL = "/v1/events/soyuz-ms-19-launch"
+LIST = "/v1/events?limit=5"
+
+
+@pytest.fixture
+def app(backend: str, tmp_path: Path) -> Iterator[Flask]:
+    """A seeded app whose cache checks the data version only once a minute."""
+    yield from make_app(backend, tmp_path, seeded=True, CACHE_CHECK_SECONDS=60)
+
+
+class Statements:
+    """Counts the SQL statements an app's engine runs."""
+
+    def __init__(self, app: Flask) -> None:
+        with app.app_context():
+            self.engine = db.engine
+        self.count = 0
+        event.listen(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_: object) -> None:
+        self.count += 1
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[Statements]:
+    counter = Statements(app)
+    yield counter
+    counter.close()
+
+
+@contextmanager
+def another_worker(app: Flask, **config: object) -> Iterator[Flask]:
+    """A second app on the same database, as another gunicorn worker would be."""
+    other = create_app({"TESTING": True,
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        **config})
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+def retitle(app: Flask, event_id: str, title: str) -> None:
+    """A store-level write: change an event and bump the data version."""
+    with app.app_context():
+        db.session.get(Event, event_id).title = title
+        touch()
+        db.session.commit()
+
+
+def test_repeat_read_runs_no_sql(client, statements: Statements) -> None:
+    first = client.get(LIST)
+    assert first.status_code == 200 and statements.count > 0
+    statements.count = 0
+    again = client.get(LIST)
+    assert statements.count == 0
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Link"] == first.headers["Link"]
+    assert again.headers["Cache-Control"] == first.headers["Cache-Control"]
+
+
+def test_conditional_get_is_304_without_sql(client, statements: Statements) -> None:
+    etag = client.get(URL).headers["ETag"]
+    statements.count = 0
+    response = client.get(URL, headers={"If-None-Match": etag})
+    assert response.status_code == 304 and response.data == b""
+    assert statements.count == 0
+
+
+def test_cached_response_still_gets_cors_headers(client) -> None:
+    client.get(URL)
+    response = client.get(URL, headers={"Origin": "https://example.org"})
+    assert response.headers["Access-Control-Allow-Origin"] in ("*", "https://example.org")
+    assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+
+
+def test_write_through_this_worker_is_visible_at_once(app: Flask, client) -> None:
+    before = client.get(URL)
+    retitle(app, "soyuz-ms-19-launch", "Renamed launch")
+    after = client.get(URL)
+    assert after.json["title"] == "Renamed launch"
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert client.get(URL, headers={"If-None-Match": before.headers["ETag"]}).status_code == 200
+
+
+def test_write_by_another_worker_is_visible_within_the_check_interval(app: Flask) -> None:
+    with another_worker(app, CACHE_CHECK_SECONDS=0.2) as reader_app, \
+            another_worker(app) as writer:
+        reader = reader_app.test_client()
+        before = reader.get(URL)
+        retitle(writer, "soyuz-ms-19-launch", "Renamed elsewhere")
+        time.sleep(0.25)
+        after = reader.get(URL)
+    assert after.json["title"] == "Renamed elsewhere"
+    assert after.headers["ETag"] != before.headers["ETag"]
+
+
+def test_reseed_of_an_edited_file_reaches_a_caching_worker(app: Flask, seeds_copy: Path) -> None:
+    other = "/v1/events/first-moon-steps-1969"
+    path = seeds_copy / "events.yaml"
+    records = yaml.safe_load(path.read_text())
+    next(r for r in records if r["id"] == "soyuz-ms-19-launch")["title"] = "Edited in the seed"
+    path.write_text(yaml.safe_dump(records, allow_unicode=True))
+    with another_worker(app, CACHE_CHECK_SECONDS=0.2) as reader_app, \
+            another_worker(app) as seeder:
+        reader = reader_app.test_client()
+        launch, moon = reader.get(URL), reader.get(other)
+        with seeder.app_context():
+            load_seeds(str(seeds_copy))
+        time.sleep(0.25)
+        edited = reader.get(URL)
+        assert edited.json["title"] == "Edited in the seed"
+        assert edited.headers["ETag"] != launch.headers["ETag"]
+        # The cache was dropped, yet an unchanged representation keeps its ETag.
+        assert reader.get(other).headers["ETag"] == moon.headers["ETag"]
+
+
+def test_unchanged_reseed_keeps_etags(app: Flask, client) -> None:
+    etag = client.get(URL).headers["ETag"]
+    with app.app_context():
+        load_seeds(str(Path(__file__).resolve().parents[2] / "seeds"))
+    assert client.get(URL).headers["ETag"] == etag
+
+
+def test_cache_is_bounded_by_entries(backend: str, tmp_path: Path) -> None:
+    for app in make_app(backend, tmp_path, seeded=True, CACHE_MAX_ENTRIES=3,
+                        CACHE_CHECK_SECONDS=60):
+        client, counter = app.test_client(), Statements(app)
+        urls = [f"/v1/events?limit={n}" for n in range(1, 6)]
+        for url in urls:
+            client.get(url)
+        cache = app.extensions[EXTENSION]
+        assert len(cache.entries) == 3
+        counter.count = 0
+        client.get(urls[-1])  # recent: still cached
+        assert counter.count == 0
+        client.get(urls[0])  # least recently used: evicted, computed again
+        assert counter.count > 0
+        counter.close()
+
+
+def test_cache_is_bounded_by_bytes(backend: str, tmp_path: Path) -> None:
+    for app in make_app(backend, tmp_path, seeded=True, CACHE_MAX_BYTES=20_000):
+        client = app.test_client()
+        sizes = [len(client.get(f"/v1/events?limit={n}").data) for n in range(1, 30)]
+        cache = app.extensions[EXTENSION]
+        assert sum(sizes) > 20_000
+        assert 0 < cache.size <= 20_000
+        assert cache.size == sum(len(e.body) for e in cache.entries.values())
+
+
+def test_errors_are_not_cached(app: Flask, client) -> None:
+    assert client.get("/v1/events/not-yet").status_code == 404
+    with app.app_context():
+        mission = db.session.scalar(select(Event.mission_id).limit(1))
+    # The 404 must not hide the event once it exists.
+    with app.app_context():
+        source = db.session.get(Event, "soyuz-ms-19-launch")
+        db.session.add(Event(id="not-yet", mission_id=mission, type="plan", status="planned",
+                             title="Later", summary="Later.", start={"date": "2030"},
+                             tags=[], citations=[type(source.citations[0])(
+                                 source_id=source.citations[0].source_id, position=0,
+                                 quote="q", supports=["title"])]))
+        touch()
+        db.session.commit()
+    assert client.get("/v1/events/not-yet").status_code == 200
+
+
+def test_rolled_back_write_leaves_the_cache_alone(app: Flask, client,
+                                                  statements: Statements) -> None:
+    before = client.get(URL)
+    with app.app_context():
+        db.session.get(Event, "soyuz-ms-19-launch").title = "Never committed"
+        touch()
+        db.session.rollback()
+        db.session.commit()  # a later, empty commit must not expire the cache either
+    statements.count = 0
+    after = client.get(URL)
+    assert after.data == before.data and statements.count == 0

@@ -1,0 +1,158 @@
+"""The real server: boot.sh migrates, seeds and execs gunicorn; shutdowns are graceful and
+a killed worker is replaced without failing requests beyond the one it held."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def workers(master: int) -> set[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True,
+                         text=True).stdout
+    return {int(pid) for pid in out.split()}
+
+
+class Server:
+    def __init__(self, tmp: Path, count: int = 2) -> None:
+        self.port = free_port()
+        self.log = (tmp / "server.log").open("w+")
+        env = {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            "DATABASE_URL": f"sqlite:///{tmp / 'api.sqlite'}",
+            "SEED_ON_START": "1",
+            "APP_MODULE": "tests.ops.slow_app:create()",
+            "BIND": f"127.0.0.1:{self.port}",
+            "WEB_CONCURRENCY": str(count),
+            "GRACEFUL_TIMEOUT": "10",
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
+            "RATELIMIT_ENABLED": "0",
+        }
+        self.process = subprocess.Popen(["./boot.sh"], cwd=ROOT, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if get(self.port, "/healthz", timeout=1)[0] == 200 and len(
+                        workers(self.process.pid)) == count:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError("gunicorn did not start:\n" + self.output())
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=20)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    running = Server(tmp_path)
+    yield running
+    running.stop()
+    running.log.close()
+
+
+def test_served_by_gunicorn_without_a_version_banner_and_logging_json(server: Server) -> None:
+    status, headers, body = get(server.port, "/v1/events?limit=100")
+    assert status == 200 and len(json.loads(body)["items"]) == 35  # seeded at start
+    assert headers["Server"] == "mission-timeline"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    for _ in range(6):
+        get(server.port, "/v1/missions")
+    # /metrics adds up every worker (PROMETHEUS_MULTIPROC_DIR).
+    metrics = get(server.port, "/metrics")[2].decode()
+    line = next(line for line in metrics.splitlines() if line.startswith(
+        'http_requests_total{') and 'endpoint="missions.Missions"' in line)
+    assert float(line.rsplit(" ", 1)[1]) == 6
+    server.stop()
+    logs = [json.loads(line) for line in server.output().splitlines()
+            if line.startswith("{") and '"api.access"' in line]
+    assert {entry["path"] for entry in logs} >= {"/v1/events", "/v1/missions", "/metrics"}
+
+
+def test_sigterm_lets_in_flight_requests_finish(server: Server) -> None:
+    result: dict[str, object] = {}
+
+    def slow() -> None:
+        result["response"] = get(server.port, "/slow?seconds=2")
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.7)  # the request is now in a worker
+    server.process.send_signal(signal.SIGTERM)
+    thread.join(timeout=15)
+    status, _, body = result["response"]  # type: ignore[misc]
+    assert (status, json.loads(body)) == (200, {"slept": 2.0})
+    assert server.process.wait(timeout=15) == 0
+
+
+def test_a_killed_worker_is_replaced_without_failing_other_requests(server: Server) -> None:
+    ok, failed, stop = [0], [0], threading.Event()
+
+    def load() -> None:
+        while not stop.is_set():
+            try:
+                status = get(server.port, "/v1/events?limit=5", timeout=5)[0]
+                ok[0] += status == 200
+                failed[0] += status != 200
+            except (OSError, http.client.HTTPException):
+                failed[0] += 1
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    before = workers(server.process.pid)
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    time.sleep(2.0)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    after = workers(server.process.pid)
+    assert victim not in after and len(after) == len(before)  # replaced
+    assert failed[0] <= 1, f"{failed[0]} failed requests (a sync worker holds one at a time)"
+    assert ok[0] > 50

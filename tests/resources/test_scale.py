@@ -1,0 +1,173 @@
+"""Reads at scale: a fixed number of SQL statements per request, native full-text search,
+and the synthetic data generator."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from conftest import make_app
+from flask import Flask
+from sqlalchemy import event, func, select
+
+from api.cli.synth import PREFIX
+from api.domain.store import data_version, touch
+from api.extensions import db
+from api.models import Citation, Event, EventPerson
+from schemas import EventSchema
+
+
+@pytest.fixture(scope="module")
+def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """Seeds plus 300 synthetic events; the response cache off, so every request queries."""
+    for app in make_app(backend, tmp_path_factory.mktemp("scale"), seeded=True,
+                        RESPONSE_CACHE=False):
+        result = app.test_cli_runner().invoke(args=["synth", "--events", "300"])
+        assert result.exit_code == 0, result.output
+        yield app
+
+
+def forget(app: Flask) -> None:
+    """Empty the memo of events' JSON (api/http/fragments.py): the next page is computed cold."""
+    app.extensions["fragment_cache"].entries.clear()
+
+
+def statements(app: Flask, client, url: str) -> tuple[int, dict]:
+    """The number of SQL statements a GET of ``url`` runs, and its JSON."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200, response.json
+    return len(seen), response.json
+
+
+@pytest.mark.parametrize("url", ["/v1/events?limit={n}", "/v1/events?limit={n}&q=orbit",
+                                 "/v1/events?limit={n}&sort=-start&status=occurred"])
+def test_list_statements_do_not_grow_with_the_page(app: Flask, client, url: str) -> None:
+    forget(app)
+    small, page = statements(app, client, url.format(n=2))
+    large, page = statements(app, client, url.format(n=100))
+    assert len(page["items"]) > 20
+    assert any(len(item["citations"]) > 1 for item in page["items"])
+    # the page's ids and versions; then the events not memoised, their citations+sources,
+    # their people+persons
+    assert small == large <= 4
+    again, same = statements(app, client, url.format(n=100))
+    assert again == 1 and same == page  # every event's JSON memoised: one query
+
+
+def test_deep_page_runs_the_same_statements(app: Flask, client) -> None:
+    forget(app)
+    first, page = statements(app, client, "/v1/events?limit=100")
+    for _ in range(2):
+        count, page = statements(app, client, page["next"].removeprefix("http://localhost"))
+        assert count == first
+
+
+def test_event_detail_statements(app: Flask, client) -> None:
+    forget(app)
+    count, body = statements(app, client, f"/v1/events/{PREFIX}0000042")
+    assert body["citations"] and count <= 4
+    again, same = statements(app, client, f"/v1/events/{PREFIX}0000042")
+    assert again == 1 and same == body
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def _all(client, url: str) -> list[dict]:
+    items = []
+    while url:
+        body = client.get(url).json
+        items += body["items"]
+        url = body["next"] and body["next"].removeprefix("http://localhost")
+    return items
+
+
+@pytest.mark.parametrize("query", ["soyuz", "Soyuz launch", "ORB", "tom cruise", "mission control",
+                                   "moon mars", "zzzz", "!!!"])
+def test_search_matches_every_word_as_a_word_prefix(client, query: str) -> None:
+    found = {item["id"] for item in _all(client, f"/v1/events?limit=100&q={query}")}
+    every = _all(client, "/v1/events?limit=100")
+    expected = {
+        item["id"] for item in every
+        if _words(query) and all(
+            any(word.startswith(term) for word in _words(item["title"] + " " + item["summary"]))
+            for term in _words(query))
+    }
+    assert found == expected
+    if query in ("soyuz", "mission control"):
+        assert found
+
+
+def test_search_index_follows_writes(app: Flask, client) -> None:
+    url = "/v1/events?q=quasar"
+    assert client.get(url).json["items"] == []
+    with app.app_context():
+        db.session.get(Event, "soyuz-ms-19-launch").summary = "A quasar appears."
+        touch()
+        db.session.commit()
+    assert [e["id"] for e in client.get(url).json["items"]] == ["soyuz-ms-19-launch"]
+    with app.app_context():
+        db.session.get(Event, "soyuz-ms-19-launch").summary = "Back to normal."
+        touch()
+        db.session.commit()
+    assert client.get(url).json["items"] == []
+
+
+def test_synthetic_events_are_valid_and_cited(app: Flask, client) -> None:
+    with app.app_context():
+        synthetic = Event.id.startswith(PREFIX)
+        assert db.session.scalar(select(func.count()).where(synthetic)) == 300
+        per_event = select(func.count()).select_from(Citation).group_by(Citation.event_id)
+        assert set(db.session.scalars(per_event.where(Citation.event_id.startswith(PREFIX)))) \
+            == {1, 2, 3}
+        assert db.session.scalar(select(func.count()).select_from(EventPerson)
+                                 .where(EventPerson.event_id.startswith(PREFIX))) > 100
+        statuses = set(db.session.scalars(select(Event.status).where(synthetic)))
+        assert {"occurred", "planned"} <= statuses
+    items = _all(client, "/v1/events?limit=100")
+    assert {item["start"]["precision"] for item in items} == {"year", "month", "day"}
+    dump_only = {"edtf", "links"}
+    for item in items[:150]:
+        raw = {k: v for k, v in item.items() if k not in dump_only}
+        raw["citations"] = [{k: c[k] for k in ("source", "quote", "supports")}
+                            for c in item["citations"]]
+        raw["people"] = [{k: p[k] for k in ("person", "role")} for p in item["people"]]
+        EventSchema().load(raw)  # raises on anything a seed file could not hold
+
+
+def test_synth_replaces_its_data_and_bumps_the_version(app: Flask) -> None:
+    with app.app_context():
+        before = data_version()
+    result = app.test_cli_runner().invoke(args=["synth", "--events", "300", "--missions", "3"])
+    assert result.exit_code == 0, result.output
+    assert "300 events" in result.output
+    with app.app_context():
+        assert data_version() == before + 1
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 335
+        missions = set(db.session.scalars(select(Event.mission_id).distinct()))
+        assert missions == {"the-challenge", f"{PREFIX}0000", f"{PREFIX}0001", f"{PREFIX}0002"}
+
+
+def test_autogenerate_leaves_the_search_index_alone(app: Flask) -> None:
+    """`flask db migrate` must not propose dropping what migration 0004 created."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from api.queries import search
+
+    with app.app_context(), db.engine.connect() as conn:
+        unfiltered = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": search.include_object})
+        filtered = compare_metadata(context, db.metadata)
+    assert any("fts" in str(diff) or "search" in str(diff) for diff in unfiltered)
+    assert not any("fts" in str(diff) or "search" in str(diff) for diff in filtered)
