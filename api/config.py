@@ -35,8 +35,8 @@ class Config:
 
     # Seconds a client or shared cache may reuse a response before revalidating (ETag).
     CACHE_MAX_AGE = _int("CACHE_MAX_AGE", 60)
-    # Allowed CORS origins for reads, comma-separated.
-    CORS_ORIGINS = os.environ.get("CORS_ORIGINS", "*")
+    # Origins browsers may read responses from: "*" or a comma-separated list.
+    CORS_ORIGINS = _list("CORS_ORIGINS", "*")
     # Trust X-Forwarded-* from this many proxies (for absolute URLs behind a load balancer).
     PROXY_COUNT = _int("PROXY_COUNT", 0)
 

@@ -48,8 +48,11 @@ def configure(app: Flask) -> None:
 
 def _cors(app: Flask) -> None:
     origins = app.config["CORS_ORIGINS"]
-    cors.init_app(app, origins=origins, send_wildcard=origins == "*", vary_header=origins != "*",
-                  expose_headers=EXPOSED_HEADERS)
+    if isinstance(origins, str):  # a test config may give one origin as a string
+        origins = [item.strip() for item in origins.split(",")]
+    anyone = list(origins) == ["*"]
+    cors.init_app(app, origins="*" if anyone else list(origins), send_wildcard=anyone,
+                  vary_header=not anyone, expose_headers=EXPOSED_HEADERS)
 
 
 # In order; see the module docstring for what runs when.

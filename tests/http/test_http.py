@@ -69,6 +69,18 @@ def test_cors_lets_any_origin_read_and_see_paging_headers(client: FlaskClient) -
     assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
 
 
+def test_cors_origins_can_be_a_list(tmp_path: Path) -> None:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db",
+                      "CORS_ORIGINS": "https://a.example, https://b.example"})
+    client = app.test_client()
+    for origin in ("https://a.example", "https://b.example"):
+        response = client.get("/healthz", headers={"Origin": origin})
+        assert response.headers["Access-Control-Allow-Origin"] == origin
+        assert "Origin" in response.headers["Vary"]
+    stranger = client.get("/healthz", headers={"Origin": "https://c.example"})
+    assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
 @pytest.mark.parametrize(("method", "url", "status", "phrase"), [
     ("GET", "/no/such/route", 404, "/no/such/route"),
     ("GET", "/v1/missions/nowhere", 404, "nowhere"),
