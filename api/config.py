@@ -99,6 +99,17 @@ class Config:
     RATELIMIT_WRITE = os.environ.get("RATELIMIT_WRITE", "60 per minute")
     # Shared counters in Redis when set (every worker and instance sees the same counts).
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Seconds any Redis call may take (connect, and each read); then limits count in memory.
+    REDIS_TIMEOUT = _float("REDIS_TIMEOUT", 0.5)
+    # Milliseconds one PostgreSQL statement may run before the server cancels it (503).
+    DB_STATEMENT_TIMEOUT = _int("DB_STATEMENT_TIMEOUT", 10000)
+    # Host names this API answers for (comma-separated; "*" any; ".example.org" a domain
+    # and its subdomains); any other Host (or X-Forwarded-Host) gets 400. Probes are exempt.
+    ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1,::1")
+    # Peers (addresses or networks) whose X-Forwarded-* headers count, with PROXY_COUNT.
+    TRUSTED_PROXIES = _list("TRUSTED_PROXIES", "127.0.0.1,::1")
+    # Days a new API token lives unless `tokens create --ttl` says otherwise (0: forever).
+    TOKEN_TTL_DAYS = _int("TOKEN_TTL_DAYS", 90)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     if "RATELIMIT_ENABLED" in os.environ:  # else: on, except under TESTING
         RATELIMIT_ENABLED = os.environ["RATELIMIT_ENABLED"].lower() not in ("0", "false", "no")

@@ -1,7 +1,8 @@
 """When the database blinks: a prompt 503 with Retry-After, never a hang or a stack trace.
 
 Connections are checked before use (``pool_pre_ping``) and time out after
-``DB_CONNECT_TIMEOUT`` seconds, so the app notices an outage quickly and recovers by
+``DB_CONNECT_TIMEOUT`` seconds, a statement after ``DB_STATEMENT_TIMEOUT`` ms (PostgreSQL),
+so the app notices an outage quickly and recovers by
 itself once the database answers again: no restart.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import exc
+from sqlalchemy import exc, make_url
 from werkzeug.routing import IntegerConverter
 
 from api.extensions import db
@@ -30,6 +31,10 @@ def engine_options(app: Flask) -> dict[str, Any]:
             "keepalives_idle": 10,
             "keepalives_interval": 2,
             "keepalives_count": 3,
+            # The server cancels a statement running longer (503), keeping URL options.
+            "options": " ".join(filter(None, (
+                make_url(app.config["SQLALCHEMY_DATABASE_URI"]).query.get("options"),
+                f"-c statement_timeout={app.config['DB_STATEMENT_TIMEOUT']}"))),
             **options.get("connect_args", {}),
         }
         options.setdefault("pool_timeout", timeout * 3)

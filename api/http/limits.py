@@ -5,11 +5,21 @@ Counters live in Redis when ``REDIS_URL`` is set (shared by every worker and ins
 else in this process's memory. Over the limit: 429 problem+json with ``Retry-After``;
 every limited response carries ``X-RateLimit-Limit``/``-Remaining``/``-Reset``.
 Probes and metrics are exempt.
+
+Redis is a convenience, never a dependency reads wait on: every Redis call is bounded by
+``REDIS_TIMEOUT`` (connect and read), and when Redis refuses, hangs or errs the limiter
+counts in this worker's memory instead, says so once in the log (``api`` logger, warning)
+and says so again when Redis is back. While it is down, a request every 1, 2, 4 ... 32 s
+re-checks it, waiting at most ``REDIS_TIMEOUT``. ``/readyz`` reports the state.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, request
+import logging
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
 
@@ -17,6 +27,7 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Load balancers and Prometheus poll these: never throttle them.
 EXEMPT_ENDPOINTS = frozenset({"meta.Health", "meta.Ready", "metrics"})
+EXTENSION = "rate_limiter"
 
 
 def _limit(setting: str) -> ApplicationLimit:
@@ -47,6 +58,53 @@ def _retry_after_only_when_refused(response: Response) -> Response:
     return response
 
 
+class _StorageEvents(logging.Filter):
+    """Flask-Limiter reports the switch to and from its memory fallback on its own logger,
+    which has no handler (silent in production): say it through the app's log instead,
+    naming the storage and the error but never a request value."""
+
+    MESSAGES = {
+        "Rate limit storage unreachable": ("warning", "Rate-limit storage {url} unreachable "
+                                           "({error}): counting in this worker's memory until "
+                                           "it answers."),
+        "Rate limit storage recovered": ("info", "Rate-limit storage {url} answers again: "
+                                         "counting there."),
+    }
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for start, (level, text) in self.MESSAGES.items():
+            if message.startswith(start) and has_request_context():
+                error = sys.exc_info()[1]
+                getattr(current_app.logger, level)(text.format(
+                    url=redacted(current_app.config["REDIS_URL"]),
+                    error=type(error).__name__ if error else "no answer"))
+                return False
+        return True
+
+
+def redacted(url: str) -> str:
+    """A storage URL without its password, fit for a log line."""
+    parts = urlsplit(url)
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
+    return urlunsplit(parts)
+
+
+def storage_options(app: Flask) -> dict[str, float]:
+    """Redis client options: no call may wait longer than REDIS_TIMEOUT seconds."""
+    timeout = app.config["REDIS_TIMEOUT"]
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+
+
+def storage_state(app: Flask) -> str | None:
+    """``None`` without Redis; ``"ok"``, or why Redis cannot be used (a bounded check)."""
+    limiter: Limiter | None = app.extensions.get(EXTENSION)
+    if not app.config["REDIS_URL"] or limiter is None:
+        return None
+    return "ok" if limiter.storage.check() else "unreachable"
+
+
 def init_app(app: Flask) -> Limiter:
     """Attach a limiter of this app's own (its memory counters are not shared with others)."""
     app.config.setdefault("RATELIMIT_ENABLED", not app.testing)
@@ -56,6 +114,7 @@ def init_app(app: Flask) -> Limiter:
         application_limits=[_limit("RATELIMIT_READ"), _limit("RATELIMIT_WRITE")],
         headers_enabled=True,
         storage_uri=redis_url or "memory://",
+        storage_options=storage_options(app) if redis_url else {},
         strategy="moving-window",
         key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "mission-timeline"),
         # A Redis outage must not take the API down: count in memory meanwhile.
@@ -67,4 +126,8 @@ def init_app(app: Flask) -> Limiter:
     app.after_request(_retry_after_only_when_refused)
     limiter.init_app(app)
     app.after_request(_remember_retry_after)
+    app.extensions[EXTENSION] = limiter
+    logger = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, _StorageEvents) for f in logger.filters):
+        logger.addFilter(_StorageEvents())
     return limiter

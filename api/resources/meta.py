@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 import swagger_ui
-from flask import Flask, Response, send_from_directory, url_for
+from flask import Flask, Response, current_app, send_from_directory, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.extensions import db
 from api.http.faults import database_unavailable
+from api.http.limits import storage_state
 
 blp = Blueprint("meta", __name__, description="Index and health.")
 SWAGGER_UI_ASSETS = os.path.join(os.path.dirname(swagger_ui.__file__), "static")
@@ -30,6 +31,11 @@ class IndexSchema(Schema):
 
 class StatusSchema(Schema):
     status = fields.String(metadata={"example": "ok"})
+
+
+class ReadySchema(StatusSchema):
+    checks = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"example": {"database": "ok", "redis": "ok"}})
 
 
 @blp.route("/")
@@ -68,16 +74,26 @@ class Health(MethodView):
 
 @blp.route("/readyz", endpoint="Ready")
 class Ready(MethodView):
-    @blp.response(200, StatusSchema)
+    @blp.response(200, ReadySchema)
     @blp.alt_response(503, description="The database cannot be reached.")
     def get(self) -> Any:
-        """Readiness: the database answers"""
+        """Readiness: the database answers; a Redis outage only degrades
+
+        503 while the database cannot be reached: take the instance out of rotation.
+        200 with `"status": "degraded"` while Redis (shared rate-limit counters) cannot be
+        reached: every request is still served, limits count per worker; keep routing.
+        """
         try:
             db.session.execute(text("SELECT 1"))
         except SQLAlchemyError:
             db.session.rollback()
             return database_unavailable()
-        return {"status": "ok"}, 200, NO_STORE
+        checks = {"database": "ok"}
+        redis = storage_state(current_app)
+        if redis is not None:
+            checks["redis"] = redis
+        status = "ok" if all(value == "ok" for value in checks.values()) else "degraded"
+        return {"status": status, "checks": checks}, 200, NO_STORE
 
 
 def _docs_asset(filename: str) -> Response:

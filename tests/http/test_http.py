@@ -54,7 +54,7 @@ def test_etag_differs_between_representations(client: FlaskClient) -> None:
 
 def test_probes_are_not_cached(client: FlaskClient) -> None:
     assert client.get("/healthz").headers["Cache-Control"] == "no-store"
-    assert client.get("/readyz").json == {"status": "ok"}
+    assert client.get("/readyz").json == {"status": "ok", "checks": {"database": "ok"}}
 
 
 def test_cors_lets_any_origin_read_and_see_paging_headers(client: FlaskClient) -> None:

@@ -134,4 +134,4 @@ def test_outage_answers_503_quickly_and_recovers_by_itself(
     proxy.restore()
     assert timed_get(app, "/v1/events?limit=3")[0] == 200
     status, _, body, _ = timed_get(app, "/readyz")
-    assert (status, body) == (200, {"status": "ok"})
+    assert (status, body) == (200, {"status": "ok", "checks": {"database": "ok"}})
