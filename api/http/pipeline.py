@@ -5,7 +5,7 @@
 each ``init_app`` call; Flask runs ``before_request`` hooks in registration order and
 ``after_request`` hooks in reverse, so for a request:
 
-    before: security.check_request -> limits -> cache (a hit answers here)
+    before: trust.check_host -> security.check_request -> limits -> cache (a hit answers here)
     view
     after:  cache.store -> observability -> limits -> security.add_headers
             -> conditional (ETag, Cache-Control, 304) -> CORS
@@ -15,7 +15,6 @@ each ``init_app`` call; Flask runs ``before_request`` hooks in registration orde
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.extensions import cors
 from api.http import (
@@ -29,6 +28,7 @@ from api.http import (
     limits,
     observability,
     security,
+    trust,
     writes,
 )
 from api.http.jsonprovider import OrjsonProvider
@@ -40,9 +40,7 @@ EXPOSED_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID",
 def configure(app: Flask) -> None:
     """What must be set before the extensions bind: JSON, proxies, engine options."""
     app.json = OrjsonProvider(app)
-    if app.config["PROXY_COUNT"]:
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+    trust.configure(app)  # X-Forwarded-* from TRUSTED_PROXIES only
     faults.init_app(app)  # engine options, the bounded <int:> converter, database errors
 
 
@@ -63,6 +61,7 @@ PIPELINE = (
     errors.init_app,
     conditional.init_app,
     writes.init_app,
+    trust.init_app,  # unknown host names: 400 before anything renders
     security.init_app,
     limits.init_app,
     observability.init_app,

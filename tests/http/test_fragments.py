@@ -81,6 +81,7 @@ def test_pages_are_the_bytes_of_the_schema_dump_cold_and_warm(app: Flask,
 
 def test_links_follow_the_host_asked(app: Flask, client: FlaskClient) -> None:
     fresh(app, client)
+    app.config["ALLOWED_HOSTS"] = ("localhost", "timeline.example.org")
     other = client.get(PAGE, base_url="https://timeline.example.org")
     assert other.get_data() == dumped(app, PAGE, "https://timeline.example.org")
     assert item(other.json, EVENT)["links"]["self"].startswith("https://timeline.example.org/")
