@@ -180,3 +180,5 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
+    # After this (UTC) the token is refused; None: never expires.
+    expires_at: Mapped[dt.datetime | None]

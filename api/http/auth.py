@@ -1,5 +1,5 @@
-"""API tokens for curators: created and revoked on the command line (api/cli/tokens.py),
-stored only as hashes.
+"""API tokens for curators: created, rotated and revoked on the command line
+(api/cli/tokens.py), stored only as hashes, expiring after ``TOKEN_TTL_DAYS`` by default.
 
 A request proves who it is with ``Authorization: Bearer <token>``. Reads stay public;
 writes need a token with the ``write`` scope (``read`` tokens may read source texts).
@@ -7,13 +7,14 @@ writes need a token with the ``write`` scope (``read`` tokens may read source te
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
@@ -35,13 +36,21 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(name: str, scope: str) -> str:
-    """Store a new token's hash under ``name`` and return the token (shown once)."""
+def issue(row: ApiToken, ttl_days: int | None = None) -> str:
+    """Give ``row`` a new secret living ``ttl_days`` (default TOKEN_TTL_DAYS; 0: forever),
+    commit, and return the token (shown once: only its hash is stored)."""
+    days = current_app.config["TOKEN_TTL_DAYS"] if ttl_days is None else ttl_days
     token = PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(name=name, scope=scope, token_hash=hash_token(token),
-                            created_at=utcnow()))
+    row.token_hash, row.created_at, row.revoked_at = hash_token(token), utcnow(), None
+    row.expires_at = row.created_at + dt.timedelta(days=days) if days > 0 else None
+    db.session.add(row)
     db.session.commit()
     return token
+
+
+def create_token(name: str, scope: str, ttl_days: int | None = None) -> str:
+    """Store a new token's hash under ``name`` and return the token (shown once)."""
+    return issue(ApiToken(name=name, scope=scope), ttl_days)
 
 
 def _challenge(status: int, error: str, detail: str) -> None:
@@ -59,6 +68,9 @@ def authenticate(scope: str) -> ApiToken:
     found = db.session.scalar(stmt)
     if found is None or found.revoked_at is not None:
         _challenge(401, "invalid_token", "The token is unknown or revoked.")
+    if found.expires_at is not None and found.expires_at <= utcnow():
+        _challenge(401, "invalid_token", f"The token expired on {found.expires_at:%Y-%m-%d}: "
+                   "ask for a new one ('tokens rotate').")
     if scope == "write" and found.scope != "write":
         _challenge(403, "insufficient_scope", f"The token '{found.name}' lacks the "
                    f"'{scope}' scope.")
