@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import time
+import traceback
 import uuid
 from typing import Any
 
@@ -46,6 +47,39 @@ LATENCY = Histogram(
 )
 
 
+# Exceptions from these packages quote the statement's values (a request body's text, or
+# PostgreSQL's "Key (id)=(...) already exists"): logged by class and constraint only.
+QUOTING_VALUES = ("sqlalchemy", "psycopg", "sqlite3")
+
+
+def _constraint(error: BaseException) -> str | None:
+    orig = getattr(error, "orig", error)
+    name = getattr(getattr(orig, "diag", None), "constraint_name", None)  # psycopg
+    if name is None and type(orig).__module__ == "sqlite3" and "failed: " in str(orig):
+        name = str(orig).split("failed: ", 1)[1]  # "UNIQUE constraint failed: t.col"
+    return name
+
+
+def describe(error: BaseException) -> str:
+    """An exception's last traceback line, without any value a database error quotes."""
+    kind = f"{type(error).__module__}.{type(error).__qualname__}"
+    if type(error).__module__.split(".")[0] not in QUOTING_VALUES:
+        return "".join(traceback.format_exception_only(error)).rstrip()
+    constraint = _constraint(error)
+    return kind + (f" (constraint: {constraint})" if constraint else " (message withheld)")
+
+
+def safe_traceback(error: BaseException) -> str:
+    """The traceback of ``error`` and its causes: every frame, no database message."""
+    chain: list[BaseException] = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    parts = ["Traceback (most recent call last):\n" + "".join(
+        traceback.format_tb(each.__traceback__)) + describe(each) for each in reversed(chain)]
+    return "\n\nThe above exception led to the following:\n\n".join(parts)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, and any ``extra`` fields."""
 
@@ -65,6 +99,9 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
+
+    def formatException(self, exc_info: Any) -> str:
+        return safe_traceback(exc_info[1])
 
 
 def _current_request_id() -> str | None:
