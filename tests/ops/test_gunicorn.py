@@ -44,13 +44,14 @@ def workers(master: int) -> set[int]:
 
 
 class Server:
-    def __init__(self, tmp: Path, count: int = 2) -> None:
+    def __init__(self, tmp: Path, count: int = 2, **settings: str) -> None:
         self.port = free_port()
+        self.database = tmp / "api.sqlite"
         self.log = (tmp / "server.log").open("w+")
         env = {
             **os.environ,
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-            "DATABASE_URL": f"sqlite:///{tmp / 'api.sqlite'}",
+            "DATABASE_URL": f"sqlite:///{self.database}",
             "SEED_ON_START": "1",
             "APP_MODULE": "tests.ops.slow_app:create()",
             "BIND": f"127.0.0.1:{self.port}",
@@ -58,6 +59,7 @@ class Server:
             "GRACEFUL_TIMEOUT": "10",
             "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
             "RATELIMIT_ENABLED": "0",
+            **settings,
         }
         self.process = subprocess.Popen(["./boot.sh"], cwd=ROOT, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT)

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Render deploy/nginx.conf.template, and run nginx as a child process (tests, bench).
+
+    python deploy/nginx.py --listen 0.0.0.0:80 --upstream 127.0.0.1:8000 \\
+        --prefix /var/cache/mission-timeline --user www-data > /etc/nginx/nginx.conf
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+TEMPLATE = Path(__file__).with_name("nginx.conf.template")
+TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "cache")
+
+
+def render(listen: str, upstream: str, prefix: str, user: str = "www-data",
+           cache_size: str = "1g") -> str:
+    """The configuration text with every placeholder filled in."""
+    text = TEMPLATE.read_text()
+    for name, value in {"LISTEN": listen, "UPSTREAM": upstream, "PREFIX": prefix,
+                        "USER": user, "CACHE_SIZE": cache_size}.items():
+        text = text.replace(f"@{name}@", value)
+    return text
+
+
+class Nginx:
+    """nginx in the foreground (``daemon off``) with its own prefix under ``prefix``."""
+
+    def __init__(self, prefix: Path, port: int, upstream: str) -> None:
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.port = port
+        for name in TEMP_DIRS:
+            (prefix / name).mkdir(parents=True, exist_ok=True)
+        user = pwd.getpwuid(os.geteuid()).pw_name  # workers as whoever runs this
+        conf = prefix / "nginx.conf"
+        conf.write_text(render(f"127.0.0.1:{port}", upstream, str(prefix), user, "64m"))
+        self.log = (prefix / "nginx.log").open("w+")
+        self.process = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf)],
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("nginx did not start:\n" + self.output())
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: fast shutdown
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--listen", default="0.0.0.0:80")
+    parser.add_argument("--upstream", default="127.0.0.1:8000")
+    parser.add_argument("--prefix", default="/var/cache/mission-timeline")
+    parser.add_argument("--user", default="www-data")
+    parser.add_argument("--cache-size", default="1g")
+    args = parser.parse_args()
+    print(render(args.listen, args.upstream, args.prefix, args.user, args.cache_size), end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""The production topology on this machine: nginx (deploy/nginx.conf.template) as a
+caching reverse proxy in front of gunicorn. A read is cached, revalidated with a 304 from
+the API once stale, and a write through the proxy is visible within the documented bound
+(the API's max-age, CACHE_MAX_AGE, plus up to a second: nginx counts whole seconds)."""
+
+from __future__ import annotations
+
+import http.client
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_gunicorn import Server, free_port, get
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_AGE = 2  # CACHE_MAX_AGE in this test: the bound on a write's visibility
+EVENT = "/v1/events/soyuz-ms-19-launch"
+pytestmark = pytest.mark.slow
+
+
+def load_deploy() -> Any:
+    spec = importlib.util.spec_from_file_location("deploy_nginx", ROOT / "deploy" / "nginx.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def topology(tmp_path: Path) -> Iterator[tuple[Server, Any]]:
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        if os.environ.get("CI"):
+            pytest.fail("nginx is missing in CI: .ci/run installs it (apt-get install nginx)")
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    server = Server(tmp_path, CACHE_MAX_AGE=str(MAX_AGE), PROXY_COUNT="1")
+    try:
+        proxy = load_deploy().Nginx(tmp_path / "nginx", free_port(), f"127.0.0.1:{server.port}")
+    except RuntimeError:
+        server.stop()
+        raise
+    yield server, proxy
+    proxy.stop()
+    server.stop()
+    server.log.close()
+
+
+def token(server: Server) -> str:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{server.database}"}
+    done = subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "api",
+                           "tokens", "create", "--name", "proxy-test"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def patch(port: int, path: str, body: dict, headers: dict[str, str]) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("PATCH", path, json.dumps(body), {"Content-Type": "application/json",
+                                                       **headers})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def upstream_statuses(server: Server, path: str) -> list[int]:
+    return [entry["status"] for entry in map(json.loads, (
+        line for line in server.output().splitlines()
+        if line.startswith("{") and '"api.access"' in line)) if entry.get("path") == path]
+
+
+def test_cached_read_revalidation_and_a_write_visible_within_max_age(
+    topology: tuple[Server, Any],
+) -> None:
+    server, proxy = topology
+    first = get(proxy.port, EVENT)
+    assert first[0] == 200 and first[1]["X-Cache-Status"] == "MISS"
+    assert f"max-age={MAX_AGE}" in first[1]["Cache-Control"]
+    hit = get(proxy.port, EVENT)
+    assert hit[1]["X-Cache-Status"] == "HIT" and hit[2] == first[2]
+    assert hit[1]["ETag"] == first[1]["ETag"]
+    assert upstream_statuses(server, EVENT) == [200]  # the hit never reached gunicorn
+
+    time.sleep(MAX_AGE + 1.2)  # stale (nginx counts whole seconds): the next read revalidates
+    again = get(proxy.port, EVENT)
+    assert again[0] == 200 and again[1]["X-Cache-Status"] == "REVALIDATED"
+    assert again[2] == first[2]
+    assert upstream_statuses(server, EVENT) == [200, 304]  # no body sent the second time
+
+    # A curator's write through the proxy: never cached, and visible within MAX_AGE.
+    status, body = patch(proxy.port, EVENT, {"title": "Soyuz MS-19 lifts off with the crew"},
+                         {"Authorization": f"Bearer {token(server)}",
+                          "If-Match": again[1]["ETag"]})
+    assert status == 200, body
+    written = time.monotonic()
+    while json.loads(get(proxy.port, EVENT)[2])["title"] != body["title"]:
+        assert time.monotonic() - written < MAX_AGE + 2, "the write is not visible in time"
+        time.sleep(0.1)
