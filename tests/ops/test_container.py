@@ -25,6 +25,16 @@ def test_dockerfile_essentials() -> None:
     assert 'ENTRYPOINT ["./boot.sh"]' in text
 
 
+def test_the_image_carries_the_embed_pages_timelinejs() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    package = "@knight-lab/timelinejs@3.9.11"
+    assert package in text and package in makefile  # the version the tests run with
+    assert "COPY --from=timelinejs /build/node_modules/@knight-lab/timelinejs/dist ./timelinejs" \
+        in text
+    assert "TIMELINEJS_DIR=/app/timelinejs" in text  # where api/config.py looks for it
+
+
 def test_entrypoint_migrates_then_execs_gunicorn() -> None:
     subprocess.run(["sh", "-n", str(ROOT / "boot.sh")], check=True)
     lines = [line.strip() for line in (ROOT / "boot.sh").read_text().splitlines()]
