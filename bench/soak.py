@@ -1,11 +1,18 @@
 """Soak: gunicorn on 127.0.0.1 under wrk for a bounded time, sampling worker memory.
 
     .venv/bin/python bench/soak.py [--seconds 60] [--connections 64] [--workers 4]
+                                   [--write-percent 5]
 
 Starts the API through boot.sh (SQLite, seeded; rate limits on, counted in Redis when
 REDIS_URL is set, with a limit high enough not to refuse anything), runs wrk against a mix
 of list, filter, detail and missing-resource URLs, samples every worker's RSS every few
 seconds, and prints the figures as JSON. Traffic goes only to 127.0.0.1 and stops by itself.
+
+Writes: ``--write-percent`` of the requests (5 by default) are curators' POSTs of new events
+(with a token made for the run); every one answered 201 is read back afterwards, and any
+that cannot be is a lost write. The verdict: 0 failed requests (socket errors, 5xx, 429),
+0 lost writes, and flat memory (no worker grows by more than ``--max-growth`` MiB between
+the first and last sample).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -29,10 +37,34 @@ LUA = r"""
 local paths = {"/v1/events?limit=20", "/v1/events?type=launch", "/v1/events?q=film&sort=-start",
   "/v1/events?from=2021-10&to=2021-10", "/v1/missions/the-challenge", "/v1/people?limit=5",
   "/v1/sources?limit=50", "/v1/events/soyuz-ms-19-launch", "/v1/events/nope", "/healthz"}
-local i = 0
+local threads, count = {}, 0
+function setup(thread)
+  count = count + 1
+  thread:set("tid", count)
+  table.insert(threads, thread)
+end
+function init(args)
+  i, created = 0, ""
+end
+local every = math.floor(100 / WRITE_PERCENT + 0.5)
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer TOKEN"}
+local body = [[{"id": "%s", "mission": "the-challenge", "type": "training",
+  "status": "occurred", "title": "Soak write %s", "summary": "Written by bench/soak.py.",
+  "start": {"date": "2021-10-05"}, "citations": [{"source": "004_ba6c03b084f54831",
+  "quote": "Soyuz MS-19", "supports": ["title"]}]}]]
 request = function()
   i = i + 1
+  if WRITE_PERCENT > 0 and i % every == 0 then
+    local id = "soak-" .. tid .. "-" .. i
+    return wrk.format("POST", "/v1/events", headers, string.format(body, id, id))
+  end
   return wrk.format("GET", paths[(i % #paths) + 1])
+end
+response = function(status, headers, body)
+  if status == 201 then created = created .. (headers["Location"] or "?") .. "\n" end
+end
+done = function(summary, latency, requests)
+  for _, thread in ipairs(threads) do io.write("CREATED\n" .. thread:get("created")) end
 end
 """
 
@@ -54,12 +86,25 @@ def worker_pids(master: int) -> list[int]:
     return sorted(int(pid) for pid in out.split())
 
 
+def read_status(base: str, url: str) -> int:
+    """The status of a GET of ``url`` (absolute, or a path under ``base``)."""
+    try:
+        with urllib.request.urlopen(url if url.startswith("http") else base + url,
+                                    timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--sample", type=float, default=5.0, help="seconds between RSS samples")
+    parser.add_argument("--write-percent", type=int, default=5)
+    parser.add_argument("--max-growth", type=float, default=10.0,
+                        help="MiB a worker may grow by between the first and last sample")
     args = parser.parse_args()
     args.seconds = min(args.seconds, 600)
 
@@ -74,6 +119,7 @@ def main() -> None:
         "WEB_CONCURRENCY": str(args.workers),
         "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
         "RATELIMIT_READ": "100000000 per minute",
+        "RATELIMIT_WRITE": "100000000 per minute",
         "LOG_LEVEL": "WARNING",
     }
     log = (tmp / "server.log").open("w")
@@ -91,10 +137,15 @@ def main() -> None:
             time.sleep(0.3)
         for _ in range(200):  # warm every worker up before the first sample
             urllib.request.urlopen(base + "/v1/events?limit=20", timeout=5).read()
+        token = subprocess.run(
+            [str(Path(sys.executable).with_name("flask")), "--app", "api", "tokens", "create",
+             "--name", "soak"], cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip()
         pids = worker_pids(server.pid)
         start_rss = {pid: rss_kib(pid) for pid in pids}
         script = tmp / "mix.lua"
-        script.write_text(LUA)
+        script.write_text(LUA.replace("WRITE_PERCENT", str(args.write_percent))
+                          .replace("TOKEN", token))
         wrk = subprocess.Popen(
             ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s",
              "--latency", "-s", str(script), base],
@@ -109,6 +160,10 @@ def main() -> None:
                             "rss_mib": {p: round(rss_kib(p) / 1024, 1) for p in alive}})
         report = wrk.stdout.read()
         end_rss = {pid: rss_kib(pid) for pid in worker_pids(server.pid)}
+        created = [line for line in report.split("CREATED\n", 1)[-1].splitlines()
+                   if line.startswith(("http", "/"))] if "CREATED" in report else []
+        report = report.split("CREATED\n", 1)[0]
+        lost = [url for url in created if read_status(base, url) != 200]
         metrics = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
     finally:
         server.send_signal(signal.SIGTERM)
@@ -134,14 +189,25 @@ def main() -> None:
         "non_2xx_3xx": int(non_2xx.group(1)) if non_2xx else 0,  # the 404 URL counts here
         "statuses_served": statuses,  # every request, warm-up included
         "failed": (sum(int(g) for g in errors.groups()) if errors else 0) + sum(
-            n for status, n in statuses.items() if status not in ("200", "404")),
+            n for status, n in statuses.items() if status not in ("200", "201", "304", "404")),
+        "writes_201": len(created),
+        "lost_writes": len(lost),
         "same_workers": sorted(start_rss) == sorted(end_rss),
         "rss_start_mib": {p: round(v / 1024, 1) for p, v in start_rss.items()},
         "rss_end_mib": {p: round(v / 1024, 1) for p, v in end_rss.items()},
         "rss_samples": samples,
     }
+    first, last = samples[0]["rss_mib"], samples[-1]["rss_mib"]
+    growth = max((last[p] - first[p] for p in last if p in first), default=0.0)
+    figures["rss_growth_mib_first_to_last_sample"] = round(growth, 1)
+    figures["verdict"] = {"no_failed_request": figures["failed"] == 0,
+                          "no_lost_write": not lost and (len(created) > 0) == (
+                              args.write_percent > 0),
+                          "flat_memory": growth <= args.max_growth and figures["same_workers"]}
     print(report)
     print(json.dumps(figures, indent=2))
+    if not all(figures["verdict"].values()):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
