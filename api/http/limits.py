@@ -98,10 +98,11 @@ def storage_options(app: Flask) -> dict[str, float]:
 
 
 def storage_state(app: Flask) -> str | None:
-    """``None`` without Redis; ``"ok"``, or why Redis cannot be used (a bounded check)."""
+    """``None`` without Redis, else ``"ok"`` or ``"unreachable"`` (a check bounded by
+    REDIS_TIMEOUT)."""
     limiter: Limiter | None = app.extensions.get(EXTENSION)
-    if not app.config["REDIS_URL"] or limiter is None:
-        return None
+    if not app.config["REDIS_URL"] or limiter is None or not limiter.enabled:
+        return None  # limits off: Redis is not used at all
     return "ok" if limiter.storage.check() else "unreachable"
 
 
@@ -128,6 +129,7 @@ def init_app(app: Flask) -> Limiter:
     app.after_request(_remember_retry_after)
     app.extensions[EXTENSION] = limiter
     logger = logging.getLogger("flask-limiter")
+    logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))  # "recovered" is info
     if not any(isinstance(f, _StorageEvents) for f in logger.filters):
         logger.addFilter(_StorageEvents())
     return limiter

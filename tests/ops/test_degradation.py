@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import make_app
 from flask import Flask
+from test_faults import Proxy
 
 from api import create_app
 from api.extensions import db
@@ -114,3 +115,35 @@ def test_postgresql_statements_are_bounded(backend: str, tmp_path: Path) -> None
             db.session.execute(sa.text("SELECT pg_sleep(2)"))
         db.session.rollback()
     next(made, None)  # drops the schema
+
+
+def test_readyz_leaves_redis_out_when_limits_are_off() -> None:
+    client = limited_app("redis://127.0.0.1:1/0", RATELIMIT_ENABLED=False).test_client()
+    with client.application.app_context():
+        db.create_all()
+    assert client.get("/readyz").json == {"status": "ok", "checks": {"database": "ok"}}
+
+
+def redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not redis_up(), reason="no Redis at 127.0.0.1:6379")
+def test_limits_go_back_to_redis_when_it_answers_again(caplog: pytest.LogCaptureFixture) -> None:
+    proxy = Proxy(("127.0.0.1", 6379))  # the shared Redis, reached through a proxy we cut
+    proxy.cut()
+    try:
+        client = limited_app(f"redis://127.0.0.1:{proxy.port}/0").test_client()
+        assert client.get("/openapi.json").status_code == 200  # counted in memory
+        proxy.restore()
+        time.sleep(1.2)  # the first re-check comes after a second
+        assert client.get("/openapi.json").status_code == 200
+        messages = [r.getMessage() for r in caplog.records if r.name == "api"]
+        assert any("unreachable" in m for m in messages)
+        assert any("answers again" in m for m in messages)
+    finally:
+        proxy.close()
