@@ -427,8 +427,9 @@ def test_embed_page_loads_timelinejs_from_the_configured_place(
         assert "https://static.example/tl/3.9.11/js/timeline.js" in scripts
         links = [dict(a)["href"] for a in parsed.tags["link"] if dict(a)["rel"] == "stylesheet"]
         assert links == ["https://static.example/tl/3.9.11/css/timeline.css"]
-        call = parsed.text.split("new TL.Timeline(")[1]
-        data_url, options = json.loads("[" + call.rsplit(");", 1)[0].split(",", 1)[1] + "]")
+        # No inline script (CSP): /static/embed.js reads these from the timeline's element.
+        timeline = next(dict(a) for a in parsed.tags["div"] if dict(a).get("id") == "timeline")
+        data_url, options = timeline["data-url"], json.loads(timeline["data-options"])
         assert data_url == "https://api.example/v1/missions/the-challenge/timelinejs?status=planned&group=type"
         assert options["font"] is None  # nothing from a font CDN
         assert options["script_path"] == "https://static.example/tl/3.9.11/js/"
