@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas.common import Slug
 from schemas.event import EventQuerySchema
 
 
@@ -26,7 +27,8 @@ class TimelineSlideSchema(Schema):
     end_date = fields.Nested(TimelineDateSchema)
     display_date = fields.String(metadata={"example": "c. 2030 (planned)"})
     text = fields.Nested(TimelineTextSchema)
-    group = fields.String(metadata={"description": "The event's status or type."})
+    group = fields.String(metadata={
+        "description": "The event's status or type; `context` for a context event."})
 
 
 class TimelineTitleSchema(Schema):
@@ -66,9 +68,31 @@ class TableQuerySchema(EventQuerySchema):
         exclude = ("limit",)
 
 
+class CalendarQuerySchema(DocumentQuerySchema):
+    precision = fields.String(
+        load_default="any",
+        validate=validate.OneOf(["any", "day"]),
+        metadata={"description": "`day`: only events whose dates name a day. By default an "
+                  "event known to the month or year is a one-day marker on its first day, "
+                  "its date in the title."},
+    )
+
+
 class TimelineQuerySchema(DocumentQuerySchema):
     group = fields.String(
         load_default="status",
         validate=validate.OneOf(["status", "type"]),
         metadata={"description": "Group the slides (timeline rows) by status or by type."},
+    )
+    context = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Include context events (background such as earlier "
+                  "spaceflights, tagged `context`), in a group of their own. Off by default."},
+    )
+
+
+class EmbedQuerySchema(TimelineQuerySchema):
+    start_at = Slug(
+        metadata={"description": "The event the page opens on. By default the mission's "
+                  "first launch, else its first event."},
     )

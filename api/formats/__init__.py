@@ -36,11 +36,22 @@ def _date_text(date: dict[str, Any]) -> str:
     return ("c. " if date.get("approximate") else "") + text
 
 
-def display_date(event: Event) -> str:
-    """The event's date as honest as its sources: e.g. ``c. 2030 (planned)``."""
+def date_span(event: Event) -> str:
+    """The event's dates as words at their precision: ``October 2021``, ``c. 2030``."""
     text = _date_text(event.start)
     if event.end:
         text += f" \N{EN DASH} {_date_text(event.end)}"
+    return text
+
+
+def day_precise(event: Event) -> bool:
+    """Whether every date of the event names a day (not only a month or a year)."""
+    return all(dates.precision(d["date"]) == "day" for d in (event.start, event.end) if d)
+
+
+def display_date(event: Event) -> str:
+    """The event's date as honest as its sources: e.g. ``c. 2030 (planned)``."""
+    text = date_span(event)
     notes = [] if event.status == "occurred" else [event.status]
     if any(d and d.get("inferred") for d in (event.start, event.end)):
         notes.append("date inferred")
@@ -52,16 +63,22 @@ def web_url(url: str | None) -> str | None:
     return url if url and url.lower().startswith(("https://", "http://")) else None
 
 
-def _source_name(citation: Any) -> str:
-    source = citation.source
-    return ", ".join(part for part in (source.title or source.id, source.publisher) if part)
+def source_label(source: Any) -> str:
+    """How a reader sees a source: its title and publisher; an untitled one is described
+    by what is known of it (publisher, author, date), never by its bare id."""
+    if source.title:
+        return ", ".join(part for part in (source.title, source.publisher) if part)
+    by = ", ".join(part for part in (source.publisher, source.author) if part)
+    text = "Untitled article" + (f" ({by})" if by else "")
+    day = source.published
+    return text + (f", {day.day} {calendar.month_name[day.month]} {day.year}" if day else "")
 
 
 def event_html(event: Event) -> str:
     """The summary and cited quotes as HTML; every piece of data is escaped."""
     items = []
     for citation in event.citations:
-        name = escape(_source_name(citation))
+        name = escape(source_label(citation.source))
         url = web_url(citation.source.url)
         cite = Markup('<a href="{}">{}</a>').format(url, name) if url else name
         items.append(Markup("<li><q>{}</q> — <cite>{}</cite></li>").format(citation.quote, cite))
@@ -79,5 +96,5 @@ def event_text(event: Event) -> str:
     for citation in event.citations:
         url = web_url(citation.source.url)
         link = f" <{url}>" if url else ""
-        lines.append(f"“{citation.quote}” — {_source_name(citation)}{link}")
+        lines.append(f"“{citation.quote}” — {source_label(citation.source)}{link}")
     return "\n".join(lines)

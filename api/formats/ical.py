@@ -1,4 +1,10 @@
-"""An RFC 5545 iCalendar document of a mission's events, one all-day VEVENT each."""
+"""An RFC 5545 iCalendar document of a mission's events, one all-day VEVENT each.
+
+A day-precision event spans its days. An event known only to the month or the year is a
+one-day marker on its first possible day, its date written in the title (``First steps on
+the Moon (1969)``): a calendar would otherwise show it as a banner across the whole month
+or year. ``precision="day"`` leaves such events out.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +13,28 @@ from collections.abc import Callable, Sequence
 
 import icalendar
 
-from api.formats import changed, event_text
+from api.formats import changed, date_span, day_precise, event_text
 from api.models import Event, Mission
 from schemas import dates
 
 STATUS = {"occurred": "CONFIRMED", "planned": "TENTATIVE", "speculative": "TENTATIVE",
           "cancelled": "CANCELLED"}
 UID_DOMAIN = "mission-timeline"
+PRECISIONS = ("any", "day")
 
 
 def vevent(event: Event, url: str) -> icalendar.Event:
-    """An all-day event spanning every day the event's dates can mean."""
+    """An all-day event: the event's days, or a one-day marker when its dates are coarser."""
     out = icalendar.Event()
     out.add("uid", f"{event.id}@{UID_DOMAIN}")  # stable: the event id never changes
     out.add("dtstamp", changed(event))
     out.add("dtstart", event.earliest)
-    out.add("dtend", dates.day_after(event.latest))  # DTEND of an all-day event is exclusive
-    out.add("summary", event.title)
+    if day_precise(event):
+        out.add("dtend", dates.day_after(event.latest))  # DTEND of an all-day event is exclusive
+        out.add("summary", event.title)
+    else:
+        out.add("dtend", dates.day_after(event.earliest))
+        out.add("summary", f"{event.title} ({date_span(event)})")
     out.add("description", event_text(event))
     out.add("status", STATUS[event.status])
     out.add("categories", [event.type])
@@ -34,8 +45,10 @@ def vevent(event: Event, url: str) -> icalendar.Event:
     return out
 
 
-def calendar(mission: Mission, events: Sequence[Event], url_of: Callable[[Event], str]) -> bytes:
-    """The calendar; ``url_of(event)`` is the event's URL in the API."""
+def calendar(mission: Mission, events: Sequence[Event], url_of: Callable[[Event], str],
+             precision: str = "any") -> bytes:
+    """The calendar; ``url_of(event)`` is the event's URL in the API. With
+    ``precision="day"`` only events whose dates name days are in it."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Mission Timeline API//EN")
     cal.add("version", "2.0")
@@ -46,5 +59,6 @@ def calendar(mission: Mission, events: Sequence[Event], url_of: Callable[[Event]
     cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "P1D")
     for event in events:
-        cal.add_component(vevent(event, url_of(event)))
+        if precision == "any" or day_precise(event):
+            cal.add_component(vevent(event, url_of(event)))
     return cal.to_ical()

@@ -1,4 +1,9 @@
-"""A Knight Lab TimelineJS3 JSON document of a mission's events."""
+"""A Knight Lab TimelineJS3 JSON document of a mission's events.
+
+Context events (background such as earlier spaceflights: type or tag ``context``) are left
+out unless asked for; then they form a group (a row of the timeline) of their own, so the
+mission's own events stay readable.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,13 @@ from markupsafe import escape
 from api.formats import display_date, event_html
 from api.models import Event, Mission
 from schemas import dates
+
+CONTEXT = "context"
+
+
+def is_context(event: Event) -> bool:
+    """Whether the event is background to the mission rather than part of it."""
+    return event.type == CONTEXT or CONTEXT in (event.tags or ())
 
 
 def timeline_date(value: dict[str, Any]) -> dict[str, int]:
@@ -24,17 +36,19 @@ def slide(event: Event, group: str) -> dict[str, Any]:
         "start_date": timeline_date(event.start),
         "display_date": display_date(event),
         "text": {"headline": str(escape(event.title)), "text": event_html(event)},
-        "group": getattr(event, group),
+        "group": CONTEXT if is_context(event) else getattr(event, group),
     }
     if event.end:
         out["end_date"] = timeline_date(event.end)
     return out
 
 
-def timeline(mission: Mission, events: Sequence[Event], group: str = "status") -> dict[str, Any]:
-    """The TimelineJS document: a title slide for the mission and one slide per event."""
+def timeline(mission: Mission, events: Sequence[Event], group: str = "status",
+             context: bool = False) -> dict[str, Any]:
+    """The TimelineJS document: a title slide for the mission and one slide per event
+    (context events only when ``context`` is true)."""
     return {
         "title": {"text": {"headline": str(escape(mission.name)),
                            "text": str(escape(mission.summary))}},
-        "events": [slide(event, group) for event in events],
+        "events": [slide(event, group) for event in events if context or not is_context(event)],
     }

@@ -8,18 +8,22 @@ most ``FORMAT_MAX_EVENTS`` events (1000 by default): calendars, TimelineJS and C
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 from flask import Response, current_app, render_template, request, send_from_directory, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import ValidationError
+from sqlalchemy import select
 
 from api.extensions import db
 from api.formats import CHANGE_ORDER, feeds, ical, table, timelinejs
 from api.models import Event, Mission
 from api.queries import WITH_DETAILS, events_page, filtered_events
+from schemas.common import flatten_errors
 from schemas.timelinejs import (
-    DocumentQuerySchema,
+    CalendarQuerySchema,
+    EmbedQuerySchema,
     FeedQuerySchema,
     TableQuerySchema,
     TimelineQuerySchema,
@@ -78,7 +82,8 @@ class Timeline(MethodView):
         """
         mission = _mission(id)
         events, headers = document_events({**args, "mission": mission.id})
-        return timelinejs.timeline(mission, events, args["group"]), 200, headers
+        document = timelinejs.timeline(mission, events, args["group"], args["context"])
+        return document, 200, headers
 
 
 def wants_calendar() -> bool:
@@ -90,20 +95,23 @@ def wants_calendar() -> bool:
 def calendar_response(id: str, args: dict[str, Any]) -> Response:
     """The iCalendar of mission ``id``'s events matching ``args``."""
     mission = _mission(id)
+    precision = args.pop("precision", "any")
     events, headers = document_events({**args, "mission": mission.id})
-    body = ical.calendar(mission, events, _event_url)
+    body = ical.calendar(mission, events, _event_url, precision)
     return _response(body, CALENDAR, headers, filename=f"{mission.id}.ics")
 
 
 @blp.route("/v1/missions/<string:id>/calendar.ics", endpoint="Calendar")
 class Calendar(MethodView):
-    @blp.arguments(DocumentQuerySchema, location="query")
+    @blp.arguments(CalendarQuerySchema, location="query")
     @blp.response(200, content_type=CALENDAR, example="BEGIN:VCALENDAR\r\n...")
     def get(self, args: dict[str, Any], id: str) -> Response:
         """A mission's events as an iCalendar (RFC 5545) to subscribe to
 
-        One all-day VEVENT per event, spanning every day its dates can mean (a month-precision
-        event spans the month); planned and speculative events are TENTATIVE.
+        One all-day VEVENT per event. A day-precision event spans its days; an event known
+        only to the month or year is a one-day marker on its first possible day with its
+        date in the title, e.g. `First steps on the Moon (1969)` (`precision=day` leaves
+        those out). Planned and speculative events are TENTATIVE.
         """
         return calendar_response(id, args)
 
@@ -153,30 +161,72 @@ class EventsCsv(MethodView):
         return _response(body, CSV, headers, filename="events.csv", inline=False)
 
 
+def key_event(mission: Mission) -> str | None:
+    """The event an embed page opens on by default: the mission's first launch."""
+    stmt = (select(Event.id).where(Event.mission_id == mission.id, Event.type == "launch")
+            .order_by(Event.earliest, Event.id).limit(1))
+    return db.session.scalar(stmt)
+
+
+def _embed_args(mission: Mission) -> dict[str, Any]:
+    """The page's query, validated like the TimelineJS document's; raise ValidationError."""
+    schema = EmbedQuerySchema()
+    args = schema.load(Blueprint.ARGUMENTS_PARSER.load_querystring(request, schema))
+    start_at = args.get("start_at")
+    if start_at and not db.session.scalar(
+        select(Event.id).where(Event.id == start_at, Event.mission_id == mission.id)
+    ):
+        raise ValidationError({"start_at": [f"No event '{start_at}' in mission '{mission.id}'."]})
+    return args
+
+
+def embed_page(mission: Mission | None, status: int = 200, message: str | None = None,
+               **timeline: Any) -> Response:
+    """The embed page: the timeline, or only ``message`` (an error) when there is one."""
+    page = render_template("embed.html", mission=mission, message=message, **timeline)
+    response = _response(page, "text/html", {"Cache-Control": "no-store"} if message else None)
+    response.status_code = status
+    return response
+
+
 @blp.route("/embed/<string:mission>", endpoint="Embed")
 class Embed(MethodView):
-    @blp.arguments(TimelineQuerySchema, location="query")
+    @blp.doc(parameters=[{"in": "query", "schema": EmbedQuerySchema}])
     @blp.response(200, content_type="text/html", example="<!doctype html>")
-    def get(self, args: dict[str, Any], mission: str) -> Response:
+    @blp.alt_response(400, content_type="text/html", example="<!doctype html>",
+                      description="A bad query parameter, named in a message on the page.")
+    @blp.alt_response(404, content_type="text/html", example="<!doctype html>",
+                      description="No such mission, said on the page.")
+    def get(self, mission: str) -> Response:
         """A page showing a mission's timeline with TimelineJS, to embed in an iframe
 
-        Takes the query of the TimelineJS document and passes it on.
+        Takes the query of the TimelineJS document and passes it on, and `start_at`, the
+        event it opens on. Errors (a bad parameter, an unknown mission, no matching events,
+        an unreachable API) are a readable message in the page, never JSON.
         """
-        found = _mission(mission)
+        found = db.session.get(Mission, mission)
+        if found is None:
+            return embed_page(None, 404, f"No mission with id '{mission}'.")
+        try:
+            args = _embed_args(found)
+        except ValidationError as err:
+            detail = " ".join(f"Query parameter '{field}': {text}"
+                              for field, text in flatten_errors(err.messages))
+            return embed_page(found, 400, detail)
         config = current_app.config
-        data_path = url_for("formats.Timeline", id=found.id, **request.args)
+        query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "start_at"])
+        data_path = url_for("formats.Timeline", id=found.id) + (f"?{query}" if query else "")
         assets = urljoin(request.host_url, config["TIMELINEJS_URL"]).rstrip("/")
-        page = render_template(
-            "embed.html",
-            mission=found,
+        return embed_page(
+            found,
             data_url=(config["EMBED_API_URL"].rstrip("/") or request.host_url.rstrip("/"))
             + data_path,
+            start_at=args.get("start_at") or key_event(found) or "",
             script=f"{assets}/js/timeline.js",
             stylesheet=f"{assets}/css/timeline.css",
             options={"script_path": f"{assets}/js/", "font": None, "hash_bookmark": False,
-                     "timenav_height_percentage": 40},
+                     "marker_height_min": 24}
         )
-        return _response(page, "text/html")
 
 
 @blp.route("/embed/timelinejs/<path:filename>", endpoint="TimelineJSAsset")

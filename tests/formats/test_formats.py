@@ -24,12 +24,13 @@ from sqlalchemy import func, select
 from api.domain import history
 from api.domain.store import apply, touch
 from api.extensions import db
-from api.formats import display_date, event_html, event_text, timelinejs
+from api.formats import day_precise, display_date, event_html, event_text, timelinejs
 from api.formats.table import row
 from api.models import Citation, Event, Source
 
 MISSION = "/v1/missions/the-challenge"
 TIMELINE = f"{MISSION}/timelinejs"
+TIMELINE_ALL = f"{TIMELINE}?context=1"  # context events too (left out by default)
 CALENDAR = f"{MISSION}/calendar.ics"
 JSON_FEED = f"{MISSION}/feed.json"
 ATOM = f"{MISSION}/feed.atom"
@@ -87,7 +88,7 @@ def csv_rows(client: FlaskClient, url: str = CSV) -> list[dict[str, str]]:
 def test_timelinejs_has_a_slide_per_event_at_its_real_precision(
     client: FlaskClient, app: Flask
 ) -> None:
-    doc = client.get(TIMELINE).json
+    doc = client.get(TIMELINE_ALL).json
     assert doc["title"]["text"]["headline"].startswith("The Challenge (Vyzov)")
     slides = {slide["unique_id"]: slide for slide in doc["events"]}
     assert list(slides) == event_ids(app)  # every event once, in timeline order
@@ -101,7 +102,7 @@ def test_timelinejs_has_a_slide_per_event_at_its_real_precision(
 
 
 def test_timelinejs_display_date_tells_the_truth(client: FlaskClient) -> None:
-    slides = {s["unique_id"]: s for s in client.get(TIMELINE).json["events"]}
+    slides = {s["unique_id"]: s for s in client.get(TIMELINE_ALL).json["events"]}
     assert slides["china-crewed-moon-landing-plan"]["display_date"] == "c. 2030 (planned)"
     assert slides["moon-film-idea"]["display_date"] == "c. 2030 (speculative, date inferred)"
     assert slides["china-crewed-mars-mission-plan"]["display_date"] == "2033 (planned)"
@@ -140,7 +141,7 @@ def test_event_filters_apply_to_every_format(
 ) -> None:
     expected = event_ids(app, condition)
     assert 0 < len(expected) < 35
-    timeline = [s["unique_id"] for s in client.get(f"{TIMELINE}?{query}").json["events"]]
+    timeline = [s["unique_id"] for s in client.get(f"{TIMELINE_ALL}&{query}").json["events"]]
     assert timeline == expected
     uids = [str(v["UID"]).split("@")[0] for v in calendar_events(client, f"{CALENDAR}?{query}")]
     assert uids == expected
@@ -155,7 +156,8 @@ def test_event_filters_apply_to_every_format(
     ("url", "parameter"),
     [(f"{TIMELINE}?status=maybe", "status"), (f"{CALENDAR}?from=2021-13", "from"),
      (f"{JSON_FEED}?limit=5", "limit"), (f"{ATOM}?cursor=abc", "cursor"),
-     (f"{CSV}?type=party", "type"), (f"{EMBED}?group=colour", "group"),
+     (f"{CSV}?type=party", "type"), (f"{TIMELINE}?context=maybe", "context"),
+     (f"{CALENDAR}?precision=hour", "precision"),
      (f"{TIMELINE}?cursor=bogus", "cursor")],
 )
 def test_bad_query_is_a_problem_naming_the_parameter(
@@ -168,7 +170,7 @@ def test_bad_query_is_a_problem_naming_the_parameter(
 
 
 @pytest.mark.parametrize("url", [u.replace("the-challenge", "no-such-mission")
-                                 for u in FORMATS if u != CSV])
+                                 for u in FORMATS if u not in (CSV, EMBED)])
 def test_unknown_mission_is_a_404_problem(client: FlaskClient, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 404
@@ -212,7 +214,7 @@ def test_every_format_is_in_the_openapi_document(client: FlaskClient) -> None:
 # --- iCalendar ------------------------------------------------------------------------
 
 
-def test_calendar_has_an_all_day_event_spanning_each_events_precision(
+def test_calendar_has_all_day_events_never_longer_than_their_days(
     client: FlaskClient, app: Flask
 ) -> None:
     vevents = {str(v["UID"]): v for v in calendar_events(client)}
@@ -224,10 +226,13 @@ def test_calendar_has_an_all_day_event_spanning_each_events_precision(
         assert type(start) is dt.date and type(end) is dt.date  # all-day, not timed
         return start, end
 
-    assert span("gagarin-first-human-spaceflight") == (dt.date(1961, 4, 1), dt.date(1961, 5, 1))
-    assert span("first-moon-steps-1969") == (dt.date(1969, 1, 1), dt.date(1970, 1, 1))
     assert span("soyuz-ms-19-launch") == (dt.date(2021, 10, 5), dt.date(2021, 10, 6))
-    assert span("post-production") == (dt.date(2021, 10, 17), dt.date(2023, 1, 1))
+    assert span("iss-filming") == (dt.date(2021, 10, 5), dt.date(2021, 10, 18))
+    # Coarser dates are a one-day marker on their first day, never a month or year banner
+    # (tests/formats/test_calendar.py).
+    assert span("gagarin-first-human-spaceflight") == (dt.date(1961, 4, 1), dt.date(1961, 4, 2))
+    assert span("first-moon-steps-1969") == (dt.date(1969, 1, 1), dt.date(1969, 1, 2))
+    assert span("post-production") == (dt.date(2021, 10, 17), dt.date(2021, 10, 18))
 
 
 def test_calendar_marks_plans_tentative_and_describes_with_citations(
@@ -239,7 +244,8 @@ def test_calendar_marks_plans_tentative_and_describes_with_citations(
         expected = {"occurred": "CONFIRMED", "planned": "TENTATIVE",
                     "speculative": "TENTATIVE"}[event.status]
         assert v["STATUS"] == expected, event.id
-        assert v["SUMMARY"] == event.title
+        assert v["SUMMARY"] == event.title if day_precise(event) else v["SUMMARY"].startswith(
+            event.title + " (")
         description = str(v["DESCRIPTION"])
         assert description.startswith(event.summary)
         assert f"When: {display_date(event)}" in description
@@ -401,7 +407,7 @@ def test_documents_are_bounded_and_link_to_the_rest(small_app: Flask) -> None:
         pages += 1
         url = next_link(response.headers.get("Link"))
     assert seen == all_ids and pages == 4
-    timeline = client.get(TIMELINE)
+    timeline = client.get(TIMELINE_ALL)
     assert len(timeline.json["events"]) == 10 and 'rel="next"' in timeline.headers["Link"]
     assert len(calendar_events(client)) == 10
     feed = client.get(JSON_FEED).json["items"]  # a feed shows the newest events
@@ -426,7 +432,7 @@ def test_embed_page_loads_timelinejs_from_the_configured_place(
         scripts = [dict(attrs).get("src") for attrs in parsed.tags["script"]]
         assert "https://static.example/tl/3.9.11/js/timeline.js" in scripts
         links = [dict(a)["href"] for a in parsed.tags["link"] if dict(a)["rel"] == "stylesheet"]
-        assert links == ["https://static.example/tl/3.9.11/css/timeline.css"]
+        assert links[0] == "https://static.example/tl/3.9.11/css/timeline.css"
         # No inline script (CSP): /static/embed.js reads these from the timeline's element.
         timeline = next(dict(a) for a in parsed.tags["div"] if dict(a).get("id") == "timeline")
         data_url, options = timeline["data-url"], json.loads(timeline["data-options"])
