@@ -27,13 +27,18 @@ def Text(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(max=5000), **kwargs)
 
 
-def links(endpoint: str, **related: tuple[str, str, str]) -> fields.Function:
-    """A dump-only ``links`` object: ``self``, plus ``name=(endpoint, url_arg, attribute)``."""
+def links(endpoint: str, **related: tuple[str, str, str] | tuple[str, dict[str, str]]
+          ) -> fields.Function:
+    """A dump-only ``links`` object: ``self``, plus ``name=(endpoint, url_arg, attribute)``
+    or ``name=(endpoint, {url_arg: attribute, ...})`` (arguments the route does not take
+    become the query string)."""
 
     def build(obj: Any) -> dict[str, str]:
         out = {"self": url_for(endpoint, id=obj.id, _external=True)}
-        for name, (target, arg, attribute) in related.items():
-            out[name] = url_for(target, **{arg: getattr(obj, attribute)}, _external=True)
+        for name, (target, *spec) in related.items():
+            args = spec[0] if isinstance(spec[0], dict) else {spec[0]: spec[1]}
+            out[name] = url_for(target, **{arg: getattr(obj, attr) for arg, attr in args.items()},
+                                _external=True)
         return out
 
     return fields.Function(build, dump_only=True)

@@ -109,7 +109,13 @@ class EventSchema(Schema):
     citations = fields.List(
         fields.Nested(CitationSchema), required=True, validate=validate.Length(min=1)
     )
-    links = links("events.Event", mission=("missions.Mission", "id", "mission_id"))
+    links = links(
+        "events.Event",
+        mission=("missions.Mission", "id", "mission_id"),
+        revisions=("revisions.EventRevisions", "id", "id"),
+        embed=("formats.Embed", {"mission": "mission_id", "start_at": "id"}),
+        calendar=("formats.Calendar", "id", "mission_id"),
+    )
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:

@@ -9,4 +9,13 @@ class MissionSchema(Schema):
     id = Slug(required=True)
     name = fields.String(required=True, validate=validate.Length(1, 300))
     summary = fields.String(required=True, validate=validate.Length(1, 5000))
-    links = links("missions.Mission", events=("events.Events", "mission", "id"))
+    links = links(
+        "missions.Mission",
+        events=("events.Events", "mission", "id"),
+        embed=("formats.Embed", "mission", "id"),
+        timelinejs=("formats.Timeline", "id", "id"),
+        calendar=("formats.Calendar", "id", "id"),
+        feed_json=("formats.JsonFeed", "id", "id"),
+        feed_atom=("formats.AtomFeed", "id", "id"),
+        csv=("formats.EventsCsv", "mission", "id"),
+    )

@@ -6,16 +6,26 @@ import os
 from typing import Any
 
 import swagger_ui
-from flask import Flask, Response, current_app, send_from_directory, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.extensions import db
 from api.http.faults import database_unavailable
 from api.http.limits import storage_state
+from api.models import Mission
+from schemas import MissionSchema
 
 blp = Blueprint("meta", __name__, description="Index and health.")
 SWAGGER_UI_ASSETS = os.path.join(os.path.dirname(swagger_ui.__file__), "static")
@@ -38,30 +48,64 @@ class ReadySchema(StatusSchema):
                          metadata={"example": {"database": "ok", "redis": "ok"}})
 
 
+COLLECTIONS = (
+    ("missions", "missions.Missions"),
+    ("events", "events.Events"),
+    ("sources", "sources.Sources"),
+    ("people", "people.People"),
+    ("openapi", "api-docs.openapi_json"),
+    ("docs", "api-docs.openapi_swagger_ui"),
+    ("health", "meta.Health"),
+    ("ready", "meta.Ready"),
+)
+# The featured mission's other representations, by the names its own `links` use.
+MISSION_FORMATS = ("embed", "timelinejs", "calendar", "feed_json", "feed_atom", "csv")
+
+
+def wants_html() -> bool:
+    """Whether the client prefers an HTML page to JSON (a browser; not curl's ``*/*``)."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def index() -> dict[str, Any]:
+    """The index: the collections, the docs, and the featured (first) mission's formats."""
+    links = {name: url_for(endpoint, _external=True) for name, endpoint in COLLECTIONS}
+    mission = db.session.scalars(select(Mission).order_by(Mission.id).limit(1)).first()
+    if mission is not None:
+        mission_links = MissionSchema().dump(mission)["links"]
+        links["mission"] = mission_links["self"]
+        links |= {name: mission_links[name] for name in MISSION_FORMATS}
+    return {
+        "name": "Mission Timeline API",
+        "description": "A cited timeline of the first feature film shot in orbit.",
+        "version": "v1",
+        "links": links,
+        "mission": mission,
+    }
+
+
 @blp.route("/")
 class Index(MethodView):
-    @blp.response(200, IndexSchema)
-    def get(self) -> dict[str, Any]:
-        """Index: links to every collection and to the documentation"""
-        links = {
-            name: url_for(endpoint, _external=True)
-            for name, endpoint in (
-                ("missions", "missions.Missions"),
-                ("events", "events.Events"),
-                ("sources", "sources.Sources"),
-                ("people", "people.People"),
-                ("openapi", "api-docs.openapi_json"),
-                ("docs", "api-docs.openapi_swagger_ui"),
-                ("health", "meta.Health"),
-                ("ready", "meta.Ready"),
-            )
-        }
-        return {
-            "name": "Mission Timeline API",
-            "description": "A cited timeline of the first feature film shot in orbit.",
-            "version": "v1",
-            "links": links,
-        }
+    @blp.response(200, IndexSchema, headers={"Vary": {
+        "description": "`Accept`: the page and the JSON are two representations.",
+        "schema": {"type": "string"}}})
+    @blp.alt_response(200, content_type="text/html", example="<!doctype html>",
+                      description="With `Accept: text/html` preferred (a browser): a page "
+                      "saying what this is, with the timeline embedded and links to the docs "
+                      "and every format.")
+    def get(self) -> Any:
+        """Index: links to every collection, the documentation and the formats
+
+        JSON for clients such as curl (`Accept: */*` or `application/json`); a short page
+        with the timeline for a browser (`Accept: text/html` preferred).
+        """
+        doc = index()
+        if wants_html():
+            page = render_template("index.html", **doc)
+            response = Response(page, mimetype="text/html", headers={"Vary": "Accept"})
+            return response
+        doc.pop("mission")
+        return doc, 200, {"Vary": "Accept"}
 
 
 @blp.route("/healthz", endpoint="Health")
