@@ -36,6 +36,10 @@ def _problem(description: str) -> dict[str, Any]:
             "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
+def _is_page(response: Any) -> bool:
+    return isinstance(response, dict) and "text/html" in response.get("content", {})
+
+
 class ProblemResponses(BasePlugin):
     def init_spec(self, spec: Any) -> None:
         spec.components.schema("Problem", schema=ProblemSchema)
@@ -55,6 +59,8 @@ class ProblemResponses(BasePlugin):
             writes = method in ("post", "put", "patch")
             codes = list(ERRORS) + (list(WRITE_ERRORS) if writes else [])
             for code in codes:
+                if _is_page(responses.get(code)):
+                    continue  # an HTML page (/embed) answers its errors as a page
                 if code != "422" or code in responses:  # 422 only where a body is read
                     responses[code] = f"Problem{code}"
             responses["default"] = "ProblemDefault"

@@ -90,9 +90,10 @@ class Index(MethodView):
         "description": "`Accept`: the page and the JSON are two representations.",
         "schema": {"type": "string"}}})
     @blp.alt_response(200, content_type="text/html", example="<!doctype html>",
-                      description="With `Accept: text/html` preferred (a browser): a page "
-                      "saying what this is, with the timeline embedded and links to the docs "
-                      "and every format.")
+                      description="The index as JSON (curl: `Accept: */*` or "
+                      "`application/json`); with `Accept: text/html` preferred (a browser), "
+                      "a page saying what this is, with the timeline embedded and links to "
+                      "the docs and every format.")
     def get(self) -> Any:
         """Index: links to every collection, the documentation and the formats
 

@@ -1,0 +1,124 @@
+"""The embed page and its TimelineJS document, through the test client (the browser tests
+are in test_embed_browser.py): where it opens, context events, errors as a page."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from api.extensions import db
+from api.models import Event, Source
+
+EMBED = "/embed/the-challenge"
+TIMELINE = "/v1/missions/the-challenge/timelinejs"
+
+
+@pytest.fixture
+def app(seeded_app: Flask) -> Flask:
+    return seeded_app
+
+
+class Page(HTMLParser):
+    """The elements of a page by tag, with their attributes, and its text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: dict[str, list[dict[str, str | None]]] = {}
+        self.text = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.setdefault(tag, []).append(dict(attrs))
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+    def by_id(self, id: str) -> dict[str, str | None] | None:
+        return next((a for tag in self.tags.values() for a in tag if a.get("id") == id), None)
+
+
+def page(client: FlaskClient, url: str, status: int = 200) -> Page:
+    response = client.get(url)
+    assert response.status_code == status, response.data
+    assert response.mimetype == "text/html"  # never a JSON problem inside the iframe
+    return Page(response.get_data(as_text=True))
+
+
+def test_opens_on_the_missions_launch_unless_told(client: FlaskClient) -> None:
+    timeline = page(client, EMBED).by_id("timeline")
+    assert timeline["data-start-at"] == "soyuz-ms-19-launch"
+    chosen = page(client, f"{EMBED}?start_at=crew-returns-to-earth&group=type").by_id("timeline")
+    assert chosen["data-start-at"] == "crew-returns-to-earth"
+    # start_at is the page's own: the document gets only the filters.
+    assert chosen["data-url"].endswith(f"{TIMELINE}?group=type")
+    assert client.get(chosen["data-url"]).status_code == 200
+
+
+@pytest.mark.parametrize(("query", "parameter", "status"), [
+    ("group=colour", "group", 400),
+    ("start_at=no-such-event", "start_at", 400),
+    ("start_at=Not A Slug", "start_at", 400),
+    ("from=2021-13", "from", 400),
+    ("colour=red", "colour", 400),
+])
+def test_a_bad_parameter_is_a_message_in_the_page(
+    client: FlaskClient, query: str, parameter: str, status: int
+) -> None:
+    shown = page(client, f"{EMBED}?{query}", status)
+    message = shown.by_id("message")
+    assert message is not None and "hidden" not in message
+    assert f"Query parameter '{parameter}'" in shown.text
+    assert shown.by_id("timeline") is None and "script" not in shown.tags
+    assert any(a.get("href") == EMBED for a in shown.tags["a"])  # the way back
+
+
+def test_an_unknown_mission_is_a_message_in_the_page(client: FlaskClient) -> None:
+    shown = page(client, "/embed/no-such-mission", 404)
+    assert "No mission with id 'no-such-mission'" in shown.text
+
+
+def test_the_page_runs_no_inline_script_and_fits_a_phone(client: FlaskClient) -> None:
+    shown = page(client, EMBED)
+    scripts = [s.get("src") for s in shown.tags["script"]]
+    assert scripts and all(scripts)  # every script is a file: a CSP needs no 'unsafe-inline'
+    # and no inline code or style either: the only text is the page's title
+    assert shown.text.strip() == "The Challenge (Vyzov) — first feature film shot in orbit"
+    assert "style" not in shown.tags
+    local = [s for s in scripts if s.startswith("/static/")]
+    assert local == ["/static/embed.js"]
+    with client.get(local[0]) as script:
+        assert script.status_code == 200 and script.mimetype == "text/javascript"
+        assert b"start_at_slide" in script.data
+    viewport = next(m for m in shown.tags["meta"] if m.get("name") == "viewport")
+    assert "width=device-width" in viewport["content"]
+
+
+def test_context_events_are_left_out_unless_asked_for(client: FlaskClient, app: Flask) -> None:
+    with app.app_context():
+        context = set(db.session.scalars(select(Event.id).where(Event.type == "context")))
+        total = len(db.session.scalars(select(Event.id)).all())
+    default = client.get(TIMELINE).json["events"]
+    assert default and not context & {s["unique_id"] for s in default}
+    assert all("context" not in s["group"] for s in default)
+    everything = client.get(f"{TIMELINE}?context=1").json["events"]
+    assert len(everything) == total > len(default)
+    groups = {s["unique_id"]: s["group"] for s in everything}
+    assert {groups[id] for id in context} == {"context"}  # a row of their own
+    assert groups["soyuz-ms-19-launch"] == "occurred"
+
+
+def test_every_citation_names_its_source_in_words(client: FlaskClient, app: Flask) -> None:
+    with app.app_context():
+        ids = set(db.session.scalars(select(Source.id)))
+        untitled = db.session.scalars(select(Source).where(Source.title.is_(None))).all()
+        assert untitled  # the seeds hold an article without a title
+    for slide in client.get(f"{TIMELINE}?context=1").json["events"]:
+        text = slide["text"]["text"]
+        assert not [id for id in ids if id in text], slide["unique_id"]
+    launch = next(s for s in client.get(TIMELINE).json["events"]
+                  if s["unique_id"] == "soyuz-ms-19-launch")
+    assert "<cite>Untitled article, 23 February 2022</cite>" in launch["text"]["text"]

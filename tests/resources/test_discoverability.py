@@ -1,0 +1,98 @@
+"""Every resource links to its other representations, and `/` answers people and programs
+each in their own format."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+MISSION = "/v1/missions/the-challenge"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+# What each of a mission's links must answer with.
+MISSION_LINKS = {
+    "self": "application/json", "events": "application/json", "embed": "text/html",
+    "timelinejs": "application/json", "calendar": "text/calendar",
+    "feed_json": "application/feed+json", "feed_atom": "application/atom+xml",
+    "csv": "text/csv",
+}
+
+
+@pytest.fixture
+def app(seeded_app: Flask) -> Flask:
+    return seeded_app
+
+
+def mimetype_of(client: FlaskClient, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.mimetype
+
+
+def test_a_mission_links_to_every_representation(client: FlaskClient) -> None:
+    links = client.get(MISSION).json["links"]
+    assert {name: mimetype_of(client, url) for name, url in links.items()} == MISSION_LINKS
+    assert links["csv"].endswith("/v1/events.csv?mission=the-challenge")
+
+
+def test_an_event_links_to_its_mission_revisions_and_the_timeline_opened_on_it(
+    client: FlaskClient,
+) -> None:
+    links = client.get("/v1/events/crew-returns-to-earth").json["links"]
+    assert client.get(links["mission"]).json["id"] == "the-challenge"
+    revisions = client.get(links["revisions"]).json
+    assert revisions["items"][0]["action"] == "create"
+    embed = client.get(links["embed"]).get_data(as_text=True)
+    assert 'data-start-at="crew-returns-to-earth"' in embed
+    assert mimetype_of(client, links["calendar"]) == "text/calendar"
+    listed = client.get("/v1/events?limit=1").json["items"][0]["links"]
+    assert set(listed) == set(links)  # lists carry the same links
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json",
+                                    "application/json, text/html;q=0.5"])
+def test_index_is_json_for_programs(client: FlaskClient, accept: str | None) -> None:
+    response = client.get("/", headers={"Accept": accept} if accept else {})
+    assert response.mimetype == "application/json"
+    assert "Accept" in response.headers.getlist("Vary")
+    links = response.json["links"]
+    mission = client.get(MISSION).json["links"]
+    assert links["mission"] == mission["self"]
+    for name in MISSION_LINKS.keys() - {"self", "events"}:
+        assert links[name] == mission[name], name
+    assert mimetype_of(client, links["embed"]) == "text/html"
+    assert mimetype_of(client, links["calendar"]) == "text/calendar"
+
+
+@pytest.mark.parametrize("accept", [BROWSER, "text/html"])
+def test_index_is_a_page_for_browsers(client: FlaskClient, accept: str) -> None:
+    response = client.get("/", headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "Accept" in response.headers.getlist("Vary")
+    html = response.get_data(as_text=True)
+    assert '<meta name="viewport"' in html and "<script" not in html
+    iframe = re.search(r'<iframe class="timeline" src="([^"]+)"', html)
+    assert iframe and iframe.group(1) == "http://localhost/embed/the-challenge"
+    hrefs = set(re.findall(r'href="([^"]+)"', html))
+    index = client.get("/").json["links"]
+    for name in ("docs", "openapi", "embed", "timelinejs", "calendar", "feed_atom", "csv"):
+        assert index[name] in hrefs, name
+    assert response.headers["ETag"] != client.get("/").headers["ETag"]
+
+
+def test_index_page_on_an_empty_database_still_links_the_docs(backend: str, tmp_path) -> None:
+    from conftest import make_app
+
+    for empty in make_app(backend, tmp_path, seeded=False):
+        client = empty.test_client()
+        page = client.get("/", headers={"Accept": BROWSER}).get_data(as_text=True)
+        assert "<iframe" not in page and 'href="http://localhost/docs"' in page
+        assert "embed" not in client.get("/").json["links"]
+
+
+def test_openapi_documents_both_index_representations(client: FlaskClient) -> None:
+    ok = client.get("/openapi.json").json["paths"]["/"]["get"]["responses"]["200"]
+    assert {"application/json", "text/html"} <= set(ok["content"])
+    assert "Vary" in ok["headers"]
