@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import swagger_ui
 from flask import (
@@ -101,10 +102,11 @@ class Index(MethodView):
         with the timeline for a browser (`Accept: text/html` preferred).
         """
         doc = index()
-        if wants_html():
+        if wants_html():  # the page links within its own origin, whatever the host is named
+            doc["links"] = {name: urlsplit(url)._replace(scheme="", netloc="").geturl()
+                            for name, url in doc["links"].items()}
             page = render_template("index.html", **doc)
-            response = Response(page, mimetype="text/html", headers={"Vary": "Accept"})
-            return response
+            return Response(page, mimetype="text/html", headers={"Vary": "Accept"})
         doc.pop("mission")
         return doc, 200, {"Vary": "Accept"}
 
