@@ -59,8 +59,10 @@ class ProblemResponses(BasePlugin):
             writes = method in ("post", "put", "patch")
             codes = list(ERRORS) + (list(WRITE_ERRORS) if writes else [])
             for code in codes:
-                if _is_page(responses.get(code)):
-                    continue  # an HTML page (/embed) answers its errors as a page
+                if _is_page(responses.get(code)):  # an HTML page (/embed) answers its
+                    # errors as a page; what the pipeline refuses first is still a problem
+                    responses[code]["content"][PROBLEM] = _problem("")["content"][PROBLEM]
+                    continue
                 if code != "422" or code in responses:  # 422 only where a body is read
                     responses[code] = f"Problem{code}"
             responses["default"] = "ProblemDefault"
