@@ -11,7 +11,8 @@ class PersonSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     aliases = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
     roles = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
-    links = links("people.Person", events=("events.Events", "person", "id"))
+    links = links("people.Person", events=("events.Events", "person", "id"),
+                  csv=("formats.EventsCsv", "person", "id"))
 
 
 class PersonDetailSchema(PersonSchema):

@@ -19,7 +19,8 @@ class SourceSchema(Schema):
     language = fields.String(load_default="en", validate=validate.Length(2, 35))
     url = fields.Url(allow_none=True, load_default=None)
     note = Text()
-    links = links("sources.Source", events=("events.Events", "source", "id"))
+    links = links("sources.Source", events=("events.Events", "source", "id"),
+                  csv=("formats.EventsCsv", "source", "id"))
 
 
 class SourceEventSchema(Schema):

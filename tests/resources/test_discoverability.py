@@ -3,6 +3,8 @@ each in their own format."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -49,6 +51,18 @@ def test_an_event_links_to_its_mission_revisions_and_the_timeline_opened_on_it(
     assert mimetype_of(client, links["calendar"]) == "text/calendar"
     listed = client.get("/v1/events?limit=1").json["items"][0]["links"]
     assert set(listed) == set(links)  # lists carry the same links
+
+
+@pytest.mark.parametrize(("url", "filter"), [("/v1/people/klim-shipenko", "person"),
+                                             ("/v1/sources/003_edd1603faf14b1a0", "source")])
+def test_people_and_sources_link_their_events_as_a_table(
+    client: FlaskClient, url: str, filter: str
+) -> None:
+    links = client.get(url).json["links"]
+    rows = csv.DictReader(io.StringIO(client.get(links["csv"]).data.decode("utf-8-sig")))
+    events = client.get(links["events"] + "&limit=100").json["items"]
+    assert links["csv"].endswith(f"/v1/events.csv?{filter}={url.rsplit('/', 1)[1]}")
+    assert [row["id"] for row in rows] == [e["id"] for e in events]
 
 
 @pytest.mark.parametrize("accept", [None, "*/*", "application/json",
