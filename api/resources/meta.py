@@ -71,7 +71,11 @@ def wants_html() -> bool:
 def index() -> dict[str, Any]:
     """The index: the collections, the docs, and the featured (first) mission's formats."""
     links = {name: url_for(endpoint, _external=True) for name, endpoint in COLLECTIONS}
-    mission = db.session.scalars(select(Mission).order_by(Mission.id).limit(1)).first()
+    try:
+        mission = db.session.scalars(select(Mission).order_by(Mission.id).limit(1)).first()
+    except SQLAlchemyError:  # the index still answers while the database is away
+        db.session.rollback()
+        mission = None
     if mission is not None:
         mission_links = MissionSchema().dump(mission)["links"]
         links["mission"] = mission_links["self"]

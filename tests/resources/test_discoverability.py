@@ -110,3 +110,17 @@ def test_openapi_documents_both_index_representations(client: FlaskClient) -> No
     ok = client.get("/openapi.json").json["paths"]["/"]["get"]["responses"]["200"]
     assert {"application/json", "text/html"} <= set(ok["content"])
     assert "Vary" in ok["headers"]
+
+
+def test_index_answers_without_the_database(tmp_path) -> None:
+    from api import create_app
+
+    gone = create_app({"TESTING": True,
+                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/db.sqlite"})
+    client = gone.test_client()
+    assert client.get("/readyz").status_code == 503
+    index = client.get("/")
+    assert index.status_code == 200 and "docs" in index.json["links"]
+    assert "embed" not in index.json["links"]
+    page = client.get("/", headers={"Accept": BROWSER})
+    assert page.status_code == 200 and 'href="/docs"' in page.get_data(as_text=True)
