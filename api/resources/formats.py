@@ -168,16 +168,22 @@ def key_event(mission: Mission) -> str | None:
     return db.session.scalar(stmt)
 
 
-def _embed_args(mission: Mission) -> dict[str, Any]:
-    """The page's query, validated like the TimelineJS document's; raise ValidationError."""
+def _embed_query(mission: Mission) -> tuple[str | None, list[tuple[str, str]]]:
+    """The event the page opens on, and the query its TimelineJS document gets: the page's
+    own, validated like the document's (raise ValidationError), without ``start_at``, and
+    with context events when the page opens on one."""
     schema = EmbedQuerySchema()
     args = schema.load(Blueprint.ARGUMENTS_PARSER.load_querystring(request, schema))
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != "start_at"]
     start_at = args.get("start_at")
-    if start_at and not db.session.scalar(
-        select(Event.id).where(Event.id == start_at, Event.mission_id == mission.id)
-    ):
+    if start_at is None:
+        return key_event(mission), query
+    event = db.session.get(Event, start_at)
+    if event is None or event.mission_id != mission.id:
         raise ValidationError({"start_at": [f"No event '{start_at}' in mission '{mission.id}'."]})
-    return args
+    if timelinejs.is_context(event) and "context" not in request.args:
+        query.append(("context", "1"))
+    return start_at, query
 
 
 def embed_page(mission: Mission | None, status: int = 200, message: str | None = None,
@@ -208,20 +214,20 @@ class Embed(MethodView):
         if found is None:
             return embed_page(None, 404, f"No mission with id '{mission}'.")
         try:
-            args = _embed_args(found)
+            start_at, query = _embed_query(found)
         except ValidationError as err:
             detail = " ".join(f"Query parameter '{field}': {text}"
                               for field, text in flatten_errors(err.messages))
             return embed_page(found, 400, detail)
         config = current_app.config
-        query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "start_at"])
-        data_path = url_for("formats.Timeline", id=found.id) + (f"?{query}" if query else "")
+        data_path = url_for("formats.Timeline", id=found.id) + (
+            f"?{urlencode(query)}" if query else "")
         assets = urljoin(request.host_url, config["TIMELINEJS_URL"]).rstrip("/")
         return embed_page(
             found,
             data_url=(config["EMBED_API_URL"].rstrip("/") or request.host_url.rstrip("/"))
             + data_path,
-            start_at=args.get("start_at") or key_event(found) or "",
+            start_at=start_at or "",
             script=f"{assets}/js/timeline.js",
             stylesheet=f"{assets}/css/timeline.css",
             options={"script_path": f"{assets}/js/", "font": None, "hash_bookmark": False,

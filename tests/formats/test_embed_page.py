@@ -56,6 +56,13 @@ def test_opens_on_the_missions_launch_unless_told(client: FlaskClient) -> None:
     # start_at is the page's own: the document gets only the filters.
     assert chosen["data-url"].endswith(f"{TIMELINE}?group=type")
     assert client.get(chosen["data-url"]).status_code == 200
+    # Opening on a context event brings the context events along (else it is not there).
+    moon = page(client, f"{EMBED}?start_at=first-moon-steps-1969").by_id("timeline")
+    assert moon["data-url"].endswith(f"{TIMELINE}?context=1")
+    slides = client.get(moon["data-url"]).json["events"]
+    assert "first-moon-steps-1969" in {s["unique_id"] for s in slides}
+    kept = page(client, f"{EMBED}?start_at=first-moon-steps-1969&context=0").by_id("timeline")
+    assert kept["data-url"].endswith(f"{TIMELINE}?context=0")
 
 
 @pytest.mark.parametrize(("query", "parameter", "status"), [
