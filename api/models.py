@@ -1,4 +1,5 @@
-"""The data model: missions, sources, people, cited events, their revisions, and API tokens."""
+"""The data model: missions, sources, people, cited events, their revisions (and those of
+people and sources), and API tokens."""
 
 from __future__ import annotations
 
@@ -168,6 +169,24 @@ class Revision(db.Model):
     action: Mapped[str] = mapped_column(String(10))
     changed: Mapped[list[str]] = mapped_column(JSON)  # top-level fields that differ
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)  # the event's seed-file record
+
+
+class RecordRevision(db.Model):
+    """A change to a person or a source, kept like an event's revision."""
+
+    __tablename__ = "record_revisions"
+    __table_args__ = (UniqueConstraint("kind", "record_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "person" or "source"
+    # No foreign key: the history outlives a deleted record.
+    record_id: Mapped[str] = mapped_column(String(100))
+    number: Mapped[int]  # 1, 2, ... per record
+    at: Mapped[dt.datetime]  # UTC
+    who: Mapped[str] = mapped_column(String(100))  # a token's name, "seed" or "unrecorded"
+    action: Mapped[str] = mapped_column(String(10))
+    changed: Mapped[list[str]] = mapped_column(JSON)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)  # the record's seed-file form
 
 
 class ApiToken(db.Model):

@@ -1,4 +1,4 @@
-"""An event's revisions: who changed what, when."""
+"""Revisions of events, people and sources: who changed what, when."""
 
 from __future__ import annotations
 
@@ -16,14 +16,16 @@ def _utc(value: object) -> str:
 
 
 class RevisionSchema(Schema):
-    """One change to an event, with the event as it was after it."""
+    """One change to a record (an event, a person, a source), with the record as it was
+    after it."""
 
     number = fields.Integer(metadata={"description": "1 for the creation, then 2, 3, ..."})
     at = fields.Function(lambda r: _utc(r.at), metadata={"description": "When, in UTC."})
-    who = fields.String(metadata={"description": "The curator's token name, or 'seed'."})
+    who = fields.String(metadata={"description": "The curator's token name, 'seed', or "
+                                 "'unrecorded' (the state found when history began)."})
     action = fields.String(metadata={"enum": ["create", "update", "delete"]})
     changed = fields.List(fields.String(), metadata={"description": "Fields that changed."})
-    snapshot = fields.Dict(metadata={"description": "The event after the change, as in the "
+    snapshot = fields.Dict(metadata={"description": "The record after the change, as in the "
                                      "seed files."})
 
 

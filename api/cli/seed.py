@@ -1,10 +1,16 @@
-"""Loading the curated dataset from ``seeds/``: validated first, written all or nothing."""
+"""Loading the curated dataset from ``seeds/``: validated first, written all or nothing.
+
+Seeding never loses a curator's work: it creates what is missing and reports every field
+where a file and the database disagree; only ``--overwrite`` replaces the database's
+values, and their old versions stay in the history."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import click
@@ -16,10 +22,11 @@ from sqlalchemy import or_, select
 
 from api.config import PROJECT_DIR
 from api.domain import history, quotes
-from api.domain.store import event_references, touch, upsert
+from api.domain.store import apply, event_references, touch
 from api.extensions import db
 from api.models import Citation, Event, Mission, Person, Source
 from schemas import EventSchema, MissionSchema, PersonSchema, SourceSchema, flatten_errors
+from schemas.seedform import seed_form
 
 # Seed files in load order: what a record refers to is loaded before it.
 KINDS: tuple[tuple[str, type[db.Model], type[Schema]], ...] = (
@@ -90,25 +97,101 @@ def _check_references(records: list[Record], known: dict[type[db.Model], set[str
                 raise SeedError(record.path, record.label, field, f"unknown id '{ident}'")
 
 
-def load_seeds(directory: str, sources_dir: str | None = None) -> dict[str, Counter[str]]:
+@dataclass
+class Difference:
+    """A field where the database and a seed file disagree."""
+
+    file: str
+    record: str
+    field: str
+    in_file: Any
+    in_database: Any
+
+    def __str__(self) -> str:
+        return (f"  {self.file} '{self.record}' {self.field}: file {_show(self.in_file)} "
+                f"| database {_show(self.in_database)}")
+
+
+def _show(value: Any, limit: int = 300) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+@dataclass
+class Report:
+    """Per seed file, how many records were created, updated (``--overwrite``), unchanged,
+    kept because the database differs, or left deleted; and every field that differs."""
+
+    counts: dict[str, Counter[str]] = dataclass_field(
+        default_factory=lambda: {name: Counter() for name, _, _ in KINDS})
+    differences: list[Difference] = dataclass_field(default_factory=list)
+
+    def __getitem__(self, name: str) -> Counter[str]:
+        return self.counts[name]
+
+
+def differences(schema: type[Schema], obj: Any, data: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """``(field, file value, database value)`` for each field of ``obj`` that ``data``
+    (a loaded seed record) would change, both in their seed-file form."""
+    in_file, in_db = seed_form(schema, data), seed_form(schema, obj)
+    return [(key, value, in_db.get(key)) for key, value in in_file.items()
+            if in_db.get(key) != value]
+
+
+def _reconcile(record: Record, schema: type[Schema], report: Report, overwrite: bool) -> None:
+    name = os.path.basename(record.path)
+    obj = db.session.get(record.model, record.data["id"])
+    if obj is None:
+        obj = record.model(id=record.data["id"])
+        db.session.add(obj)
+        apply(obj, record.data)
+        if record.model in history.TRACKED:
+            history.record_other(obj, "seed", "create")
+        report[name]["created"] += 1
+        return
+    found = differences(schema, obj, record.data)
+    if not found:
+        report[name]["unchanged"] += 1
+        return
+    report.differences += [Difference(name, obj.id, *d) for d in found]
+    if not overwrite:
+        report[name]["kept"] += 1  # a curator's edit, or a file not yet updated: ask
+        return
+    tracked = record.model in history.TRACKED
+    if tracked:
+        history.baseline(obj)  # the database's version stays in the history
+    apply(obj, record.data)
+    if tracked:
+        history.record_other(obj, "seed")
+    report[name]["updated"] += 1
+
+
+def load_seeds(directory: str, sources_dir: str | None = None,
+               overwrite: bool = False) -> Report:
     """Bring the database in line with the seed files in one transaction.
 
-    Events a curator deleted stay deleted (their ids are never reused). With
-    ``sources_dir``, also load each source's article text from its ``file`` there.
-    Every quote whose source has a text must occur in it; each event that changed gets a
-    revision by "seed". Returns, per file, how many records were created, updated and
-    unchanged.
+    Records missing from the database are created. A record that exists and differs is
+    kept as the database has it (a curator may have edited it through the API) and each
+    differing field is reported, unless ``overwrite``: then the file wins and the old
+    values stay in the record's history. Events a curator deleted stay deleted (their ids
+    are never reused). With ``sources_dir``, each source's article text is loaded from its
+    ``file`` there (replacing a stored one only with ``overwrite``). Every quote whose
+    source has a text must occur in it; each event that changed gets a revision by "seed".
     """
-    report: dict[str, Counter[str]] = {name: Counter() for name, _, _ in KINDS}
+    report = Report()
     try:
         records = read_seeds(directory)
+        schemas = {model: schema for _, model, schema in KINDS}
         for record in records:
             if record.model is Event and _deleted(record.data["id"]):
                 report["events.yaml"]["deleted"] += 1  # a curator deleted it: it stays so
                 continue
-            report[os.path.basename(record.path)][upsert(record.model, record.data)] += 1
+            _reconcile(record, schemas[record.model], report, overwrite)
         if sources_dir:
-            report["sources.yaml"]["texts"] = quotes.load_texts(sources_dir)
+            texts, differ = quotes.load_texts(sources_dir, overwrite)
+            report["sources.yaml"]["texts"] = texts
+            report.differences += [Difference("sources.yaml", ident, "text", *sizes)
+                                   for ident, sizes in differ.items()]
         db.session.flush()
         # Only what the seed files hold is checked and recorded: the cost of a seed does not
         # grow with the rest of the database.
@@ -122,7 +205,8 @@ def load_seeds(directory: str, sources_dir: str | None = None) -> dict[str, Coun
                             f"citations.{citation.position}.quote",
                             f"not found in the text of source '{citation.source_id}'")
         if history.record_all("seed", events) or any(
-            counts["created"] or counts["updated"] or counts["texts"] for counts in report.values()
+            counts["created"] or counts["updated"] or counts["texts"]
+            for counts in report.counts.values()
         ):
             touch()
         db.session.commit()
@@ -142,14 +226,26 @@ def _deleted(event_id: str) -> bool:
               help="Folder of seed files (default: the project's seeds/).")
 @click.option("--sources", "sources_dir", default=None, type=click.Path(file_okay=False),
               help="Folder of the sources' article texts (file names as in sources.yaml).")
-def seed_command(directory: str | None, sources_dir: str | None) -> None:
-    """Create or migrate the schema, then load the seed files idempotently."""
+@click.option("--overwrite", is_flag=True,
+              help="Where a record differs, replace the database's version with the file's "
+                   "(the old one stays in the history). Without it, only what is missing is "
+                   "created.")
+def seed_command(directory: str | None, sources_dir: str | None, overwrite: bool) -> None:
+    """Create or migrate the schema, then create what the seed files hold and the database
+    lacks; report every field where they disagree (see docs/seeding.md)."""
     upgrade(directory=current_app.extensions["migrate"].directory)
     report = load_seeds(directory or current_app.config.get("SEEDS_DIR") or DEFAULT_DIR,
-                        sources_dir)
-    for name, counts in report.items():
+                        sources_dir, overwrite)
+    for name, counts in report.counts.items():
         deleted = f", {counts['deleted']} deleted through the API" if counts["deleted"] else ""
+        kept = f", {counts['kept']} differ (database kept)" if counts["kept"] else ""
         click.echo(f"{name}: {counts['created']} created, {counts['updated']} updated, "
-                   f"{counts['unchanged']} unchanged{deleted}")
+                   f"{counts['unchanged']} unchanged{kept}{deleted}")
     if sources_dir:
         click.echo(f"source texts: {report['sources.yaml']['texts']} loaded or changed")
+    if report.differences:
+        verb = "overwritten with the file's" if overwrite else "kept (--overwrite to replace)"
+        click.echo(f"{len(report.differences)} field(s) differ between the files and the "
+                   f"database; the database's values were {verb}:")
+        for difference in report.differences:
+            click.echo(str(difference))

@@ -1,4 +1,5 @@
-"""Every change to an event, kept as a revision: who, when, what changed, and the result."""
+"""Every change to an event, a person or a source, kept as a revision: who, when, what
+changed, and the result (the record's seed-file form)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,25 @@ from sqlalchemy.orm import selectinload
 
 from api.domain.quotes import unverifiable
 from api.extensions import db
-from api.models import Citation, Event, EventPerson, Person, Revision, Source, utcnow
-from schemas import EventSchema
+from api.models import (
+    Citation,
+    Event,
+    EventPerson,
+    Person,
+    RecordRevision,
+    Revision,
+    Source,
+    utcnow,
+)
+from schemas import EventSchema, PersonSchema, SourceSchema
 from schemas.seedform import seed_form
 
 ACTIONS = ("create", "update", "delete")
+# People and sources: their kind in ``record_revisions`` and the schema of their snapshot.
+TRACKED: dict[type[db.Model], tuple[str, type[Any]]] = {
+    Person: ("person", PersonSchema), Source: ("source", SourceSchema)}
+# Who made the first revision of a record that existed before its history began.
+UNRECORDED = "unrecorded"
 
 
 def snapshot(event: Event) -> dict[str, Any]:
@@ -22,28 +37,52 @@ def snapshot(event: Event) -> dict[str, Any]:
     return seed_form(EventSchema, event)
 
 
-def latest(event_id: str) -> Revision | None:
-    return db.session.scalar(select(Revision).where(Revision.event_id == event_id)
-                             .order_by(Revision.number.desc()).limit(1))
-
-
-def record(event: Event, who: str, action: str = "update") -> Revision | None:
-    """Keep the event's current state as a new revision, unless it equals the last one."""
-    last, state = latest(event.id), snapshot(event)
+def _keep(model: Any, key: dict[str, str], state: dict[str, Any], who: str,
+          action: str) -> Any:
+    """Add a revision of ``model`` (keyed by ``key``) holding ``state``, unless it equals
+    the last one; the first revision of a record is its creation."""
+    last = db.session.scalar(select(model).filter_by(**key)
+                             .order_by(model.number.desc()).limit(1))
     if last is None:
         action = "create"
     elif action != "delete" and last.action != "delete" and last.snapshot == state:
         return None
     before = last.snapshot if last else {}
-    revision = Revision(
-        event_id=event.id, number=last.number + 1 if last else 1, at=utcnow(), who=who,
-        action=action, changed=[key for key in state if key not in before
-                                 or before[key] != state[key]],
-        snapshot=state,
+    revision = model(
+        **key, number=last.number + 1 if last else 1, at=utcnow(), who=who, action=action,
+        changed=[k for k in state if k not in before or before[k] != state[k]], snapshot=state,
     )
     db.session.add(revision)
-    event.changed_at = revision.at
     return revision
+
+
+def record(event: Event, who: str, action: str = "update") -> Revision | None:
+    """Keep the event's current state as a new revision, unless it equals the last one."""
+    revision = _keep(Revision, {"event_id": event.id}, snapshot(event), who, action)
+    if revision is not None:
+        event.changed_at = revision.at
+    return revision
+
+
+def _key(obj: Any) -> dict[str, str]:
+    return {"kind": TRACKED[type(obj)][0], "record_id": obj.id}
+
+
+def record_other(obj: Any, who: str, action: str = "update") -> RecordRevision | None:
+    """Keep a person's or a source's current state as a new revision (as ``record``)."""
+    return _keep(RecordRevision, _key(obj), seed_form(TRACKED[type(obj)][1], obj), who, action)
+
+
+def baseline(obj: Any) -> None:
+    """Before a person or a source changes: keep its current state if no revision has it
+    yet (it existed before history began), so the change never loses the old values."""
+    if db.session.scalar(select(RecordRevision.id).filter_by(**_key(obj)).limit(1)) is None:
+        record_other(obj, UNRECORDED, "create")
+
+
+def other_revisions(model: type[db.Model], record_id: str) -> Any:
+    """The select of a person's or a source's revisions (for ``paginate``, by number)."""
+    return select(RecordRevision).filter_by(kind=TRACKED[model][0], record_id=record_id)
 
 
 def record_all(who: str, event_ids: list[str]) -> bool:

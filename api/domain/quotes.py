@@ -71,14 +71,23 @@ def unverifiable(citations: Iterable[Citation]) -> list[Citation]:
     return failed
 
 
-def load_texts(directory: str) -> int:
-    """Give each source the text of its ``file`` in ``directory``; returns how many changed."""
-    changed = 0
+def load_texts(directory: str, overwrite: bool = True
+               ) -> tuple[int, dict[str, tuple[str, str]]]:
+    """Give each source the text of its ``file`` in ``directory``.
+
+    A stored text that differs from the file is replaced only with ``overwrite``. Returns
+    how many texts were loaded or replaced, and for each differing text the sizes of the
+    file's and the database's versions.
+    """
+    changed, differ = 0, {}
     for source in db.session.scalars(select(Source)):
         path = os.path.join(directory, source.file)
         if os.path.isfile(path):
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
-            if source.text != text:
+            if source.text is not None and source.text != text:
+                differ[source.id] = (f"{len(text)} characters",
+                                     f"{len(source.text)} characters")
+            if source.text != text and (overwrite or source.text is None):
                 source.text, changed = text, changed + 1
-    return changed
+    return changed, differ

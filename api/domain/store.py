@@ -45,18 +45,6 @@ def apply(obj: Any, data: dict[str, Any]) -> bool:
     return changed
 
 
-def upsert(model: type[db.Model], data: dict[str, Any]) -> str:
-    """Create or update the record ``data["id"]``: returns created, updated or unchanged."""
-    obj = db.session.get(model, data["id"])
-    if obj is None:
-        obj = model(id=data["id"])
-        db.session.add(obj)
-        apply(obj, data)
-        return "created"
-    return "updated" if apply(obj, data) else "unchanged"
-
-
-
 def event_references(data: dict[str, Any]) -> list[tuple[str, type[db.Model], str]]:
     """What a loaded event refers to, as ``(field, model, id)``."""
     refs = [("mission", Mission, data["mission_id"])]

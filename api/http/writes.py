@@ -122,24 +122,29 @@ def check_references(refs: list[tuple[str, type[db.Model], str]]) -> None:
 
 
 def create(model: type[db.Model], schema: Schema) -> Any:
-    """POST: a new record from the body; 409 when its id is taken."""
+    """POST: a new person or source from the body (its first revision); 409 when its id
+    is taken."""
     data = load(schema, json_body())
     if taken(model, data["id"]):
         abort(problem(409, f"The id '{data['id']}' is taken."))
     obj = model(id=data["id"])
     db.session.add(obj)
     apply(obj, data)
+    history.record_other(obj, g.curator, "create")
     commit()
     return obj
 
 
 def change(obj: Any, schema_cls: type[Schema], shown: Any) -> None:
-    """PATCH: merge the body into ``obj`` if If-Match names the ETag of ``shown`` (its GET)."""
+    """PATCH: merge the body into a person or source ``obj`` if If-Match names the ETag of
+    ``shown`` (its GET); the revision keeps the result, a baseline the state before."""
     body = json_body()
     check_if_match(etag(shown, obj))
     data = load(schema_cls(), merged(seed_form(schema_cls, obj), body))
     claim(obj)
+    history.baseline(obj)
     apply(obj, data)
+    history.record_other(obj, g.curator)
     commit()
 
 
@@ -149,6 +154,8 @@ def remove(obj: Any, shown: Schema, used_by: str | None) -> None:
     if used_by:
         abort(problem(409, f"Still referred to by {used_by}: change those first."))
     claim(obj)
+    history.baseline(obj)
+    history.record_other(obj, g.curator, "delete")
     db.session.delete(obj)
     commit()
 

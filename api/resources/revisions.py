@@ -1,4 +1,4 @@
-"""An event's history: every revision, oldest first."""
+"""History: every change to an event, a person or a source, as revisions."""
 
 from __future__ import annotations
 
@@ -10,17 +10,20 @@ from flask_smorest import Blueprint
 
 from api import queries
 from api.domain import history
-from api.models import Event
+from api.extensions import db
+from api.models import Event, Person, RecordRevision, Revision, Source
 from api.queries.pagination import paginate
 from schemas import RevisionQuerySchema, RevisionSchema, page_of
 
-blp = Blueprint("revisions", __name__, url_prefix="/v1/events", description="Event history.")
+blp = Blueprint("revisions", __name__, url_prefix="/v1",
+                description="History of events, people and sources.")
+PAGE = page_of(RevisionSchema)
 
 
-@blp.route("/<string:id>/revisions", endpoint="EventRevisions")
+@blp.route("/events/<string:id>/revisions", endpoint="EventRevisions")
 class EventRevisions(MethodView):
     @blp.arguments(RevisionQuerySchema, location="query")
-    @blp.response(200, page_of(RevisionSchema))
+    @blp.response(200, PAGE)
     def get(self, args: dict[str, Any], id: str) -> Any:
         """List an event's revisions (deleted events' too)
 
@@ -30,5 +33,39 @@ class EventRevisions(MethodView):
         """
         if not queries.taken(Event, id):
             abort(404, description=f"No event with id '{id}'.")
-        _, page, headers = paginate(history.revisions(id), (history.Revision.number,), args)
+        _, page, headers = paginate(history.revisions(id), (Revision.number,), args)
         return page, 200, headers
+
+
+def other_revisions(model: type[db.Model], noun: str, id: str, args: dict[str, Any]) -> Any:
+    """A page of a person's or a source's revisions; 404 if it never existed."""
+    stmt = history.other_revisions(model, id)
+    if not queries.taken(model, id) and db.session.scalar(stmt.limit(1)) is None:
+        abort(404, description=f"No {noun} with id '{id}'.")
+    _, page, headers = paginate(stmt, (RecordRevision.number,), args)
+    return page, 200, headers
+
+
+@blp.route("/people/<string:id>/revisions", endpoint="PersonRevisions")
+class PersonRevisions(MethodView):
+    @blp.arguments(RevisionQuerySchema, location="query")
+    @blp.response(200, PAGE)
+    def get(self, args: dict[str, Any], id: str) -> Any:
+        """List a person's revisions (deleted people's too)
+
+        Who changed the person (token name, `seed`, or `unrecorded` for the state found
+        when history began), when (UTC), which fields, and the person afterwards.
+        """
+        return other_revisions(Person, "person", id, args)
+
+
+@blp.route("/sources/<string:id>/revisions", endpoint="SourceRevisions")
+class SourceRevisions(MethodView):
+    @blp.arguments(RevisionQuerySchema, location="query")
+    @blp.response(200, PAGE)
+    def get(self, args: dict[str, Any], id: str) -> Any:
+        """List a source's revisions (deleted sources' too)
+
+        As for people: who, when (UTC), which fields changed, and the source afterwards.
+        """
+        return other_revisions(Source, "source", id, args)

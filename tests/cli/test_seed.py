@@ -29,8 +29,8 @@ def snapshot(app: Flask) -> dict[str, list[tuple]]:
         }
 
 
-def seed(runner: FlaskCliRunner, folder: Path):
-    return runner.invoke(args=["seed", "--dir", str(folder)])
+def seed(runner: FlaskCliRunner, folder: Path, *options: str):
+    return runner.invoke(args=["seed", "--dir", str(folder), *options])
 
 
 def edit(folder: Path, name: str, change) -> None:
@@ -73,7 +73,10 @@ def test_an_edit_updates_exactly_what_changed(
         launch["citations"][0]["supports"] = ["start"]
 
     edit(seeds_copy, "events.yaml", retitle)
-    result = seed(runner, seeds_copy)
+    kept = seed(runner, seeds_copy)  # without --overwrite: reported, not applied
+    assert "events.yaml: 0 created, 0 updated, 34 unchanged, 1 differ" in kept.output
+    assert snapshot(app) == before
+    result = seed(runner, seeds_copy, "--overwrite")
     assert result.exit_code == 0, result.output
     assert "events.yaml: 0 created, 1 updated" in result.output
     after = snapshot(app)

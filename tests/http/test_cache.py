@@ -130,7 +130,7 @@ def test_reseed_of_an_edited_file_reaches_a_caching_worker(app: Flask, seeds_cop
         reader = reader_app.test_client()
         launch, moon = reader.get(URL), reader.get(other)
         with seeder.app_context():
-            load_seeds(str(seeds_copy))
+            load_seeds(str(seeds_copy), overwrite=True)
         time.sleep(0.25)
         edited = reader.get(URL)
         assert edited.json["title"] == "Edited in the seed"

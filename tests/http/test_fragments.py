@@ -148,13 +148,13 @@ def test_a_seed_edit_shows_at_once(app: Flask, client: FlaskClient, seeds_copy: 
     people = seeds_copy / "people.yaml"
     people.write_text(people.read_text().replace("name: Anton Shkaplerov", "name: Shkaplerov"))
     with app.app_context():
-        load_seeds(str(seeds_copy))
+        load_seeds(str(seeds_copy), overwrite=True)
     page = fresh(app, client)
     assert item(page, EVENT)["title"] == "Seeded lift-off"
     assert {p["name"] for e in page["items"] for p in e["people"]
             if p["person"] == PERSON} == {"Shkaplerov"}
     with app.app_context():
-        load_seeds(DEFAULT_DIR)
+        load_seeds(DEFAULT_DIR, overwrite=True)
     assert item(fresh(app, client), EVENT)["title"] == "Soyuz MS-19 lifts off with the film crew"
 
 
