@@ -2,29 +2,95 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import url_for
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
-SLUG = validate.Regexp(
+MAX_PAGE = 100
+# Most items a list inside a record holds (citations, people, tags, aliases, roles).
+MAX_ITEMS = 50
+
+
+class FullMatch(validate.Regexp):
+    """``Regexp`` matching the whole value: ``$`` alone would accept a trailing newline.
+    The pattern (as OpenAPI shows it) stays the documented one."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+SLUG = FullMatch(
     r"^[a-z0-9][a-z0-9_-]{0,99}$",
     error="Use 1-100 lowercase letters, digits, '-' or '_', starting with a letter or digit.",
 )
-MAX_PAGE = 100
+
+# What no text field holds: C0 control characters (NUL included: PostgreSQL cannot store
+# it), lone surrogates and U+FFFE/U+FFFF; none is a character of XML, so one would break
+# feed.atom for everyone. Prose may hold tabs and line breaks.
+_NOT_TEXT = r"\ud800-\udfff\ufffe\uffff"
+_FORBIDDEN = {
+    False: re.compile(f"[\\x00-\\x1f{_NOT_TEXT}]"),
+    True: re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f{_NOT_TEXT}]"),
+}
+
+
+def check_characters(value: str, prose: bool = False) -> str:
+    """Refuse control characters (``prose`` allows tab, LF and CR): the one rule every
+    text field, and a source's text, follows."""
+    found = _FORBIDDEN[prose].search(value)
+    if found:
+        raise ValidationError(f"Control character U+{ord(found.group()):04X} at position "
+                              f"{found.start()} is not allowed.")
+    return value
+
+
+class String(fields.String):
+    """Text without control characters (``prose=True``: tabs and line breaks allowed)."""
+
+    def __init__(self, *, prose: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.prose = prose
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return check_characters(super()._deserialize(value, attr, data, **kwargs), self.prose)
+
+
+class Url(fields.Url):
+    """A URL without control characters."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return check_characters(super()._deserialize(value, attr, data, **kwargs))
+
+
+class Digits(fields.Integer):
+    """An integer in ASCII digits only (``int()`` alone accepts other scripts and ``5_0``)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,18}", value):
+            raise ValidationError("Use ASCII digits only (0-9).")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def Items(inner: fields.Field, max: int = MAX_ITEMS, min: int = 0, **kwargs: Any) -> fields.List:
+    """A bounded list (OpenAPI shows minItems/maxItems)."""
+    return fields.List(inner, validate=validate.Length(min=min, max=max), **kwargs)
 
 
 def Slug(**kwargs: Any) -> fields.String:
     """A stable, URL-safe identifier."""
     kwargs["metadata"] = {"example": "soyuz-ms-19-launch", **kwargs.get("metadata", {})}
-    return fields.String(validate=SLUG, **kwargs)
+    return String(validate=SLUG, **kwargs)
 
 
 def Text(**kwargs: Any) -> fields.String:
     """Free text that may be absent (``null``)."""
     kwargs.setdefault("allow_none", True)
     kwargs.setdefault("load_default", None)
-    return fields.String(validate=validate.Length(max=5000), **kwargs)
+    return String(prose=True, validate=validate.Length(max=5000), **kwargs)
 
 
 def links(endpoint: str, **related: tuple[str, str, str] | tuple[str, dict[str, str]]
@@ -47,7 +113,7 @@ def links(endpoint: str, **related: tuple[str, str, str] | tuple[str, dict[str, 
 class PageQuerySchema(Schema):
     """Keyset pagination: follow ``next`` (or the ``Link: rel=next`` header)."""
 
-    limit = fields.Integer(
+    limit = Digits(
         load_default=20,
         validate=validate.Range(1, MAX_PAGE),
         metadata={"description": f"Items per page, 1 to {MAX_PAGE}."},

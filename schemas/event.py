@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas import dates
-from schemas.common import PageQuerySchema, Slug, Text, links
+from schemas.common import MAX_ITEMS, Items, PageQuerySchema, Slug, String, Text, links
 
 EVENT_TYPES = (
     "training",
@@ -52,15 +52,17 @@ class CitationSchema(Schema):
     source_title = fields.String(attribute="source.title", dump_only=True, allow_none=True)
     source_publisher = fields.String(attribute="source.publisher", dump_only=True, allow_none=True)
     source_url = fields.String(attribute="source.url", dump_only=True, allow_none=True)
-    quote = fields.String(
+    quote = String(
+        prose=True,
         required=True,
         validate=validate.Length(1, 1000),
         metadata={"description": "Verbatim from the source, one sentence at most."},
     )
-    supports = fields.List(
+    supports = Items(
         fields.String(validate=validate.OneOf(CITABLE_FIELDS)),
+        min=1,
+        max=len(CITABLE_FIELDS),
         required=True,
-        validate=validate.Length(min=1),
         metadata={"description": "The event fields this quote supports."},
     )
     verified = fields.Function(
@@ -81,7 +83,7 @@ class EventPersonSchema(Schema):
 
     person = Slug(required=True, attribute="person_id", metadata={"example": "klim-shipenko"})
     name = fields.String(attribute="person.name", dump_only=True)
-    role = fields.String(required=True, validate=validate.Length(1, 200))
+    role = String(required=True, validate=validate.Length(1, 200))
 
 
 class EventSchema(Schema):
@@ -91,8 +93,8 @@ class EventSchema(Schema):
     mission = Slug(required=True, attribute="mission_id", metadata={"example": "the-challenge"})
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    title = fields.String(required=True, validate=validate.Length(1, 300))
-    summary = fields.String(required=True, validate=validate.Length(1, 5000))
+    title = String(required=True, validate=validate.Length(1, 300))
+    summary = String(prose=True, required=True, validate=validate.Length(1, 5000))
     start = fields.Nested(dates.DateSchema, required=True)
     end = fields.Nested(dates.DateSchema, allow_none=True, load_default=None)
     edtf = fields.Function(
@@ -101,14 +103,13 @@ class EventSchema(Schema):
         metadata={"description": "The event's date as EDTF (ISO 8601-2).", "example": "2030~"},
     )
     location = Text()
-    people = fields.List(fields.Nested(EventPersonSchema), load_default=list)
-    tags = fields.List(
-        fields.String(validate=validate.Length(1, 100)), load_default=list
-    )
+    people = Items(fields.Nested(EventPersonSchema), load_default=list,
+                   metadata={"description": f"At most {MAX_ITEMS}."})
+    tags = Items(String(validate=validate.Length(1, 100)), load_default=list,
+                 metadata={"description": f"At most {MAX_ITEMS}."})
     note = Text(metadata={"description": "Where sources differ, or how a date was inferred."})
-    citations = fields.List(
-        fields.Nested(CitationSchema), required=True, validate=validate.Length(min=1)
-    )
+    citations = Items(fields.Nested(CitationSchema), min=1, required=True,
+                      metadata={"description": f"1 to {MAX_ITEMS}."})
     links = links(
         "events.Event",
         mission=("missions.Mission", "id", "mission_id"),

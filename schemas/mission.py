@@ -1,14 +1,14 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
-from schemas.common import Slug, links
+from schemas.common import Slug, String, links
 
 
 class MissionSchema(Schema):
     """A mission: the frame a set of events belongs to."""
 
     id = Slug(required=True)
-    name = fields.String(required=True, validate=validate.Length(1, 300))
-    summary = fields.String(required=True, validate=validate.Length(1, 5000))
+    name = String(required=True, validate=validate.Length(1, 300))
+    summary = String(prose=True, required=True, validate=validate.Length(1, 5000))
     links = links(
         "missions.Mission",
         events=("events.Events", "mission", "id"),

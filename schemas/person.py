@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Slug, links
+from schemas.common import Items, Slug, String, links
 from schemas.source import SourceEventSchema
 
 
@@ -8,9 +8,9 @@ class PersonSchema(Schema):
     """A person, with every spelling of the name the sources use."""
 
     id = Slug(required=True)
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    aliases = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
-    roles = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
+    name = String(required=True, validate=validate.Length(1, 200))
+    aliases = Items(String(validate=validate.Length(1, 200)), load_default=list)
+    roles = Items(String(validate=validate.Length(1, 200)), load_default=list)
     links = links("people.Person", events=("events.Events", "person", "id"),
                   csv=("formats.EventsCsv", "person", "id"))
 

@@ -1,13 +1,13 @@
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Slug, Text, links
+from schemas.common import Slug, String, Text, Url, links
 
 
 class SourceSchema(Schema):
     """A published article the timeline cites. Unknown metadata stays null."""
 
     id = Slug(required=True)
-    file = fields.String(
+    file = String(
         required=True,
         validate=validate.Length(1, 200),
         metadata={"description": "Name of the seed file the source was curated from."},
@@ -16,8 +16,8 @@ class SourceSchema(Schema):
     publisher = Text()
     author = Text()
     published = fields.Date(allow_none=True, load_default=None)
-    language = fields.String(load_default="en", validate=validate.Length(2, 35))
-    url = fields.Url(allow_none=True, load_default=None)
+    language = String(load_default="en", validate=validate.Length(2, 35))
+    url = Url(allow_none=True, load_default=None)
     note = Text()
     links = links("sources.Source", events=("events.Events", "source", "id"),
                   csv=("formats.EventsCsv", "source", "id"))

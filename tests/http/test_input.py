@@ -1,0 +1,119 @@
+"""Loose or hostile input is refused where the shape is defined (the shared schemas), with a
+problem+json naming the field, so nothing stored can break a reader later."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from schemas.common import MAX_ITEMS
+
+SOURCE = "004_ba6c03b084f54831"
+FEED = "/v1/missions/the-challenge/feed.atom"
+
+
+@pytest.fixture
+def writer(app: Flask, runner: FlaskCliRunner) -> dict[str, str]:
+    """A seeded database (no source texts, so quotes are not checked) and a write token."""
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    token = runner.invoke(args=["tokens", "create", "--name", "alice", "--scope", "write"])
+    return {"Authorization": f"Bearer {token.output.strip()}"}
+
+
+def event(**changes: Any) -> dict[str, Any]:
+    return {
+        "id": "crew-medical-check", "mission": "the-challenge", "type": "training",
+        "status": "occurred", "title": "Crew passes the medical check",
+        "summary": "The film crew was cleared to fly.", "start": {"date": "2021-10-05"},
+        "citations": [{"source": SOURCE, "quote": "Soyuz MS-19", "supports": ["title"]}],
+        **changes,
+    }
+
+
+def assert_invalid(response: Any, status: int, field: str) -> None:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    assert f"'{field}'" in response.json["detail"], response.json["detail"]
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"title": "Lift\x01off"}, "title"),
+    ({"title": "Two\nlines"}, "title"),  # a title is one line
+    ({"summary": "NUL \x00 here"}, "summary"),
+    ({"summary": "form\x0cfeed"}, "summary"),
+    ({"location": "Baikonur\x1b[31m"}, "location"),
+    ({"note": "\ufffe"}, "note"),
+    ({"tags": ["ok", "b\x07ell"]}, "tags.1"),
+    ({"people": [{"person": "klim-shipenko", "role": "dir\x08ector"}]}, "people.0.role"),
+    ({"citations": [{"source": SOURCE, "quote": "Soyuz\x02", "supports": ["title"]}]},
+     "citations.0.quote"),
+])
+def test_control_characters_are_refused_in_every_text_field(
+    client: FlaskClient, writer: dict[str, str], changes: dict[str, Any], field: str
+) -> None:
+    assert_invalid(client.post("/v1/events", json=event(**changes), headers=writer), 422, field)
+    assert client.get(FEED).status_code == 200
+
+
+def test_prose_keeps_its_line_breaks_and_the_feed_stays_valid(
+    client: FlaskClient, writer: dict[str, str]
+) -> None:
+    body = event(summary="First line.\r\nSecond\tline.", note="A\nnote")
+    assert client.post("/v1/events", json=body, headers=writer).status_code == 201
+    feed = client.get(FEED)
+    assert feed.status_code == 200 and "Second\tline." in feed.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/v1/people", {"id": "guest", "name": "A\x01Guest"}, "name"),
+    ("/v1/people", {"id": "guest", "name": "Guest", "aliases": ["G\x00"]}, "aliases.0"),
+    ("/v1/sources", {"id": "src", "file": "a.txt", "title": "T\x1f"}, "title"),
+    ("/v1/sources", {"id": "src", "file": "a\x00.txt"}, "file"),
+    ("/v1/sources", {"id": "src", "file": "a.txt", "url": "https://example.org/\x01"}, "url"),
+])
+def test_people_and_sources_refuse_control_characters(
+    client: FlaskClient, writer: dict[str, str], path: str, body: dict, field: str
+) -> None:
+    assert_invalid(client.post(path, json=body, headers=writer), 422, field)
+
+
+@pytest.mark.parametrize("ident", ["guest\n", "guest\r\n", "\nguest", "guest "])
+def test_ids_must_match_their_pattern_in_full(
+    client: FlaskClient, writer: dict[str, str], ident: str
+) -> None:
+    response = client.post("/v1/people", json={"id": ident, "name": "Guest"}, headers=writer)
+    assert_invalid(response, 422, "id")
+    assert_invalid(client.get("/v1/events", query_string={"mission": "the-challenge\n"}),
+                   400, "mission")
+
+
+@pytest.mark.parametrize("limit", ["\u0665", "5_0", "\uff15", "+5", " 5", "5\n"])
+def test_limit_takes_ascii_digits_only(client: FlaskClient, limit: str) -> None:
+    assert_invalid(client.get("/v1/events", query_string={"limit": limit}), 400, "limit")
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"citations": [{"source": SOURCE, "quote": f"Quote {i}", "supports": ["title"]}
+                    for i in range(MAX_ITEMS + 1)]}, "citations"),
+    ({"tags": [f"tag-{i}" for i in range(MAX_ITEMS + 1)]}, "tags"),
+    ({"people": [{"person": f"person-{i}", "role": "r"} for i in range(MAX_ITEMS + 1)]},
+     "people"),
+    ({"citations": [{"source": SOURCE, "quote": "Soyuz", "supports": ["title"] * 10}]},
+     "citations.0.supports"),
+])
+def test_lists_inside_an_event_are_bounded(
+    client: FlaskClient, writer: dict[str, str], changes: dict[str, Any], field: str
+) -> None:
+    assert_invalid(client.post("/v1/events", json=event(**changes), headers=writer), 422, field)
+
+
+def test_openapi_shows_the_bounds(client: FlaskClient) -> None:
+    schemas = client.get("/openapi.json").json["components"]["schemas"]
+    event_props = schemas["Event"]["properties"]
+    for name in ("citations", "people", "tags"):
+        assert event_props[name]["maxItems"] == MAX_ITEMS, name
+    assert event_props["citations"]["minItems"] == 1
+    assert schemas["Person"]["properties"]["aliases"]["maxItems"] == MAX_ITEMS
