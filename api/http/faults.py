@@ -4,14 +4,21 @@ Connections are checked before use (``pool_pre_ping``) and time out after
 ``DB_CONNECT_TIMEOUT`` seconds, a statement after ``DB_STATEMENT_TIMEOUT`` ms (PostgreSQL),
 so the app notices an outage quickly and recovers by
 itself once the database answers again: no restart.
+
+Errors that are not outages answer for what they are: a constraint the database enforces
+(a concurrent writer took the id, or removed what the write refers to) is a 409, here and
+nowhere else; a read-only, full or locked database is a 503 naming that cause, and the log
+says which (SQLSTATE or SQLite error name; never the statement or its values).
+SQLite enforces foreign keys on every connection, as PostgreSQL does.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import exc, make_url
+from sqlalchemy import Engine, event, exc, make_url
 from werkzeug.routing import IntegerConverter
 
 from api.extensions import db
@@ -41,27 +48,65 @@ def engine_options(app: Flask) -> dict[str, Any]:
     return options
 
 
-def database_unavailable() -> Response:
-    """The 503 every request gets while the database cannot be reached."""
-    return problem(
-        503,
-        "The database is unreachable; retry shortly.",
-        headers={"Retry-After": str(current_app.config["DB_RETRY_AFTER"])},
-    )
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(connection: Any, _record: Any) -> None:
+    """Every SQLite connection enforces foreign keys (SQLite's default is not to)."""
+    if isinstance(connection, sqlite3.Connection):
+        connection.execute("PRAGMA foreign_keys=ON")
+
+
+UNREACHABLE = "The database is unreachable; retry shortly."
+# Causes that are not outages: (SQLSTATEs or SQLite error names, cause, detail).
+CAUSES = (
+    (("25006", "SQLITE_READONLY"), "read-only",
+     "The database is read-only: writes are unavailable for now; reads still work."),
+    (("53100", "SQLITE_FULL"), "full",
+     "The database is full (no space left): writes are unavailable for now."),
+    (("55P03", "40P01", "40001", "SQLITE_BUSY", "SQLITE_LOCKED"), "locked",
+     "The database is busy (locked by another writer); retry shortly."),
+)
+CONFLICTS = {"23505": "unique", "23503": "foreign key", "SQLITE_CONSTRAINT_PRIMARYKEY": "unique",
+             "SQLITE_CONSTRAINT_UNIQUE": "unique", "SQLITE_CONSTRAINT_FOREIGNKEY": "foreign key"}
+
+
+def error_code(error: exc.SQLAlchemyError) -> str:
+    """The driver's code of a database error: PostgreSQL's SQLSTATE, SQLite's error name."""
+    orig = getattr(error, "orig", None)
+    return str(getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+               or type(orig or error).__name__)
+
+
+def database_unavailable(detail: str = UNREACHABLE) -> Response:
+    """The 503 every request gets while the database cannot serve it."""
+    return problem(503, detail, headers={"Retry-After": str(current_app.config["DB_RETRY_AFTER"])})
+
+
+def _log(what: str, code: str) -> None:
+    current_app.logger.warning("database %s on %s %s: %s", what, request.method, request.path,
+                               code)
 
 
 def handle_database_error(error: exc.SQLAlchemyError) -> Response:
     db.session.rollback()
+    code = error_code(error)
+    if isinstance(error, exc.IntegrityError):  # the one place a constraint becomes a 409
+        kind = CONFLICTS.get(code, "integrity")
+        _log(f"{kind} conflict", code)
+        reason = ("an id it creates was taken" if kind == "unique" else
+                  "a record it refers to (or that refers to it) changed")
+        return problem(409, f"The write conflicts with a concurrent change: {reason} "
+                            "meanwhile. Fetch the current state and retry.")
     if isinstance(error, exc.DataError):  # a value the database refuses to compare/store
         return problem(400, "A value in the request cannot be used: check its characters "
                             "and range.")
+    for codes, cause, detail in CAUSES:
+        if code.startswith(codes):
+            _log(cause, code)
+            return database_unavailable(detail)
     if isinstance(error, exc.OperationalError | exc.TimeoutError) or getattr(
         error, "connection_invalidated", False
     ):
-        current_app.logger.warning(
-            "database unavailable on %s %s: %s", request.method, request.path,
-            type(getattr(error, "orig", None) or error).__name__,
-        )
+        _log("unavailable", code)
         return database_unavailable()
     return handle_unexpected(error)
 

@@ -1,0 +1,132 @@
+"""Writers that race each other get 201/204 or 409, never a 500, and leave no orphan rows:
+constraints the database enforces (foreign keys on SQLite too) become 409 in one place."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
+
+from api import queries
+from api.extensions import db
+from api.http import writes
+from api.models import EventPerson, Person
+
+SOURCE = "004_ba6c03b084f54831"
+
+
+@pytest.fixture
+def writer(app: Flask, runner: FlaskCliRunner) -> dict[str, str]:
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    token = runner.invoke(args=["tokens", "create", "--name", "alice", "--scope", "write"])
+    return {"Authorization": f"Bearer {token.output.strip()}"}
+
+
+def event(**changes: Any) -> dict[str, Any]:
+    return {
+        "id": "crew-medical-check", "mission": "the-challenge", "type": "training",
+        "status": "occurred", "title": "Crew passes the medical check",
+        "summary": "The film crew was cleared to fly.", "start": {"date": "2021-10-05"},
+        "citations": [{"source": SOURCE, "quote": "Soyuz MS-19", "supports": ["title"]}],
+        **changes,
+    }
+
+
+def run_together(app: Flask, requests: list[Any]) -> list[Any]:
+    """Run each ``request(client)`` in its own thread and client; their responses."""
+    results: list[Any] = [None] * len(requests)
+
+    def run(index: int) -> None:
+        with app.test_client() as client:
+            results[index] = requests[index](client)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+@pytest.mark.parametrize(("path", "body", "module"), [
+    ("/v1/events", event(), queries),
+    ("/v1/people", {"id": "guest", "name": "A Guest"}, writes),
+])
+def test_concurrent_posts_of_one_new_id_get_one_201_and_409s(
+    app: Flask, writer: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    path: str, body: dict[str, Any], module: Any,
+) -> None:
+    # All three pass the "is the id free?" check before any of them inserts.
+    all_checked = threading.Barrier(3, timeout=10)
+    taken = module.taken
+
+    def taken_together(*args: Any) -> bool:
+        free = taken(*args)
+        all_checked.wait()
+        return free
+
+    monkeypatch.setattr(module, "taken", taken_together)
+    responses = run_together(app, [lambda c: c.post(path, json=body, headers=writer)] * 3)
+    assert sorted(r.status_code for r in responses) == [201, 409, 409], [
+        r.get_json() for r in responses]
+    loser = next(r for r in responses if r.status_code == 409)
+    assert loser.mimetype == "application/problem+json"
+    assert "taken" in loser.json["detail"]
+
+
+def orphans(app: Flask) -> list[str]:
+    with app.app_context():
+        people = select(Person.id)
+        return list(db.session.scalars(
+            select(EventPerson.event_id).where(EventPerson.person_id.not_in(people))))
+
+
+def test_a_post_naming_a_person_deleted_meanwhile_gets_409(
+    app: Flask, client: FlaskClient, writer: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert client.post("/v1/people", json={"id": "guest", "name": "A Guest"},
+                       headers=writer).status_code == 201
+    checked, deleted = threading.Event(), threading.Event()
+    check = writes.check_references
+
+    def check_then_wait(refs: list) -> None:
+        check(refs)  # the person still exists here...
+        checked.set()
+        deleted.wait(10)  # ...and is deleted before the event is written
+
+    monkeypatch.setattr(writes, "check_references", check_then_wait)
+
+    def delete(client: FlaskClient) -> Any:
+        checked.wait(10)
+        etag = client.get("/v1/people/guest").headers["ETag"]
+        response = client.delete("/v1/people/guest", headers={**writer, "If-Match": etag})
+        deleted.set()
+        return response
+
+    body = event(people=[{"person": "guest", "role": "doctor"}])
+    post, removal = run_together(app, [
+        lambda c: c.post("/v1/events", json=body, headers=writer), delete])
+    assert removal.status_code == 204
+    assert post.status_code == 409, post.get_json()
+    assert "changed meanwhile" in post.json["detail"]
+    assert orphans(app) == []
+    assert client.get("/v1/events.csv").status_code == 200
+    assert client.get("/v1/events/crew-medical-check").status_code == 404
+
+
+def test_deleting_a_person_an_event_took_meanwhile_gets_409(
+    app: Flask, client: FlaskClient, writer: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The DELETE checked "no event involves them" just before an event naming them landed.
+    monkeypatch.setattr(queries, "cited", lambda *_: False)
+    etag = client.get("/v1/people/klim-shipenko").headers["ETag"]
+    response = client.delete("/v1/people/klim-shipenko", headers={**writer, "If-Match": etag})
+    assert response.status_code == 409, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    assert orphans(app) == []
+    assert client.get("/v1/people/klim-shipenko").status_code == 200
+    assert client.get("/v1/events.csv").status_code == 200
