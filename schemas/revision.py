@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from marshmallow import Schema, fields
 
@@ -29,8 +30,21 @@ class RevisionSchema(Schema):
                                      "seed files."})
 
 
+class UtcDateTime(fields.AwareDateTime):
+    """A moment, in UTC. One whose UTC time falls outside years 1-9999 (e.g.
+    ``0001-01-01T00:00:00+01:00``) is the first or last representable moment."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError:
+            edge = dt.datetime.min if moment.year == 1 else dt.datetime.max
+            return edge.replace(tzinfo=dt.UTC)
+
+
 class AsOfQuerySchema(Schema):
-    as_of = fields.AwareDateTime(
+    as_of = UtcDateTime(
         default_timezone=dt.UTC,
         metadata={"description": "Show the event as it was at this moment (ISO 8601; "
                   + NOTE_UTC + ")"},

@@ -7,7 +7,7 @@ import binascii
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import request, url_for
 from flask_smorest import abort
@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from api.extensions import db
 
 
-def _bad_cursor(reason: str) -> None:
+def _bad_cursor(reason: str) -> NoReturn:
     abort(400, messages={"query": {"cursor": [reason]}})
 
 
@@ -27,25 +27,39 @@ def encode_cursor(values: Sequence[Any], descending: bool) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+INT_MAX = 2**31 - 1  # an Integer column's range on every backend
+
+
+def _never(constant: str) -> None:
+    raise ValueError(f"{constant} is not a sort key")
+
+
+def _key(kind: type, value: Any) -> Any:
+    """A sort-key value of ``kind`` from a cursor: exactly that JSON type, in range."""
+    if kind is dt.date and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if kind is int and type(value) is int and -INT_MAX <= value <= INT_MAX:
+        return value
+    if kind is str and isinstance(value, str):
+        return value
+    raise ValueError(f"not a {kind.__name__}")
+
+
 def decode_cursor(
     cursor: str, keys: Sequence[InstrumentedAttribute], descending: bool
 ) -> list[Any]:
-    """The sort-key values in a cursor; a tampered or foreign cursor is a 400."""
+    """The sort-key values in a cursor; a tampered or foreign cursor is a 400 (never a
+    value the database cannot compare: no NaN, Infinity, huge numbers or wrong types)."""
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw, parse_constant=_never)
         values = data["k"]
         assert isinstance(values, list) and len(values) == len(keys)
         assert data["d"] is descending
+        return [_key(key.type.python_type, value) for key, value in zip(keys, values,
+                                                                        strict=True)]
     except (ValueError, KeyError, TypeError, AssertionError, binascii.Error):
         _bad_cursor("Not a cursor of this list and sort order: use the `next` link as given.")
-    decoded = []
-    for key, value in zip(keys, values, strict=True):
-        kind = key.type.python_type
-        try:
-            decoded.append(kind.fromisoformat(value) if kind is dt.date else kind(value))
-        except (TypeError, ValueError):
-            _bad_cursor("Not a cursor of this list and sort order: use the `next` link as given.")
-    return decoded
 
 
 def paginate(

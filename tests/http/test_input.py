@@ -3,6 +3,7 @@ problem+json naming the field, so nothing stored can break a reader later."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -117,3 +118,44 @@ def test_openapi_shows_the_bounds(client: FlaskClient) -> None:
         assert event_props[name]["maxItems"] == MAX_ITEMS, name
     assert event_props["citations"]["minItems"] == 1
     assert schemas["Person"]["properties"]["aliases"]["maxItems"] == MAX_ITEMS
+
+
+def raw_cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(("path", "keys"), [
+    ("/v1/events/soyuz-ms-19-launch/revisions", "Infinity"),
+    ("/v1/events/soyuz-ms-19-launch/revisions", "-Infinity"),
+    ("/v1/events/soyuz-ms-19-launch/revisions", "NaN"),
+    ("/v1/events/soyuz-ms-19-launch/revisions", "1" + "0" * 30),
+    ("/v1/events/soyuz-ms-19-launch/revisions", "1e308"),
+    ("/v1/events/soyuz-ms-19-launch/revisions", "true"),
+    ("/v1/events/soyuz-ms-19-launch/citations", "9223372036854775808"),
+    ("/v1/people", "Infinity"),
+    ("/v1/people", "12"),
+    ("/v1/events", '"2021-10-05", NaN'),
+    ("/v1/events", '1e400, "x"'),
+])
+def test_forged_cursors_are_400(
+    client: FlaskClient, writer: dict[str, str], path: str, keys: str
+) -> None:
+    cursor = raw_cursor(f'{{"k": [{keys}], "d": false}}')
+    assert_invalid(client.get(path, query_string={"cursor": cursor}), 400, "cursor")
+
+
+@pytest.mark.parametrize(("moment", "status"), [
+    ("0001-01-01T00:00:00+01:00", 404),  # before anything existed (and before year 1 in UTC)
+    ("0001-01-01T00:00:00+14:00", 404),
+    ("9999-12-31T23:59:59-01:00", 200),  # after every change: the event as it is
+    ("9999-12-31T23:59:59.999999-12:00", 200),
+])
+def test_as_of_at_the_edges_of_time(
+    client: FlaskClient, writer: dict[str, str], moment: str, status: int
+) -> None:
+    response = client.get("/v1/events/soyuz-ms-19-launch", query_string={"as_of": moment})
+    assert response.status_code == status, response.get_data(as_text=True)
+    if status == 200:
+        current = client.get("/v1/events/soyuz-ms-19-launch").json
+        assert (response.json["title"], response.json["summary"]) == (
+            current["title"], current["summary"])
