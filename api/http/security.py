@@ -1,6 +1,6 @@
 """Hardening that applies to every route, including the ones added later.
 
-- Request bodies: larger than ``MAX_CONTENT_LENGTH`` is a 413; a body on a write
+- Request bodies: larger than ``MAX_CONTENT_LENGTH`` is a 413 (chunked ones too); a body on a write
   (POST/PUT/PATCH) must be JSON (``application/json`` or ``*/*+json``), else 415, unless
   the route documents other types in its OpenAPI ``requestBody`` (``@blp.doc``).
 - NUL characters in the path or query are a 400: PostgreSQL cannot even compare them.
@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
@@ -40,7 +41,7 @@ def _has_body() -> bool:
 def check_request() -> Response | None:
     """Refuse what no route can handle, before any route reads the request."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if limit is not None and (request.content_length or 0) > limit:
+    if limit is not None and ((request.content_length or 0) > limit or _unsized_over(limit)):
         return problem(413, f"The request body is larger than {limit} bytes.")
     if "\x00" in request.path:
         return problem(400, "The path cannot contain NUL characters.")
@@ -55,6 +56,21 @@ def check_request() -> Response | None:
         return problem(415, f"Send the body as {wanted}, not {got}.",
                        headers={"Accept-Post": wanted, "Accept-Patch": wanted})
     return None
+
+
+def _unsized_over(limit: int) -> bool:
+    """Whether a body without Content-Length (chunked, de-chunked by the server) is over
+    ``limit``. Werkzeug would silently cut it at the limit (a truncated body, then a
+    misleading 400), so it is read here, at most ``limit + 1`` bytes, and kept for the view."""
+    environ = request.environ
+    if request.content_length is not None or not environ.get("wsgi.input_terminated"):
+        return False
+    body = environ["wsgi.input"].read(limit + 1)
+    if len(body) > limit:
+        return True
+    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+    request.__dict__.pop("content_length", None)  # cached as None: now known
+    return False
 
 
 def declared_types() -> tuple[str, ...]:

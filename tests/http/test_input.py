@@ -4,6 +4,7 @@ problem+json naming the field, so nothing stored can break a reader later."""
 from __future__ import annotations
 
 import base64
+import io
 from typing import Any
 
 import pytest
@@ -159,3 +160,29 @@ def test_as_of_at_the_edges_of_time(
         current = client.get("/v1/events/soyuz-ms-19-launch").json
         assert (response.json["title"], response.json["summary"]) == (
             current["title"], current["summary"])
+
+
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/people"])
+def test_a_chunked_body_over_the_limit_is_413(
+    app: Flask, client: FlaskClient, writer: dict[str, str], path: str
+) -> None:
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    body = b'{"id": "guest", "name": "' + b"x" * limit + b'"}'
+    response = client.post(  # no Content-Length: as a server passes a chunked body on
+        path, input_stream=io.BytesIO(body), content_type="application/json",
+        headers={**writer, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(
+    client: FlaskClient, writer: dict[str, str]
+) -> None:
+    body = b'{"id": "guest", "name": "' + b"x" * 150 + b'"}'
+    response = client.post(
+        "/v1/people", input_stream=io.BytesIO(body), content_type="application/json",
+        headers={**writer, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.json["name"] == "x" * 150
