@@ -63,8 +63,14 @@ def etag(schema: Schema, obj: Any) -> str:
     return etag_of(current_app.json.response(schema.dump(obj)).get_data())
 
 
-def check_if_match(current: str) -> None:
-    """PATCH and DELETE must name the current ETag: 428 without If-Match, 412 when stale."""
+def check_if_match(current: str | None) -> None:
+    """PATCH and DELETE must name the current ETag: 428 without If-Match, 412 when stale.
+    ``None``: nothing is there yet, and ``If-None-Match: *`` creates it."""
+    if current is None:
+        if request.if_none_match.star_tag and "If-Match" not in request.headers:
+            return
+        abort(problem(412 if "If-Match" in request.headers else 428,
+                      "Nothing is stored here yet: send If-None-Match: * to create it."))
     if "If-Match" not in request.headers or request.if_match.star_tag:
         abort(problem(428, "Send If-Match with the ETag of your last GET of this resource, "
                       "so no one's change is overwritten unseen."))

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, abort, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from api import queries
@@ -14,11 +15,13 @@ from api.domain.quotes import unverifiable
 from api.extensions import db
 from api.http import writes
 from api.http.auth import require
+from api.http.conditional import etag_of
 from api.http.errors import problem
 from api.models import Citation, Event, Source
 from api.queries import first_events
 from api.queries.pagination import paginate
 from schemas import PageQuerySchema, SourceDetailSchema, SourceSchema, page_of
+from schemas.common import check_characters
 
 blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Cited sources.")
 
@@ -87,16 +90,24 @@ class SourceText(MethodView):
     @require("write")
     @blp.doc(requestBody={"content": {"text/plain": {"schema": {"type": "string"}}}})
     @blp.response(204)
-    def put(self, id: str) -> None:
-        """Store a source's article text (curators)
+    def put(self, id: str) -> Any:
+        """Store a source's article text (curators; needs If-Match)
 
-        Every citation of the source is checked against it: if a quote does not occur,
-        nothing is stored and the answer (422) names each such citation.
+        The body is UTF-8 text (tabs and line breaks, no other control characters). Send
+        `If-Match` with the ETag of the text's GET, or `If-None-Match: *` when none is
+        stored yet. Every citation of the source is checked against the new text: if a
+        quote does not occur, nothing is stored and the answer (422) names each such citation.
         """
         if request.mimetype != "text/plain":
             abort(problem(415, "Send the article as text/plain (UTF-8)."))
         source = db.get_or_404(Source, id, description=f"No source with id '{id}'.")
-        source.text = request.get_data(as_text=True)
+        writes.check_if_match(None if source.text is None else text_etag(source.text))
+        try:
+            source.text = check_characters(request.get_data().decode("utf-8"), prose=True)
+        except UnicodeDecodeError as err:
+            writes.invalid({"body": [f"Not UTF-8: invalid byte at offset {err.start}."]})
+        except ValidationError as err:
+            writes.invalid({"body": err.messages})
         db.session.flush()
         citations = db.session.scalars(select(Citation).where(Citation.source_id == id))
         failed = unverifiable(citations)
@@ -104,3 +115,9 @@ class SourceText(MethodView):
             writes.invalid({f"citation {c.id} (event '{c.event_id}')": [
                 "The quote does not occur in this text."] for c in failed})
         writes.commit()
+        return None, 204, {"ETag": f'"{text_etag(source.text)}"'}
+
+
+def text_etag(text: str) -> str:
+    """The ETag of a source text's GET (its UTF-8 bytes)."""
+    return etag_of(text.encode("utf-8"))

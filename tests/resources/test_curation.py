@@ -354,7 +354,7 @@ def test_source_texts_are_for_curators_only(
     assert "private" in response.headers["Cache-Control"]
     # A text that lacks a quote already cited is refused, naming the citations.
     response = client.put(url, data="Nothing relevant.", content_type="text/plain",
-                          headers=alice)
+                          headers={**alice, "If-Match": response.headers["ETag"]})
     assert_problem(response, 422, "citation", f"(event '{EVENT}')")
     assert "Soyuz MS-19" in client.get(url, headers=reader).get_data(as_text=True)
 
