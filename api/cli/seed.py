@@ -138,32 +138,30 @@ def differences(schema: type[Schema], obj: Any, data: dict[str, Any]) -> list[tu
             if in_db.get(key) != value]
 
 
-def _reconcile(record: Record, schema: type[Schema], report: Report, overwrite: bool) -> None:
-    name = os.path.basename(record.path)
+def _reconcile(record: Record, schema: type[Schema], report: Report, overwrite: bool) -> str:
+    """Create, keep or (``overwrite``) update one record; returns what was done."""
     obj = db.session.get(record.model, record.data["id"])
+    tracked = record.model in history.TRACKED
     if obj is None:
         obj = record.model(id=record.data["id"])
         db.session.add(obj)
         apply(obj, record.data)
-        if record.model in history.TRACKED:
+        if tracked:
             history.record_other(obj, "seed", "create")
-        report[name]["created"] += 1
-        return
+        return "created"
     found = differences(schema, obj, record.data)
     if not found:
-        report[name]["unchanged"] += 1
-        return
-    report.differences += [Difference(name, obj.id, *d) for d in found]
+        return "unchanged"
+    report.differences += [Difference(os.path.basename(record.path), obj.id, *d)
+                           for d in found]
     if not overwrite:
-        report[name]["kept"] += 1  # a curator's edit, or a file not yet updated: ask
-        return
-    tracked = record.model in history.TRACKED
+        return "kept"  # a curator's edit, or a file not yet updated: the report asks
     if tracked:
         history.baseline(obj)  # the database's version stays in the history
     apply(obj, record.data)
     if tracked:
         history.record_other(obj, "seed")
-    report[name]["updated"] += 1
+    return "updated"
 
 
 def load_seeds(directory: str, sources_dir: str | None = None,
@@ -182,11 +180,15 @@ def load_seeds(directory: str, sources_dir: str | None = None,
     try:
         records = read_seeds(directory)
         schemas = {model: schema for _, model, schema in KINDS}
+        written: list[str] = []  # the events this seed writes: only they get a revision
         for record in records:
             if record.model is Event and _deleted(record.data["id"]):
                 report["events.yaml"]["deleted"] += 1  # a curator deleted it: it stays so
                 continue
-            _reconcile(record, schemas[record.model], report, overwrite)
+            done = _reconcile(record, schemas[record.model], report, overwrite)
+            report[os.path.basename(record.path)][done] += 1
+            if record.model is Event and done in ("created", "updated"):
+                written.append(record.data["id"])
         if sources_dir:
             texts, differ = quotes.load_texts(sources_dir, overwrite)
             report["sources.yaml"]["texts"] = texts
@@ -204,7 +206,7 @@ def load_seeds(directory: str, sources_dir: str | None = None,
             raise SeedError(os.path.join(directory, "events.yaml"), f"'{citation.event_id}'",
                             f"citations.{citation.position}.quote",
                             f"not found in the text of source '{citation.source_id}'")
-        if history.record_all("seed", events) or any(
+        if history.record_all("seed", written) or any(
             counts["created"] or counts["updated"] or counts["texts"]
             for counts in report.counts.values()
         ):
