@@ -2,7 +2,7 @@
 # Container entrypoint: migrate the database, optionally load the seeds, then hand the
 # process over to gunicorn (exec: it receives the signals, for graceful shutdowns).
 # Seeding at start only creates what is missing: it never overwrites a curator's edits
-# (`flask seed --overwrite` is for a person who has read the report; docs/seeding.md).
+# (`flask seed --overwrite` is for a person who has read the report; docs/curation.md).
 set -eu
 
 flask --app api db upgrade

@@ -234,7 +234,7 @@ def _deleted(event_id: str) -> bool:
                    "created.")
 def seed_command(directory: str | None, sources_dir: str | None, overwrite: bool) -> None:
     """Create or migrate the schema, then create what the seed files hold and the database
-    lacks; report every field where they disagree (see docs/seeding.md)."""
+    lacks; report every field where they disagree (see docs/curation.md)."""
     upgrade(directory=current_app.extensions["migrate"].directory)
     report = load_seeds(directory or current_app.config.get("SEEDS_DIR") or DEFAULT_DIR,
                         sources_dir, overwrite)
