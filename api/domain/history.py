@@ -37,6 +37,12 @@ def snapshot(event: Event) -> dict[str, Any]:
     return seed_form(EventSchema, event)
 
 
+def latest(event_id: str) -> Revision | None:
+    """The event's last revision."""
+    return db.session.scalar(select(Revision).where(Revision.event_id == event_id)
+                             .order_by(Revision.number.desc()).limit(1))
+
+
 def _keep(model: Any, key: dict[str, str], state: dict[str, Any], who: str,
           action: str) -> Any:
     """Add a revision of ``model`` (keyed by ``key``) holding ``state``, unless it equals
