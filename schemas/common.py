@@ -120,12 +120,14 @@ class PageQuerySchema(Schema):
     )
     cursor = fields.String(
         validate=validate.Length(max=500),
-        metadata={"description": "Opaque position from a previous page's `next` link."},
+        metadata={"description": "Opaque position from a previous page's `next` or `prev` "
+                  "link."},
     )
 
 
-def page_of(item_schema: type[Schema]) -> type[Schema]:
-    """The schema of a page of ``item_schema``: ``{"items": [...], "next": url|null}``."""
+def page_of(item_schema: type[Schema], **extra: fields.Field) -> type[Schema]:
+    """The schema of a page of ``item_schema``:
+    ``{"items": [...], "next": url|null, "prev": url|null, **extra}``."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
     return Schema.from_dict(
         {
@@ -135,6 +137,13 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
                 required=True,
                 metadata={"description": "Absolute URL of the next page, or null."},
             ),
+            "prev": fields.String(
+                allow_none=True,
+                required=True,
+                metadata={"description": "Absolute URL of the previous page, or null on "
+                          "the first page."},
+            ),
+            **extra,
         },
         name=name,
     )

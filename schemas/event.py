@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from schemas import dates
 from schemas.common import MAX_ITEMS, Items, PageQuerySchema, Slug, String, Text, links
@@ -128,6 +130,45 @@ class EventSchema(Schema):
             raise ValidationError("A person is listed twice.", "people")
 
 
+# Everything a search looks at: the title, type and summary, then the lines of an event's
+# search text (api/domain/searchtext.py), in this order.
+SEARCHED_FIELDS = ("title", "type", "summary", "note", "location", "tags", "people", "mission",
+                   "sources", "quotes")
+
+
+class MatchSchema(Schema):
+    """Why an event matched the search `q`."""
+
+    fields_ = fields.List(
+        fields.String(validate=validate.OneOf(SEARCHED_FIELDS)), data_key="fields",
+        required=True,
+        metadata={"description": "What matched: `people` covers every recorded spelling "
+                  "(aliases), `sources` the cited sources' titles, `quotes` the quotes."})
+    snippet = fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "The first matching field other than the title and type "
+                  "(else the title, or type), shortened around the match: HTML-escaped "
+                  "text with each matched word in `<mark>…</mark>`."})
+
+
+def _optional(schema: type[Schema]) -> dict[str, fields.Field]:
+    out = {}
+    for name, field in schema._declared_fields.items():
+        out[name] = copy.deepcopy(field)
+        out[name].required = False
+    return out
+
+
+EventListItemSchema = Schema.from_dict({
+    **_optional(EventSchema),
+    "match": fields.Nested(MatchSchema, metadata={
+        "description": "Only with `q`: why this event matched."}),
+}, name="EventListItem")
+EventListItemSchema.__doc__ = (
+    "An event as in `GET /v1/events/{id}`; with `fields` or `view=compact` only the "
+    "fields asked for (and `id`), and with `q` its `match`.")
+
+
 def _date_arg(value: str) -> bool:
     try:
         dates.parse(value)
@@ -136,14 +177,62 @@ def _date_arg(value: str) -> bool:
     return True
 
 
-class EventQuerySchema(PageQuerySchema):
-    """Filters of the event list; all of them combine (AND)."""
+class _ValueList(fields.List):
+    """A list whose errors name the parameter, not ``type.0``."""
 
-    mission = Slug(metadata={"description": "Mission id."})
-    type = fields.String(validate=validate.OneOf(EVENT_TYPES))
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    person = Slug(metadata={"description": "Events involving this person id."})
-    source = Slug(metadata={"description": "Events citing this source id."})
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except ValidationError as err:
+            messages = err.messages
+            if isinstance(messages, dict):
+                messages = sorted({m for ms in messages.values() for m in ms})
+            raise ValidationError(messages) from err
+
+
+def Values(choices: tuple[str, ...] | None = None, what: str = "value",
+           **kwargs: Any) -> fields.List:
+    """A filter taking several values: repeat the parameter (``type=launch&type=docking``)
+    to match any of them; a value starting with ``-`` excludes instead (``type=-context``)."""
+    if choices is None:
+        item = fields.String(validate=validate.Length(1, 200))
+    else:
+        item = fields.String(validate=validate.OneOf(
+            [*choices, *(f"-{c}" for c in choices)],
+            error=f"'{{input}}' is not one of: {', '.join(choices)} (prefix '-' to exclude)."))
+    description = kwargs.pop("description")
+    return _ValueList(item, validate=validate.Length(1, 20), metadata={"description": (
+        f"{description} Repeat the parameter for several {what}s (any of them matches); "
+        f"prefix a {what} with `-` to exclude it."), **kwargs.pop("metadata", {})}, **kwargs)
+
+
+# Query parameters of the event list that shape the answer rather than choose events.
+LIST_ONLY = ("count", "fields", "view")
+SORTS = ("relevance", "start", "-start", "title", "-title", "changed", "-changed")
+VIEWS = ("full", "compact")
+COMPACT_FIELDS = ("id", "mission", "type", "status", "title", "start", "end", "edtf", "links")
+
+
+class EventQuerySchema(PageQuerySchema):
+    """Filters of the event list; all of them combine (AND), the values of one filter
+    match any of them (OR), and ``-value`` excludes."""
+
+    mission = Values(what="mission id", description="Mission id.")
+    type = Values(EVENT_TYPES, what="type", description="Event type.")
+    status = Values(STATUSES, what="status", description="Event status.")
+    person = Values(what="person", description=(
+        "Events involving this person: an id, or any spelling the data records for them "
+        "(name or alias, e.g. `Peressild`)."))
+    source = Values(what="source id", description="Events citing this source id.")
+    tag = Values(what="tag", description="Events with this tag (exact).")
+    location = Values(what="location", description=(
+        "Events whose location contains this text (case-insensitive)."))
+    precision = Values(dates.PRECISIONS, what="precision",
+                       description="Precision of the event's start date.")
+    changed_since = fields.AwareDateTime(
+        default_timezone=dt.UTC,
+        metadata={"description": "Events created or changed at or after this moment (ISO "
+                  "8601; UTC if no offset), e.g. the time of your last sync."})
     from_ = fields.String(
         data_key="from",
         validate=_date_arg,
@@ -155,10 +244,51 @@ class EventQuerySchema(PageQuerySchema):
     )
     q = fields.String(
         validate=validate.Length(1, 200),
-        metadata={"description": "Words to find in the title or summary."},
+        metadata={"description": (
+            "Words to find in everything a reader sees of an event: title, summary, note, "
+            "location, tags, people's names and aliases, mission, source titles, quotes. "
+            "Every word must match the start of a word, stemmed (`docked` finds 'docking'). "
+            "Items then carry `match`: the fields that matched and a highlighted snippet.")},
     )
     sort = fields.String(
-        load_default="start",
-        validate=validate.OneOf(["start", "-start"]),
-        metadata={"description": "By earliest possible start day; '-start' for newest first."},
+        validate=validate.OneOf(SORTS),
+        metadata={"description": (
+            "`relevance` (best match first; the default with `q`, and only with `q`), "
+            "`start` (earliest possible start day; the default without `q`), `title`, "
+            "`changed` (last change time); prefix `-` for the reverse order.")},
     )
+    count = fields.Boolean(
+        load_default=False,
+        metadata={"description": (
+            "`true`: the page carries `count`, the exact number of events matching the "
+            "filters (all pages, not this one). Costs one counting query, so ask only when "
+            "needed (it is remembered until the data changes).")},
+    )
+    view = fields.String(
+        load_default="full", validate=validate.OneOf(VIEWS),
+        metadata={"description": (
+            "`compact`: items with only " + ", ".join(f"`{f}`" for f in COMPACT_FIELDS)
+            + " (and `match`).")},
+    )
+    fields_ = fields.List(
+        fields.String(validate=validate.OneOf(list(EventSchema._declared_fields))),
+        data_key="fields", validate=validate.Length(1, 30),
+        metadata={"description": (
+            "Only these fields in each item (repeat the parameter); `id` is always "
+            "included. Overrides `view`.")},
+    )
+
+    @validates_schema
+    def _check_query(self, data: dict[str, Any], **_: Any) -> None:
+        if "from_" in data and "to" in data and (
+                dates.earliest(data["from_"]) > dates.latest(data["to"])):
+            raise ValidationError(
+                f"'{data['from_']}' is after to='{data['to']}': swap them.", "from")
+        if data.get("sort") == "relevance" and "q" not in data:
+            raise ValidationError("Sorting by relevance needs `q`.", "sort")
+
+    @post_load
+    def _default_sort(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if "sort" in self.fields:  # documents of the formats keep their own order
+            data.setdefault("sort", "relevance" if "q" in data else "start")
+        return data

@@ -23,9 +23,10 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import Connection, delete, select
 
+from api.domain.searchtext import document
 from api.domain.store import touch
 from api.extensions import db
-from api.models import Citation, Event, EventPerson, Mission, Person, Source
+from api.models import Citation, Event, EventPerson, Mission, Person, Source, utcnow
 from schemas import dates
 from schemas.event import CITABLE_FIELDS, EVENT_TYPES
 
@@ -59,6 +60,7 @@ LAST = (
     "Belova", "Tarasov", "Fedorova", "Zaitsev"
 )
 PLACES = (None, None, "Baikonur", "Star City", "ISS", "Moscow", "Kazakh steppe", "Houston")
+MISSION_NAME = "Synthetic mission "
 ROLES = ("commander", "flight engineer", "director", "actress", "cameraman", "doctor")
 
 
@@ -99,12 +101,14 @@ def _span(rnd: random.Random) -> tuple[str, str | None, str, str]:
 POOL = 20_000  # distinct values drawn from, so that generating a row stays cheap
 
 
-def _events(rnd: random.Random, count: int, missions: int, sources: int, people: int,
+def _events(rnd: random.Random, count: int, missions: int, sources: list[str],
+            people: list[str],
             ) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
     """Rows of (event, citations, people), in the column order of ``COLUMNS``.
 
     Values come from pools of pre-generated dates and phrases; a summary joins two
-    phrases, so summaries are (almost) all distinct.
+    phrases, so summaries are (almost) all distinct. ``sources`` and ``people`` are the
+    titles and names of the synthetic sources and people, for the search text.
     """
     spans = [_span(rnd) for _ in range(POOL)]
     titles = [_sentence(rnd, 3, 8) for _ in range(POOL)]
@@ -112,33 +116,38 @@ def _events(rnd: random.Random, count: int, missions: int, sources: int, people:
     notes = [None] * 9 * POOL + [_sentence(rnd, 5, 12) for _ in range(POOL)]
     tags = [_json(rnd.sample(WORDS, rnd.randint(1, 3))) for _ in range(POOL)]
     supports = [_json(rnd.sample(CITABLE_FIELDS, rnd.randint(1, 3))) for _ in range(POOL)]
-    sources_ids = [f"{PREFIX}{s:04d}" for s in range(sources)]
-    people_ids = [f"{PREFIX}{p:04d}" for p in range(people)]
-    choice, random_ = rnd.choice, rnd.random
+    choice, random_, randrange = rnd.choice, rnd.random, rnd.randrange
     for n in range(count):
         event_id = f"{PREFIX}{n:07d}"
         summary = f"{choice(phrases)}, {choice(phrases).lower()}."
-        event = (
-            event_id, f"{PREFIX}{n % missions:04d}", choice(EVENT_TYPES), choice(STATUSES),
-            choice(titles), summary, *choice(spans), choice(PLACES), choice(tags),
-            choice(notes),
-        )
         citations = [
-            (event_id, choice(sources_ids), position, summary[: 40 + int(random_() * 80)],
-             choice(supports))
+            (event_id, randrange(len(sources)), position,
+             summary[: 40 + int(random_() * 80)], choice(supports))
             for position in range(1 + int(random_() * 3))
         ]
         crew = int(random_() * 2.5)
-        persons = [(event_id, position, choice(people_ids), choice(ROLES))
+        persons = [(event_id, position, randrange(len(people)), choice(ROLES))
                    for position in range(crew)]
         if crew == 2 and persons[0][2] == persons[1][2]:
             persons.pop()
-        yield event, citations, persons
+        mission, place, tag, note = n % missions, choice(PLACES), choice(tags), choice(notes)
+        text = document({
+            "note": note, "location": place, "tags": json.loads(tag),
+            "people": [people[p[2]] for p in persons], "mission": f"{MISSION_NAME}{mission}",
+            "sources": list(dict.fromkeys(sources[c[1]] for c in citations)),
+            "quotes": [c[3] for c in citations]})
+        event = (
+            event_id, f"{PREFIX}{mission:04d}", choice(EVENT_TYPES), choice(STATUSES),
+            choice(titles), summary, *choice(spans), place, tag, note, text,
+        )
+        yield (event, [(e, f"{PREFIX}{s:04d}", *rest) for e, s, *rest in citations],
+               [(e, pos, f"{PREFIX}{p:04d}", role) for e, pos, p, role in persons])
 
 
 COLUMNS = {
     Event: ("id", "mission_id", "type", "status", "title", "summary", "start", "end",
-            "earliest", "latest", "location", "tags", "note", "version"),
+            "earliest", "latest", "location", "tags", "note", "search_text", "version",
+            "changed_at"),
     Citation: ("event_id", "source_id", "position", "quote", "supports"),
     EventPerson: ("event_id", "position", "person_id", "role"),
     Mission: ("id", "name", "summary"),
@@ -183,26 +192,29 @@ def load_synthetic(events: int, missions: int, seed: int = 1) -> dict[str, int]:
               "citations": 0, "event_people": 0}
     try:
         version = touch()  # the new rows' version: no memoised representation has it
+        now = utcnow()  # their change time, for `sort=changed` and `changed_since`
         _clear(conn)
-        _write(conn, Mission, [(f"{PREFIX}{m:04d}", f"Synthetic mission {m}",
+        _write(conn, Mission, [(f"{PREFIX}{m:04d}", f"{MISSION_NAME}{m}",
                                 _sentence(rnd, 10, 20) + ".") for m in range(missions)])
-        _write(conn, Source, [
+        source_rows = [
             (f"{PREFIX}{s:04d}", f"synthetic/{s:04d}.txt", _sentence(rnd, 3, 7),
              rnd.choice(("TASS", "Reuters", "Euronews", "Interfax")), None,
              dates.earliest(_date(rnd)["date"]).isoformat(), rnd.choice(("en", "ru")),
              f"https://example.org/articles/{s}", None)
-            for s in range(sources)])
-        _write(conn, Person, [
-            (f"{PREFIX}{p:04d}", f"{rnd.choice(FIRST)} {rnd.choice(LAST)}", "[]",
-             _json([rnd.choice(ROLES)])) for p in range(people)])
-        rows = _events(rnd, events, missions, sources, people)
+            for s in range(sources)]
+        _write(conn, Source, source_rows)
+        people_rows = [(f"{PREFIX}{p:04d}", f"{rnd.choice(FIRST)} {rnd.choice(LAST)}", "[]",
+                        _json([rnd.choice(ROLES)])) for p in range(people)]
+        _write(conn, Person, people_rows)
+        rows = _events(rnd, events, missions, [row[2] for row in source_rows],
+                       [row[1] for row in people_rows])
         # Secondary indexes are cheaper built once, sorted, than grown row by row.
         indexes = [index for model in (Event, Citation, EventPerson)
                    for index in model.__table__.indexes]
         for index in indexes:
             index.drop(conn)
         while batch := [row for _, row in zip(range(BATCH), rows, strict=False)]:
-            _write(conn, Event, [(*event, version) for event, _, _ in batch])
+            _write(conn, Event, [(*event, version, now) for event, _, _ in batch])
             citations = [c for _, cs, _ in batch for c in cs]
             persons = [p for _, _, ps in batch for p in ps]
             _write(conn, Citation, citations)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
+from api.domain import searchtext
 from api.extensions import db
 from api.models import Citation, DataVersion, Event, EventPerson, Mission, Person, Source
 
@@ -88,8 +89,8 @@ def data_version() -> int:
 
 
 def _track(session: Session, _context: object) -> None:
-    shown = session.info.setdefault(SHOWN, (set(), set(), set()))
-    events, sources, people = shown
+    shown = session.info.setdefault(SHOWN, (set(), set(), set(), set()))
+    events, sources, people, missions = shown
     dirty = (obj for obj in session.dirty if session.is_modified(obj))  # net changes only
     for obj in (*session.new, *dirty, *session.deleted):
         if isinstance(obj, Event):
@@ -100,12 +101,16 @@ def _track(session: Session, _context: object) -> None:
             sources.add(obj.id)  # its title, publisher and url show in citing events
         elif isinstance(obj, Person):
             people.add(obj.id)  # their name shows in the events involving them
+        elif isinstance(obj, Mission):
+            missions.add(obj.id)  # its name is searched in its events
 
 
 def _reversion(session: Session) -> None:
     session.flush()
-    events, sources, people = session.info.pop(SHOWN, (set(), set(), set()))
+    events, sources, people, missions = session.info.pop(SHOWN, (set(), set(), set(), set()))
     events.discard(None)
+    if missions:  # searched, not shown: no new version
+        _reindex(session, [Event.mission_id.in_(missions)])
     if not (events or sources or people):
         return
     version = session.info.get(VERSION) or touch()
@@ -120,6 +125,14 @@ def _reversion(session: Session) -> None:
             select(EventPerson.event_id).where(EventPerson.person_id.in_(people))))
     session.execute(update(Event).where(or_(*conditions)).values(version=version)
                     .execution_options(synchronize_session=False))
+    _reindex(session, conditions)
+
+
+def _reindex(session: Session, conditions: list[Any]) -> None:
+    """Refresh the search text of the events matching any of ``conditions``."""
+    ids = session.scalars(select(Event.id).where(or_(*conditions))
+                          .execution_options(include_deleted=True))
+    searchtext.reindex(session.connection(), list(ids))
 
 
 def _forget(session: Session) -> None:

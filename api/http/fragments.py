@@ -88,13 +88,13 @@ def json_response(body: bytes, headers: dict[str, str] | None = None) -> Respons
                                       headers=headers)
 
 
-def page(items: list[bytes], next_url: str | None) -> bytes:
-    """The JSON of ``{"items": [...], "next": next_url}`` from the items' JSON: the same
-    bytes as dumping the page whole (orjson lays out the page; the items, indented one
-    level deeper, take the place of a placeholder)."""
+def page(items: list[bytes], next_url: str | None, **extra: Any) -> bytes:
+    """The JSON of ``{"items": [...], "next": next_url, **extra}`` from the items' JSON:
+    the same bytes as dumping the page whole (orjson lays out the page; the items,
+    indented one level deeper, take the place of a placeholder)."""
     if not items:
-        return dumps({"items": [], "next": next_url})
-    layout = dumps({"items": [_ITEMS], "next": next_url})
+        return dumps({"items": [], "next": next_url, **extra})
+    layout = dumps({"items": [_ITEMS], "next": next_url, **extra})
     inner = b",\n    ".join(item.replace(b"\n", b"\n    ") for item in items)
     return layout.replace(dumps(_ITEMS), inner, 1)
 

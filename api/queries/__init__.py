@@ -7,17 +7,21 @@ filter means the same everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, url_for
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from api.domain import history
+from api.domain.store import data_version
 from api.extensions import db
 from api.http.errors import problem
-from api.models import Citation, Event, EventPerson
-from api.queries import search
+from api.models import Citation, Event, EventPerson, Mission, Person, Source
+from api.queries import lookup, search
 from api.queries.pagination import paginate
 from schemas import dates
 
@@ -27,26 +31,86 @@ WITH_DETAILS = (
     selectinload(Event.people).joinedload(EventPerson.person),
 )
 SORT_KEYS = (Event.earliest, Event.id)
+# The unique keys of each order (``-name``: the same keys, descending).
+ORDERS: dict[str, tuple[Any, ...]] = {
+    "start": SORT_KEYS,
+    "title": (Event.title, Event.id),
+    "changed": (Event.changed_at, Event.id),
+}
+# What each id filter names, for ``lookup.resolve``.
+IDS = {"mission": (Mission, "mission"), "source": (Source, "source"),
+       "person": (Person, "person")}
+# The arguments that choose events (everything else shapes the answer).
+FILTERS = ("mission", "type", "status", "person", "source", "tag", "location", "precision",
+           "changed_since", "from_", "to", "q")
+
+
+def _values(values: list[str]) -> tuple[list[str], list[str]]:
+    """The values to match and the values to exclude (given with a ``-`` prefix)."""
+    return ([v for v in values if not v.startswith("-")],
+            [v[1:] for v in values if v.startswith("-")])
+
+
+def _any(condition: Callable[[str], Any], values: list[str]) -> Any:
+    return or_(*(condition(v) for v in values))
+
+
+def _has_tag(tag: str) -> Any:
+    if db.engine.dialect.name == "postgresql":
+        each = func.json_array_elements_text(Event.tags).table_valued("value")
+    else:
+        each = func.json_each(Event.tags).table_valued("value")
+    return select(each.c.value).where(each.c.value == tag).exists()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+CONDITIONS: dict[str, Callable[[str], Any]] = {
+    "mission": lambda v: Event.mission_id == v,
+    "type": lambda v: Event.type == v,
+    "status": lambda v: Event.status == v,
+    "person": lambda v: Event.people.any(EventPerson.person_id == v),
+    "source": lambda v: Event.citations.any(Citation.source_id == v),
+    "tag": _has_tag,
+    "location": lambda v: Event.location.ilike(f"%{_escape_like(v)}%", escape="\\"),
+    "precision": lambda v: Event.start["precision"].as_string() == v,
+}
 
 
 def filtered_events(args: dict[str, Any]) -> Select:
     """The events matching the filters of ``EventQuerySchema``, unordered."""
     stmt = select(Event)
-    for arg, column in (("mission", Event.mission_id), ("type", Event.type),
-                        ("status", Event.status)):
-        if arg in args:
-            stmt = stmt.where(column == args[arg])
-    if "person" in args:
-        stmt = stmt.where(Event.people.any(EventPerson.person_id == args["person"]))
-    if "source" in args:
-        stmt = stmt.where(Event.citations.any(Citation.source_id == args["source"]))
+    for arg, condition in CONDITIONS.items():
+        if not args.get(arg):
+            continue
+        values = [args[arg]] if isinstance(args[arg], str) else args[arg]
+        if arg in IDS:
+            values = lookup.resolve(*IDS[arg][:1], values, arg, IDS[arg][1])
+        included, excluded = _values(values)
+        if included:
+            stmt = stmt.where(_any(condition, included))
+        if excluded:
+            stmt = stmt.where(~_any(condition, excluded))
+    if "changed_since" in args:
+        moment = args["changed_since"].astimezone(dt.UTC).replace(tzinfo=None)
+        stmt = stmt.where(Event.changed_at >= moment)
     if "from_" in args:  # overlap: the event's last possible day is on or after `from`
         stmt = stmt.where(Event.latest >= dates.earliest(args["from_"]))
     if "to" in args:
         stmt = stmt.where(Event.earliest <= dates.latest(args["to"]))
     if "q" in args:
-        stmt = stmt.where(search.matches(args["q"]))
+        stmt = search.narrow(stmt, args["q"])
     return stmt
+
+
+def order(args: dict[str, Any]) -> tuple[tuple[Any, ...], bool]:
+    """The sort keys of the requested order, and whether descending."""
+    sort = args.get("sort") or "start"
+    if sort == "relevance":
+        return (search.score(args["q"]), Event.id), False
+    return ORDERS[sort.removeprefix("-")], sort.startswith("-")
 
 
 EMBEDDED_EVENTS = 100
@@ -59,9 +123,44 @@ def first_events(condition: Any) -> list[Event]:
 
 
 def events_page(args: dict[str, Any]) -> tuple[list[Event], dict[str, Any], dict[str, str]]:
-    """One page of filtered events with their details, in the requested order."""
+    """One page of filtered events with their details, in the requested order (documents
+    keep date order when asked for relevance)."""
+    if args.get("sort") == "relevance":
+        args = {**args, "sort": "start"}
+    keys, descending = order(args)
     stmt = filtered_events(args).options(*WITH_DETAILS)
-    return paginate(stmt, SORT_KEYS, args, descending=args["sort"] == "-start")
+    return paginate(stmt, keys, args, descending=descending)
+
+
+def page_rows(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+    """One page of ``(id, version, sort keys...)`` rows of the filtered events."""
+    keys, descending = order(args)
+    columns = [Event.id, Event.version, *(k for k in keys if k is not Event.id)]
+    stmt = filtered_events(args).with_only_columns(*columns)
+    return paginate(stmt, keys, args, descending=descending, rows=True)
+
+
+_COUNTS: OrderedDict[Any, int] = OrderedDict()
+_COUNTS_LOCK = threading.Lock()
+COUNTS_KEPT = 256
+
+
+def count_events(args: dict[str, Any]) -> int:
+    """The exact number of events matching the filters of ``args``, remembered (per
+    worker, for ``COUNTS_KEPT`` filter sets) until the data version changes."""
+    key = (str(db.engine.url), data_version(),
+           tuple(sorted((k, repr(args[k])) for k in FILTERS if k in args)))
+    with _COUNTS_LOCK:
+        if key in _COUNTS:
+            _COUNTS.move_to_end(key)
+            return _COUNTS[key]
+    inner = filtered_events(args).with_only_columns(Event.id).subquery()
+    total = db.session.scalar(select(func.count()).select_from(inner)) or 0
+    with _COUNTS_LOCK:
+        _COUNTS[key] = total
+        while len(_COUNTS) > COUNTS_KEPT:
+            _COUNTS.popitem(last=False)
+    return total
 
 
 def load_events(ids: list[str]) -> list[Event]:

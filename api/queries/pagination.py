@@ -6,13 +6,13 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from flask import request, url_for
 from flask_smorest import abort
-from sqlalchemy import Select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, Select, tuple_
 
 from api.extensions import db
 
@@ -21,9 +21,13 @@ def _bad_cursor(reason: str) -> NoReturn:
     abort(400, messages={"query": {"cursor": [reason]}})
 
 
-def encode_cursor(values: Sequence[Any], descending: bool) -> str:
-    raw = json.dumps({"k": [v.isoformat() if isinstance(v, dt.date) else v for v in values],
-                      "d": descending}, separators=(",", ":"))
+def encode_cursor(values: Sequence[Any], descending: bool, before: bool = False) -> str:
+    """A cursor: the items after (or, with ``before``, before) the sort-key ``values``."""
+    data = {"k": [v.isoformat() if isinstance(v, dt.date) else v for v in values],
+            "d": descending}
+    if before:
+        data["b"] = True
+    raw = json.dumps(data, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -36,8 +40,10 @@ def _never(constant: str) -> None:
 
 def _key(kind: type, value: Any) -> Any:
     """A sort-key value of ``kind`` from a cursor: exactly that JSON type, in range."""
-    if kind is dt.date and isinstance(value, str):
-        return dt.date.fromisoformat(value)
+    if kind in (dt.date, dt.datetime) and isinstance(value, str):
+        return kind.fromisoformat(value)
+    if kind is float and type(value) in (int, float) and math.isfinite(value):
+        return float(value)
     if kind is int and type(value) is int and -INT_MAX <= value <= INT_MAX:
         return value
     if kind is str and isinstance(value, str):
@@ -46,43 +52,61 @@ def _key(kind: type, value: Any) -> Any:
 
 
 def decode_cursor(
-    cursor: str, keys: Sequence[InstrumentedAttribute], descending: bool
-) -> list[Any]:
-    """The sort-key values in a cursor; a tampered or foreign cursor is a 400 (never a
-    value the database cannot compare: no NaN, Infinity, huge numbers or wrong types)."""
+    cursor: str, keys: Sequence[ColumnElement[Any]], descending: bool
+) -> tuple[list[Any], bool]:
+    """The sort-key values in a cursor, and whether it points backwards; a tampered or
+    foreign cursor is a 400 (never a value the database cannot compare: no NaN,
+    Infinity, huge numbers or wrong types)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw, parse_constant=_never)
         values = data["k"]
         assert isinstance(values, list) and len(values) == len(keys)
         assert data["d"] is descending
+        before = data.get("b", False)
+        assert isinstance(before, bool)
         return [_key(key.type.python_type, value) for key, value in zip(keys, values,
-                                                                        strict=True)]
-    except (ValueError, KeyError, TypeError, AssertionError, binascii.Error):
+                                                                        strict=True)], before
+    except (ValueError, KeyError, TypeError, AssertionError, AttributeError, binascii.Error):
         _bad_cursor("Not a cursor of this list and sort order: use the `next` link as given.")
 
 
+def _link(values: Sequence[Any], descending: bool, before: bool) -> str:
+    query = {**request.args.to_dict(flat=False),
+             "cursor": encode_cursor(values, descending, before)}
+    return url_for(request.endpoint, **(request.view_args or {}), **query, _external=True)
+
+
 def paginate(
-    stmt: Select, keys: Sequence[InstrumentedAttribute], args: dict[str, Any],
+    stmt: Select, keys: Sequence[ColumnElement[Any]], args: dict[str, Any],
     descending: bool = False, rows: bool = False,
 ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """One page of ``stmt`` ordered by the unique ``keys``.
 
-    Returns the items, the page body ``{"items", "next"}`` and the ``Link`` header.
+    Returns the items, the page body ``{"items", "next", "prev"}`` and the ``Link`` header.
     With ``rows``, the items are the rows of a select of several columns (keys among them).
+    A ``prev`` cursor reads the list backwards from the page's first item, so both
+    directions cost one indexed query whatever the depth.
     """
-    limit = args["limit"]
-    row = tuple_(*keys)
-    if args.get("cursor"):
-        after = tuple_(*decode_cursor(args["cursor"], keys, descending))
-        stmt = stmt.where(row < after if descending else row > after)
-    stmt = stmt.order_by(*(key.desc() if descending else key for key in keys)).limit(limit + 1)
+    limit, cursor = args["limit"], args.get("cursor")
+    row, before = tuple_(*keys), False
+    if cursor:
+        values, before = decode_cursor(cursor, keys, descending)
+        at = tuple_(*values)
+        stmt = stmt.where(row < at if descending != before else row > at)
+    backwards = descending != before
+    stmt = stmt.order_by(*(key.desc() if backwards else key for key in keys)).limit(limit + 1)
     items = list(db.session.execute(stmt) if rows else db.session.scalars(stmt))
-    next_url, headers = None, {}
-    if len(items) > limit:
-        items = items[:limit]
-        last = [getattr(items[-1], key.key) for key in keys]
-        query = {**request.args.to_dict(), "cursor": encode_cursor(last, descending)}
-        next_url = url_for(request.endpoint, **(request.view_args or {}), **query, _external=True)
-        headers["Link"] = f'<{next_url}>; rel="next"'
-    return items, {"items": items, "next": next_url}, headers
+    more = len(items) > limit
+    items = items[:limit]
+    if before:
+        items.reverse()
+    page: dict[str, Any] = {"items": items, "next": None, "prev": None}
+    links = []
+    if items and (more if not before else True):
+        page["next"] = _link([getattr(items[-1], key.key) for key in keys], descending, False)
+        links.append(f'<{page["next"]}>; rel="next"')
+    if items and (more if before else bool(cursor)):
+        page["prev"] = _link([getattr(items[0], key.key) for key in keys], descending, True)
+        links.append(f'<{page["prev"]}>; rel="prev"')
+    return items, page, {"Link": ", ".join(links)} if links else {}

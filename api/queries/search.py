@@ -1,19 +1,49 @@
-"""Full-text search of events through the database's own index (migration 0004).
+"""Full-text search of events through the database's own index (migration 0006).
 
-PostgreSQL matches the generated ``events.search`` tsvector (GIN index); SQLite the
-FTS5 table ``events_fts``. Every word of the query must match the start of a word of
-the title or summary, case-insensitively: ``laun`` finds "Launch".
+Everything a reader sees is searched: the title, type and summary, and ``events.search_text``
+(note, location, tags, people's names and every recorded alias, mission, source titles,
+quotes: api/domain/searchtext.py). Words are stemmed on both databases, so ``docked``
+finds "docking" and ``moons`` finds "Moon"; every word of the query must match the start
+of a (stemmed) word somewhere, case- and accent-insensitively; Cyrillic works as well.
+
+PostgreSQL matches the generated tsvector ``events.search`` (the 'english'
+configuration; title and type weighted A, summary B, the rest C; GIN index) and ranks
+by ``ts_rank``. SQLite matches the FTS5 table ``events_fts`` (porter stemmer over
+unicode61) and ranks by ``bm25`` (title 10, type 20, summary 5, the rest 1). ``score`` is lower
+for better matches on both, so relevance order is ``(score, id)`` ascending.
 """
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, text
+from sqlalchemy import (
+    ColumnElement,
+    Double,
+    Float,
+    Integer,
+    Select,
+    bindparam,
+    cast,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+)
 
+from api.domain.searchtext import FIELDS
 from api.extensions import db
+from api.models import Event
 
 WORD = re.compile(r"[^\W_]+")
+OPEN, CLOSE = "\x02", "\x03"  # what the database puts around matched words
+SNIPPET = 160  # characters of context shown around the first match
 
 
 def words(query: str) -> list[str]:
@@ -21,21 +51,115 @@ def words(query: str) -> list[str]:
     return WORD.findall(query.lower())
 
 
-def matches(query: str) -> ColumnElement[bool]:
-    """A condition on ``events``: every word of ``query`` is in the title or summary."""
+def _postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _tsquery(terms: Sequence[str]) -> ColumnElement[Any]:
+    return func.to_tsquery(literal_column("'english'::regconfig"),
+                           bindparam("fts_query", " & ".join(f"{t}:*" for t in terms)))
+
+
+def _fts_query(terms: Sequence[str]) -> str:
+    return " ".join(f'"{term}"*' for term in terms)
+
+
+FTS = "fts"  # the name of the joined FTS5 results on SQLite
+
+
+def narrow(stmt: Select, query: str) -> Select:
+    """``stmt`` (a select of events) restricted to the events matching ``query``."""
     terms = words(query)
     if not terms:
-        return false()
-    if db.engine.dialect.name == "postgresql":
-        return text("events.search @@ to_tsquery('simple', :fts_query)").bindparams(
-            fts_query=" & ".join(f"{term}:*" for term in terms)
-        )
-    return text(
-        "events.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH :fts_query)"
-    ).bindparams(fts_query=" ".join(f'"{term}"*' for term in terms))
+        return stmt.where(false())
+    if _postgres():
+        return stmt.where(literal_column("events.search").op("@@")(_tsquery(terms)))
+    matches = text(
+        "SELECT rowid, bm25(events_fts, 10.0, 20.0, 5.0, 1.0) AS score FROM events_fts "
+        "WHERE events_fts MATCH :fts_query"
+    ).bindparams(fts_query=_fts_query(terms)).columns(
+        column("rowid", Integer), column("score", Float)).subquery(FTS)
+    return stmt.join(matches, matches.c.rowid == literal_column("events.rowid"))
 
 
-# What migration 0004 creates outside the models: autogenerate must not drop it.
+def score(query: str) -> ColumnElement[float]:
+    """How well an event of ``narrow(stmt, query)`` matches: lower is better."""
+    if not words(query):  # nothing matches
+        return literal(0.0, Double).label("score")
+    if _postgres():
+        rank = func.ts_rank(literal_column("events.search"), _tsquery(words(query)))
+        return (-cast(rank, Double)).label("score")
+    return literal_column(f"{FTS}.score", Float).label("score")
+
+
+def _shorten(text_: str) -> str:
+    """About ``SNIPPET`` characters of ``text_`` around its first match, cut at words."""
+    if len(text_) <= SNIPPET:
+        return text_
+    start = max(0, text_.find(OPEN) - SNIPPET // 3)
+    if start:
+        start = text_.find(" ", start) + 1 or start
+    end = min(len(text_), start + SNIPPET)
+    if end < len(text_):
+        cut = text_.rfind(" ", start + SNIPPET // 2, end)
+        end = cut if cut > 0 else end
+    piece = text_[start:end]
+    if piece.count(OPEN) > piece.count(CLOSE):
+        piece += CLOSE
+    return ("…" if start else "") + piece.strip() + ("…" if end < len(text_) else "")
+
+
+def _html(text_: str) -> str:
+    return html.escape(text_).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
+
+
+def explain(title: str, type_: str, summary: str, rest: str) -> dict[str, Any]:
+    """Why an event matched, from its highlighted title, type, summary and search text:
+    the fields holding a match, and a snippet (escaped HTML, matches in ``<mark>``) of the
+    first of them other than the title and type (which a list shows anyway), else of
+    the title (or type)."""
+    fields, texts = [], {}
+    for name, value in (("title", title), ("type", type_), ("summary", summary),
+                        *zip(FIELDS, (rest or "").split("\n"), strict=False)):
+        if OPEN in value:
+            fields.append(name)
+            texts.setdefault(name, value)
+    shown = next((name for name in fields if name not in ("title", "type")),
+                  fields[0] if fields else None)
+    snippet = _html(_shorten(texts[shown])) if shown in texts else None
+    return {"fields": fields, "snippet": snippet}
+
+
+def highlights(query: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``explain`` for each of the events ``ids`` that matches ``query``."""
+    terms = words(query)
+    if not terms or not ids:
+        return {}
+    if _postgres():
+        options = f"StartSel={OPEN}, StopSel={CLOSE}, HighlightAll=true"
+        tsq = _tsquery(terms)
+
+        def headline(col: Any) -> Any:
+            return func.ts_headline(literal_column("'english'::regconfig"), col, tsq, options)
+
+        stmt = select(Event.id, headline(Event.title), headline(Event.type),
+                      headline(Event.summary), headline(func.coalesce(Event.search_text, ""))
+                      ).where(Event.id.in_(ids))
+    else:
+        stmt = text(
+            "SELECT e.id, highlight(events_fts, 0, :open, :close), "
+            "highlight(events_fts, 1, :open, :close), highlight(events_fts, 2, :open, :close), "
+            "highlight(events_fts, 3, :open, :close) "
+            "FROM events_fts JOIN events AS e ON e.rowid = events_fts.rowid "
+            "WHERE events_fts MATCH :fts_query AND events_fts.rowid IN "
+            "(SELECT rowid FROM events WHERE id IN :ids)"
+        ).bindparams(bindparam("ids", list(ids), expanding=True), open=OPEN, close=CLOSE,
+                     fts_query=_fts_query(terms))
+    return {row[0]: explain(*(value or "" for value in row[1:]))
+            for row in db.session.execute(stmt)}
+
+
+# What the migrations create outside the models: autogenerate must not drop it.
 SEARCH_OBJECTS = ("events_fts", "ix_events_search")
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from flask import Response, abort, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import fields
 from sqlalchemy import select
 
 from api import queries
@@ -18,26 +20,45 @@ from api.http import fragments, writes
 from api.http.auth import require
 from api.http.errors import problem
 from api.models import Event, utcnow
-from api.queries import (
-    SORT_KEYS,
-    event_as_of,
-    filtered_events,
-    get_event,
-    load_events,
-)
-from api.queries.pagination import paginate
+from api.queries import event_as_of, get_event, load_events, search
 from schemas import AsOfQuerySchema, EventQuerySchema, EventSchema, page_of
+from schemas.event import COMPACT_FIELDS, EventListItemSchema
+
+EventPageSchema = page_of(EventListItemSchema, count=fields.Integer(
+    allow_none=True, required=True,
+    metadata={"description": "With `count=true`: how many events match the filters, "
+              "exactly (all pages); otherwise null."}))
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited events.")
 
 def events_page_response(args: dict[str, Any]) -> Response:
-    """The response of ``events_page``: one query for the page's ids and versions, then
-    only the events whose JSON is not memoised are loaded and dumped (api/http/fragments.py)."""
-    keys = filtered_events(args).with_only_columns(Event.id, Event.version, Event.earliest)
-    rows, page, headers = paginate(keys, SORT_KEYS, args, descending=args["sort"] == "-start",
-                                   rows=True)
-    items = fragments.render(rows, load_events, EventSchema)
-    return fragments.json_response(fragments.page(items, page["next"]), headers)
+    """The response of a page of events: one query for the page's ids and versions, then
+    only the events whose JSON is not memoised are loaded and dumped (api/http/fragments.py);
+    with ``q``, fields or a view, each item is then annotated or cut down."""
+    rows, page, headers = queries.page_rows(args)
+    items = shape(fragments.render(rows, load_events, EventSchema), args)
+    extra: dict[str, Any] = {"prev": page["prev"]}
+    extra["count"] = queries.count_events(args) if args["count"] else None
+    return fragments.json_response(fragments.page(items, page["next"], **extra), headers)
+
+
+def shape(items: list[bytes], args: dict[str, Any]) -> list[bytes]:
+    """Items with only the fields asked for (``fields``, ``view``) and, with ``q``, why
+    each matched (``match``)."""
+    keep = (("id", *args["fields_"]) if args.get("fields_")
+            else COMPACT_FIELDS if args["view"] == "compact" else None)
+    if keep is None and "q" not in args:
+        return items
+    events = [orjson.loads(item) for item in items]
+    matches = search.highlights(args["q"], [e["id"] for e in events]) if "q" in args else {}
+    out = []
+    for event in events:
+        if keep is not None:
+            event = {key: value for key, value in event.items() if key in keep}
+        if "q" in args:
+            event["match"] = matches.get(event["id"], {"fields": [], "snippet": None})
+        out.append(fragments.dumps(event))
+    return out
 
 
 def event_response(id: str) -> Response:
@@ -55,12 +76,17 @@ def event_response(id: str) -> Response:
 @blp.route("")
 class Events(MethodView):
     @blp.arguments(EventQuerySchema, location="query", as_kwargs=False)
-    @blp.response(200, page_of(EventSchema))
+    @blp.response(200, EventPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
-        """List events
+        """List, filter and search events
 
-        Filters combine; `from`/`to` match every event whose possible days overlap the
-        range, at the precision of both dates. Pages follow `next` or the `Link` header.
+        Filters combine (AND); repeat a filter for several values (any matches) and prefix
+        a value with `-` to exclude it. Unknown mission, person or source ids answer 400
+        with the nearest valid ids; `person` also takes any recorded spelling of a name.
+        `from`/`to` match every event whose possible days overlap the range, at the
+        precision of both dates. With `q`, items are in relevance order (unless `sort`
+        says otherwise) and carry `match`. Pages follow `next` and `prev` (or the `Link`
+        header); `count=true` adds the exact total.
         """
         return events_page_response(args)
 

@@ -54,21 +54,27 @@ def test_walking_the_pages_loses_and_repeats_nothing(
     extra = {"sort": sort} if collection == "events" else {}
     everything = client.get(f"/v1/{collection}", query_string={"limit": 100, **extra}).json
     assert everything["next"] is None
-    seen, url, query, pages = [], f"/v1/{collection}", {"limit": 3, **extra}, 0
+    seen, url, query, pages = [], f"/v1/{collection}", {"limit": 3, **extra}, []
     while url:
         response = client.get(url, query_string=query)
         page = response.json
         assert len(page["items"]) <= 3
         seen += [item["id"] for item in page["items"]]
-        if page["next"]:
-            assert response.headers["Link"] == f'<{page["next"]}>; rel="next"'
-            assert page["next"].startswith("http://")
-        else:
-            assert "Link" not in response.headers
-        url, query, pages = page["next"], None, pages + 1
+        links = [f'<{page[rel]}>; rel="{rel}"' for rel in ("next", "prev") if page[rel]]
+        assert response.headers.get("Link") == (", ".join(links) or None)
+        assert (page["prev"] is None) == (not pages)
+        url, query = page["next"], None
+        pages.append([item["id"] for item in page["items"]])
     assert seen == [item["id"] for item in everything["items"]]
     assert len(set(seen)) == len(seen)
-    assert pages == max(1, -(-len(seen) // 3))
+    assert len(pages) == max(1, -(-len(seen) // 3))
+    # ... and back from the last page by `prev`, page for page
+    back, url = [], client.get(response.request.url).json["prev"]
+    while url:
+        page = client.get(url).json
+        back.insert(0, [item["id"] for item in page["items"]])
+        url = page["prev"]
+    assert back == pages[:-1]
 
 
 def test_next_link_keeps_the_filters(client: FlaskClient) -> None:
