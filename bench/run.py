@@ -197,12 +197,18 @@ def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
         ("event", f"/v1/events/{some_event}", {}),
         ("event, If-None-Match (304)", f"/v1/events/{some_event}", {"If-None-Match": "ETAG"}),
         (f"search q={query}", f"/v1/events?limit=50&q={query}", {}),
+        (f"search q={query} by start", f"/v1/events?limit=50&q={query}&sort=start", {}),
+        (f"search q={query} + count", f"/v1/events?limit=50&q={query}&count=true", {}),
+        ("count of all events (count=true)", "/v1/events?limit=50&count=true", {}),
+        ("deep page (cursor) + count", f"/v1/events?limit=50&count=true&cursor={cursor}", {}),
+        ("compact page (view=compact)", "/v1/events?limit=50&view=compact", {}),
         ("TimelineJS of mission", f"/v1/missions/{MISSION}/timelinejs", {}),
     ]
 
 
 def measure(backend: str, events: int, url: str, seconds: float, cached: bool,
-            rss: dict[tuple[str, int, bool], float]) -> list[Result]:
+            rss: dict[tuple[str, int, bool], float], only: list[str] | None = None,
+            ) -> list[Result]:
     env = {**os.environ, "DATABASE_URL": url, "RESPONSE_CACHE": "1" if cached else "0"}
     mode = "cached" if cached else "uncached"
     server = Server("api:create_app()", env)
@@ -210,6 +216,8 @@ def measure(backend: str, events: int, url: str, seconds: float, cached: bool,
     try:
         for name, path, headers in endpoints(url, events):
             if not cached and ("304" in name or "CORS" in name):
+                continue
+            if only and not any(word in name for word in only):
                 continue
             result = Result(backend, events, f"{name} [{mode}]")
             status, got, body = fetch(BASE + path)
@@ -255,8 +263,9 @@ def table(results: list[Result]) -> str:
             lines.append(f"| {r.backend} | {r.events:,} | {r.name} | n/a | n/a | n/a | n/a | n/a |")
             continue
         errors = f" ({r.errors} errors)" if r.errors else ""
+        ratio = f"{r.ratio():.2f}" if r.ceiling else "n/a"
         lines.append(f"| {r.backend} | {r.events:,} | {r.name}{errors} | {r.rps:,.0f} | "
-                     f"{r.ratio():.2f} | {r.p50:.2f} | {r.p99:.2f} | {r.size:,} |")
+                     f"{ratio} | {r.p50:.2f} | {r.p99:.2f} | {r.size:,} |")
     return "\n".join(lines)
 
 
@@ -322,7 +331,10 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--rebuild", action="store_true", help="regenerate the databases")
+    parser.add_argument("--only", help="comma-separated words: measure only the endpoints "
+                        "whose name holds one of them (no ceiling, no verdicts)")
     args = parser.parse_args()
+    only = args.only.split(",") if args.only else None
     if args.smoke:
         args.sizes, args.backends, args.seconds = "100", "sqlite", 1
     if not shutil.which("wrk"):
@@ -338,6 +350,10 @@ def main() -> None:
             report = build(backend, events, url, args.pg_url, args.rebuild or args.smoke)
             print(f"{backend} {events:,}: {report} [{time.perf_counter() - started:.0f} s "
                   "with seed and migrations]", flush=True)
+            if only:
+                for cached in (True, False):
+                    results += measure(backend, events, url, args.seconds, cached, rss, only)
+                continue
             # The ceiling before and after the block, averaged: the machine is shared.
             before = ceiling(backend, events, url, args.seconds)
             block = []
@@ -356,8 +372,9 @@ def main() -> None:
     print()
     print("Worker RSS after the run (max of the 2 workers): " + ", ".join(
         f"{b} {e:,} {'cached' if c else 'uncached'} {v:.0f} MB" for (b, e, c), v in rss.items()))
-    print()
-    print("\n".join(verdicts(results, rss, sizes)))
+    if not only:
+        print()
+        print("\n".join(verdicts(results, rss, sizes)))
     print()
     print("Machine: " + machine())
 

@@ -207,7 +207,7 @@ def Values(choices: tuple[str, ...] | None = None, what: str = "value",
 
 
 # Query parameters of the event list that shape the answer rather than choose events.
-LIST_ONLY = ("count", "fields", "view")
+LIST_ONLY = ("count", "fields_", "view")
 SORTS = ("relevance", "start", "-start", "title", "-title", "changed", "-changed")
 VIEWS = ("full", "compact")
 COMPACT_FIELDS = ("id", "mission", "type", "status", "title", "start", "end", "edtf", "links")

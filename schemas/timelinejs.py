@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schemas.common import Slug
-from schemas.event import EventQuerySchema
+from schemas.event import LIST_ONLY, EventQuerySchema
 
 
 class TimelineDateSchema(Schema):
@@ -44,7 +44,7 @@ class TimelineSchema(Schema):
 
 # Mission documents (calendar, TimelineJS) take the event filters, and a cursor when a
 # mission holds more events than one document's bound; feeds show only the newest.
-_FILTER_ONLY = ("limit", "mission", "sort")
+_FILTER_ONLY = ("limit", "mission", "sort", *LIST_ONLY)
 
 
 class DocumentQuerySchema(EventQuerySchema):
@@ -65,7 +65,7 @@ class TableQuerySchema(EventQuerySchema):
     """The query of ``/v1/events`` with no page size: a table holds up to the bound."""
 
     class Meta:
-        exclude = ("limit",)
+        exclude = ("limit", *LIST_ONLY)
 
 
 class CalendarQuerySchema(DocumentQuerySchema):
