@@ -125,10 +125,11 @@ class PageQuerySchema(Schema):
     )
 
 
-def page_of(item_schema: type[Schema], **extra: fields.Field) -> type[Schema]:
-    """The schema of a page of ``item_schema``:
-    ``{"items": [...], "next": url|null, "prev": url|null, **extra}``."""
-    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+def page_of(item_schema: type[Schema], page_name: str | None = None,
+            **extra: fields.Field) -> type[Schema]:
+    """The schema of a page of ``item_schema`` (named ``page_name``, by default after the
+    item): ``{"items": [...], "next": url|null, "prev": url|null, **extra}``."""
+    name = page_name or item_schema.__name__.removesuffix("Schema") + "PageSchema"
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema), required=True),

@@ -24,7 +24,7 @@ from api.queries import event_as_of, get_event, load_events, search
 from schemas import AsOfQuerySchema, EventQuerySchema, EventSchema, page_of
 from schemas.event import COMPACT_FIELDS, EventListItemSchema
 
-EventPageSchema = page_of(EventListItemSchema, count=fields.Integer(
+EventPageSchema = page_of(EventListItemSchema, "EventPageSchema", count=fields.Integer(
     allow_none=True, required=True,
     metadata={"description": "With `count=true`: how many events match the filters, "
               "exactly (all pages); otherwise null."}))
@@ -78,7 +78,7 @@ class Events(MethodView):
     @blp.arguments(EventQuerySchema, location="query", as_kwargs=False)
     @blp.response(200, EventPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
-        """List, filter and search events
+        """List events
 
         Filters combine (AND); repeat a filter for several values (any matches) and prefix
         a value with `-` to exclude it. Unknown mission, person or source ids answer 400
