@@ -132,7 +132,7 @@ class EventSchema(Schema):
 
 # Everything a search looks at: the title, type and summary, then the lines of an event's
 # search text (api/domain/searchtext.py), in this order.
-SEARCHED_FIELDS = ("title", "type", "summary", "note", "location", "tags", "people", "mission",
+SEARCHED_FIELDS = ("title", "type", "summary", "note", "location", "tags", "people",
                    "sources", "quotes")
 
 
@@ -246,7 +246,7 @@ class EventQuerySchema(PageQuerySchema):
         validate=validate.Length(1, 200),
         metadata={"description": (
             "Words to find in everything a reader sees of an event: title, summary, note, "
-            "location, tags, people's names and aliases, mission, source titles, quotes. "
+            "type, location, tags, people's names and aliases, source titles, quotes. "
             "Every word must match the start of a word, stemmed (`docked` finds 'docking'). "
             "Items then carry `match`: the fields that matched and a highlighted snippet.")},
     )

@@ -60,7 +60,6 @@ LAST = (
     "Belova", "Tarasov", "Fedorova", "Zaitsev"
 )
 PLACES = (None, None, "Baikonur", "Star City", "ISS", "Moscow", "Kazakh steppe", "Houston")
-MISSION_NAME = "Synthetic mission "
 ROLES = ("commander", "flight engineer", "director", "actress", "cameraman", "doctor")
 
 
@@ -133,7 +132,7 @@ def _events(rnd: random.Random, count: int, missions: int, sources: list[str],
         mission, place, tag, note = n % missions, choice(PLACES), choice(tags), choice(notes)
         text = document({
             "note": note, "location": place, "tags": json.loads(tag),
-            "people": [people[p[2]] for p in persons], "mission": f"{MISSION_NAME}{mission}",
+            "people": [people[p[2]] for p in persons],
             "sources": list(dict.fromkeys(sources[c[1]] for c in citations)),
             "quotes": [c[3] for c in citations]})
         event = (
@@ -194,7 +193,7 @@ def load_synthetic(events: int, missions: int, seed: int = 1) -> dict[str, int]:
         version = touch()  # the new rows' version: no memoised representation has it
         now = utcnow()  # their change time, for `sort=changed` and `changed_since`
         _clear(conn)
-        _write(conn, Mission, [(f"{PREFIX}{m:04d}", f"{MISSION_NAME}{m}",
+        _write(conn, Mission, [(f"{PREFIX}{m:04d}", f"Synthetic mission {m}",
                                 _sentence(rnd, 10, 20) + ".") for m in range(missions)])
         source_rows = [
             (f"{PREFIX}{s:04d}", f"synthetic/{s:04d}.txt", _sentence(rnd, 3, 7),

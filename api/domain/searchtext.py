@@ -1,10 +1,10 @@
-"""The text an event is found by, beyond its title and summary: ``events.search_text``.
+"""The text an event is found by, beyond its title, type and summary: ``search_text``.
 
 Everything else a reader sees of an event, one line per field of ``FIELDS``: the note,
-location, tags, people's names with every alias recorded for them, the mission's name,
-the cited sources' titles and the quotes. The full-text index (migration 0006) covers
-``title``, ``type``, ``summary`` and this column; api/queries/search.py reads the line numbers back
-to say which field matched.
+location, tags, people's names with every alias recorded for them, the cited sources'
+titles and the quotes (not the mission's name: every event of a mission would match it).
+The full-text index (migration 0006) covers ``title``, ``type``, ``summary`` and this
+column; api/queries/search.py reads the line numbers back to say which field matched.
 
 One function builds the text (``document``); ORM writes refresh it before each commit
 (``reindex``, called by api/domain/store.py), the bulk load of api/cli/synth.py calls
@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from api.models import Citation, Event, EventPerson, Mission, Person, Source
+from api.models import Citation, Event, EventPerson, Person, Source
 from schemas.event import SEARCHED_FIELDS
 
 FIELDS = SEARCHED_FIELDS[3:]  # after the title, type and summary, which have columns
@@ -52,12 +52,11 @@ def documents(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for chunk in batched(ids, CHUNK):
         parts: dict[str, dict[str, Any]] = {}
-        for row in conn.execute(select(Event.id, Event.note, Event.location, Event.tags,
-                                       Mission.name).join(Mission, Mission.id == Event.mission_id)
+        for row in conn.execute(select(Event.id, Event.note, Event.location, Event.tags)
                                 .where(Event.id.in_(chunk))):
             parts[row.id] = {"note": row.note, "location": row.location,
-                             "tags": row.tags or [], "mission": row.name,
-                             "people": [], "sources": [], "quotes": []}
+                             "tags": row.tags or [], "people": [], "sources": [],
+                             "quotes": []}
         for row in conn.execute(select(EventPerson.event_id, Person.name, Person.aliases)
                                 .join(Person, Person.id == EventPerson.person_id)
                                 .where(EventPerson.event_id.in_(chunk))

@@ -89,8 +89,8 @@ def data_version() -> int:
 
 
 def _track(session: Session, _context: object) -> None:
-    shown = session.info.setdefault(SHOWN, (set(), set(), set(), set()))
-    events, sources, people, missions = shown
+    shown = session.info.setdefault(SHOWN, (set(), set(), set()))
+    events, sources, people = shown
     dirty = (obj for obj in session.dirty if session.is_modified(obj))  # net changes only
     for obj in (*session.new, *dirty, *session.deleted):
         if isinstance(obj, Event):
@@ -101,16 +101,12 @@ def _track(session: Session, _context: object) -> None:
             sources.add(obj.id)  # its title, publisher and url show in citing events
         elif isinstance(obj, Person):
             people.add(obj.id)  # their name shows in the events involving them
-        elif isinstance(obj, Mission):
-            missions.add(obj.id)  # its name is searched in its events
 
 
 def _reversion(session: Session) -> None:
     session.flush()
-    events, sources, people, missions = session.info.pop(SHOWN, (set(), set(), set(), set()))
+    events, sources, people = session.info.pop(SHOWN, (set(), set(), set()))
     events.discard(None)
-    if missions:  # searched, not shown: no new version
-        _reindex(session, [Event.mission_id.in_(missions)])
     if not (events or sources or people):
         return
     version = session.info.get(VERSION) or touch()

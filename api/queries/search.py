@@ -1,7 +1,7 @@
 """Full-text search of events through the database's own index (migration 0006).
 
 Everything a reader sees is searched: the title, type and summary, and ``events.search_text``
-(note, location, tags, people's names and every recorded alias, mission, source titles,
+(note, location, tags, people's names and every recorded alias, source titles,
 quotes: api/domain/searchtext.py). Words are stemmed on both databases, so ``docked``
 finds "docking" and ``moons`` finds "Moon"; every word of the query must match the start
 of a (stemmed) word somewhere, case- and accent-insensitively; Cyrillic works as well.

@@ -1,7 +1,7 @@
 """search everything a reader sees, stemmed: events.search_text and a new index
 
 ``events.search_text`` holds the rest of what a reader sees of an event (note, location,
-tags, people and their aliases, mission, source titles, quotes: api/domain/searchtext.py).
+tags, people and their aliases, source titles, quotes: api/domain/searchtext.py).
 PostgreSQL: ``events.search`` becomes a weighted tsvector of the 'english' configuration
 (stemmed; title and type A, summary B, the rest C). SQLite: ``events_fts`` is rebuilt
 over title, type, summary and search_text with the porter stemmer over unicode61 (Cyrillic is tokenised and
