@@ -9,7 +9,7 @@ of a (stemmed) word somewhere, case- and accent-insensitively; Cyrillic works as
 PostgreSQL matches the generated tsvector ``events.search`` (the 'english'
 configuration; title and type weighted A, summary B, the rest C; GIN index) and ranks
 by ``ts_rank``. SQLite matches the FTS5 table ``events_fts`` (porter stemmer over
-unicode61) and ranks by ``bm25`` (title 10, type 20, summary 5, the rest 1). ``score`` is lower
+unicode61) and ranks by ``bm25`` (title 10, type 20, summary 3, the rest 1). ``score`` is lower
 for better matches on both, so relevance order is ``(score, id)`` ascending.
 """
 
@@ -75,7 +75,7 @@ def narrow(stmt: Select, query: str) -> Select:
     if _postgres():
         return stmt.where(literal_column("events.search").op("@@")(_tsquery(terms)))
     matches = text(
-        "SELECT rowid, bm25(events_fts, 10.0, 20.0, 5.0, 1.0) AS score FROM events_fts "
+        "SELECT rowid, bm25(events_fts, 10.0, 20.0, 3.0, 1.0) AS score FROM events_fts "
         "WHERE events_fts MATCH :fts_query"
     ).bindparams(fts_query=_fts_query(terms)).columns(
         column("rowid", Integer), column("score", Float)).subquery(FTS)
