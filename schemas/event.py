@@ -247,7 +247,8 @@ class EventQuerySchema(PageQuerySchema):
         metadata={"description": (
             "Words to find in everything a reader sees of an event: title, summary, note, "
             "type, location, tags, people's names and aliases, source titles, quotes. "
-            "Every word must match the start of a word, stemmed (`docked` finds 'docking'). "
+            "Every word must match a word, stemmed (`docked` finds 'docking'); end a word "
+            "with `*` to match the start of words (`laun*`). "
             "Items then carry `match`: the fields that matched and a highlighted snippet.")},
     )
     sort = fields.String(

@@ -3,8 +3,10 @@
 Everything a reader sees is searched: the title, type and summary, and ``events.search_text``
 (note, location, tags, people's names and every recorded alias, source titles,
 quotes: api/domain/searchtext.py). Words are stemmed on both databases, so ``docked``
-finds "docking" and ``moons`` finds "Moon"; every word of the query must match the start
-of a (stemmed) word somewhere, case- and accent-insensitively; Cyrillic works as well.
+finds "docking" and ``moons`` finds "Moon"; every word of the query must match a
+(stemmed) word somewhere, case- and accent-insensitively, or with a trailing ``*`` the
+start of one (``laun*``); Cyrillic works as well. Whole words keep a query cheap: the
+index intersects its lists lazily, where a prefix must first merge every word it starts.
 
 PostgreSQL matches the generated tsvector ``events.search`` (the 'english'
 configuration; title and type weighted A, summary B, the rest C; GIN index) and ranks
@@ -41,13 +43,14 @@ from api.domain.searchtext import FIELDS
 from api.extensions import db
 from api.models import Event
 
-WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+\*?")
 OPEN, CLOSE = "\x02", "\x03"  # what the database puts around matched words
 SNIPPET = 160  # characters of context shown around the first match
 
 
 def words(query: str) -> list[str]:
-    """The words of a search query, as the index splits them (letters and digits)."""
+    """The words of a search query, as the index splits them (letters and digits); a
+    word followed by ``*`` keeps it, and matches as a prefix."""
     return WORD.findall(query.lower())
 
 
@@ -57,11 +60,12 @@ def _postgres() -> bool:
 
 def _tsquery(terms: Sequence[str]) -> ColumnElement[Any]:
     return func.to_tsquery(literal_column("'english'::regconfig"),
-                           bindparam("fts_query", " & ".join(f"{t}:*" for t in terms)))
+                           bindparam("fts_query", " & ".join(
+                               f"{t[:-1]}:*" if t.endswith("*") else t for t in terms)))
 
 
 def _fts_query(terms: Sequence[str]) -> str:
-    return " ".join(f'"{term}"*' for term in terms)
+    return " ".join(f'"{t[:-1]}"*' if t.endswith("*") else f'"{t}"' for t in terms)
 
 
 FTS = "fts"  # the name of the joined FTS5 results on SQLite
@@ -146,17 +150,37 @@ def highlights(query: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
                       headline(Event.summary), headline(func.coalesce(Event.search_text, ""))
                       ).where(Event.id.in_(ids))
     else:
-        stmt = text(
-            "SELECT e.id, highlight(events_fts, 0, :open, :close), "
-            "highlight(events_fts, 1, :open, :close), highlight(events_fts, 2, :open, :close), "
-            "highlight(events_fts, 3, :open, :close) "
-            "FROM events_fts JOIN events AS e ON e.rowid = events_fts.rowid "
-            "WHERE events_fts MATCH :fts_query AND events_fts.rowid IN "
-            "(SELECT rowid FROM events WHERE id IN :ids)"
-        ).bindparams(bindparam("ids", list(ids), expanding=True), open=OPEN, close=CLOSE,
-                     fts_query=_fts_query(terms))
+        return _sqlite_highlights(terms, ids)
     return {row[0]: explain(*(value or "" for value in row[1:]))
             for row in db.session.execute(stmt)}
+
+
+# On SQLite, highlight() needs a full-text match, and matching the page's rows inside the
+# big index costs a scan of the query's doclists per row: the page's rows are indexed
+# instead in a small temporary table with the same tokenizer (per connection, emptied after).
+_HIGHLIGHT_TABLE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_hl USING fts5(id UNINDEXED, title, type, "
+    "summary, search_text, tokenize='porter unicode61 remove_diacritics 2')"
+)
+
+
+def _sqlite_highlights(terms: Sequence[str], ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    session = db.session
+    session.execute(text(_HIGHLIGHT_TABLE))
+    session.execute(text(
+        "INSERT INTO temp.events_hl(id, title, type, summary, search_text) "
+        "SELECT id, title, type, summary, search_text FROM events WHERE id IN :ids"
+    ).bindparams(bindparam("ids", list(ids), expanding=True)))
+    try:
+        rows = session.execute(text(
+            "SELECT id, highlight(events_hl, 1, :open, :close), "
+            "highlight(events_hl, 2, :open, :close), highlight(events_hl, 3, :open, :close), "
+            "highlight(events_hl, 4, :open, :close) FROM temp.events_hl "
+            "WHERE events_hl MATCH :fts_query"
+        ).bindparams(open=OPEN, close=CLOSE, fts_query=_fts_query(terms))).all()
+    finally:
+        session.execute(text("DELETE FROM temp.events_hl"))
+    return {row[0]: explain(*(value or "" for value in row[1:])) for row in rows}
 
 
 # What the migrations create outside the models: autogenerate must not drop it.

@@ -57,11 +57,14 @@ def test_list_statements_do_not_grow_with_the_page(app: Flask, client, url: str)
     assert len(page["items"]) > 20
     assert any(len(item["citations"]) > 1 for item in page["items"])
     # the page's ids and versions; then the events not memoised, their citations+sources,
-    # their people+persons; with q, one more for the matches' highlights
-    assert small == large <= (5 if "q=" in url else 4)
+    # their people+persons; with q, the matches' highlights (one query on PostgreSQL; on
+    # SQLite four: the page's rows go through a small temporary index)
+    with app.app_context():
+        highlights = 0 if "q=" not in url else 1 if db.engine.dialect.name == "postgresql" else 4
+    assert small == large <= 4 + highlights
     again, same = statements(app, client, url.format(n=100))
     # every event's JSON memoised: one query (and the highlights with q)
-    assert again == (2 if "q=" in url else 1) and same == page
+    assert again == 1 + highlights and same == page
 
 
 def test_deep_page_runs_the_same_statements(app: Flask, client) -> None:
@@ -100,16 +103,17 @@ def _visible(item: dict) -> str:
                      *(c["quote"] + " " + (c["source_title"] or "") for c in item["citations"])])
 
 
-@pytest.mark.parametrize("query", ["soyuz", "Soyuz launch", "ORB", "tom cruise", "mission control",
+@pytest.mark.parametrize("query", ["soyuz", "Soyuz launch", "ORB*", "tom cruise", "mission control",
                                    "moon mars", "zzzz", "!!!"])
-def test_search_matches_every_word_as_a_word_prefix(client, query: str) -> None:
+def test_search_matches_every_word(client, query: str) -> None:
     page = _all(client, f"/v1/events?limit=100&q={query}")
     found = {item["id"] for item in page}
     every = _all(client, "/v1/events?limit=100")
     expected = {
         item["id"] for item in every
-        if _words(query) and all(any(word.startswith(term) for word in _words(_visible(item)))
-                                 for term in _words(query))
+        if _words(query) and all(
+            any(word.startswith(term) if query.endswith("*") else word == term
+                for word in _words(_visible(item))) for term in _words(query))
     }
     # stemming finds more ("docked" finds "docking"), never less
     assert expected <= found
