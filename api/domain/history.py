@@ -93,8 +93,8 @@ def other_revisions(model: type[db.Model], record_id: str) -> Any:
 
 def record_all(who: str, event_ids: list[str]) -> bool:
     """Record a revision of each of these events that changed since its last one."""
-    events = db.session.scalars(
-        select(Event).where(Event.id.in_(event_ids))
+    events = db.session.scalars(  # in timeline order: the change times follow it
+        select(Event).where(Event.id.in_(event_ids)).order_by(Event.earliest, Event.id)
         .options(selectinload(Event.citations), selectinload(Event.people))
     )
     return any([record(event, who) is not None for event in events])
