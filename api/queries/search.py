@@ -1,4 +1,4 @@
-"""Full-text search of events through the database's own index (migration 0007).
+"""Full-text search of events through the database's own index (migration 0008).
 
 Everything a reader sees is searched: the title, type and summary, and ``events.search_text``
 (note, location, tags, people's names and every recorded alias, source titles,

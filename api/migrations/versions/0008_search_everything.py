@@ -7,16 +7,16 @@ PostgreSQL: ``events.search`` becomes a weighted tsvector of the 'english' confi
 over title, type, summary and search_text with the porter stemmer over unicode61 (Cyrillic is tokenised and
 case-folded; diacritics removed), kept in sync by triggers.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-22 06:20:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
