@@ -58,6 +58,18 @@ class PageQuerySchema(Schema):
     )
 
 
+def patch_of(schema_cls: type[Schema]) -> type[Schema]:
+    """The schema of a PATCH of ``schema_cls``: the same fields, none required (the merged
+    record is then validated by ``schema_cls`` itself)."""
+
+    def __init__(self: Schema, **kwargs: Any) -> None:
+        schema_cls.__init__(self, partial=True, **kwargs)
+
+    name = schema_cls.__name__.removesuffix("Schema") + "PatchSchema"
+    doc = f"The fields of {schema_cls.__name__.removesuffix('Schema')} to change."
+    return type(name, (schema_cls,), {"__init__": __init__, "__doc__": doc})
+
+
 def page_of(item_schema: type[Schema]) -> type[Schema]:
     """The schema of a page of ``item_schema``: ``{"items": [...], "next": url|null}``."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"

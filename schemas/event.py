@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas import dates
-from schemas.common import PageQuerySchema, Slug, Text, links
+from schemas.common import PageQuerySchema, Slug, Text, links, patch_of
 
 EVENT_TYPES = (
     "training",
@@ -161,3 +161,9 @@ class EventQuerySchema(PageQuerySchema):
         validate=validate.OneOf(["start", "-start"]),
         metadata={"description": "By earliest possible start day; '-start' for newest first."},
     )
+
+
+EventPatchSchema = patch_of(EventSchema)
+
+
+CitationPatchSchema = patch_of(CitationSchema)

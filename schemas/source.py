@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Slug, Text, links
+from schemas.common import Slug, Text, links, patch_of
 
 
 class SourceSchema(Schema):
@@ -37,3 +37,6 @@ class SourceDetailSchema(SourceSchema):
         dump_only=True,
         metadata={"description": "Events citing this source (first 100; see links.events)."},
     )
+
+
+SourcePatchSchema = patch_of(SourceSchema)

@@ -12,14 +12,14 @@ import functools
 import hashlib
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, current_app, g, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api.extensions import db, smorest
-from api.http.errors import problem
+from api.http.errors import Problem
 from api.models import ApiToken, utcnow
 
 SCOPES = ("read", "write")
@@ -53,9 +53,9 @@ def create_token(name: str, scope: str, ttl_days: int | None = None) -> str:
     return issue(ApiToken(name=name, scope=scope), ttl_days)
 
 
-def _challenge(status: int, error: str, detail: str) -> None:
+def _challenge(status: int, error: str, detail: str) -> NoReturn:
     header = f'Bearer realm="curation", error="{error}"' if error else 'Bearer realm="curation"'
-    abort(problem(status, detail, headers={"WWW-Authenticate": header}))
+    raise Problem(status, detail, headers={"WWW-Authenticate": header})
 
 
 def authenticate(scope: str) -> ApiToken:

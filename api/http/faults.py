@@ -15,7 +15,7 @@ from sqlalchemy import exc, make_url
 from werkzeug.routing import IntegerConverter
 
 from api.extensions import db
-from api.http.errors import handle_unexpected, problem
+from api.http.errors import Problem, handle_unexpected, render
 
 
 def engine_options(app: Flask) -> dict[str, Any]:
@@ -41,9 +41,9 @@ def engine_options(app: Flask) -> dict[str, Any]:
     return options
 
 
-def database_unavailable() -> Response:
+def database_unavailable() -> Problem:
     """The 503 every request gets while the database cannot be reached."""
-    return problem(
+    return Problem(
         503,
         "The database is unreachable; retry shortly.",
         headers={"Retry-After": str(current_app.config["DB_RETRY_AFTER"])},
@@ -53,8 +53,8 @@ def database_unavailable() -> Response:
 def handle_database_error(error: exc.SQLAlchemyError) -> Response:
     db.session.rollback()
     if isinstance(error, exc.DataError):  # a value the database refuses to compare/store
-        return problem(400, "A value in the request cannot be used: check its characters "
-                            "and range.")
+        return render(Problem(400, "A value in the request cannot be used: check its "
+                              "characters and range."))
     if isinstance(error, exc.OperationalError | exc.TimeoutError) or getattr(
         error, "connection_invalidated", False
     ):
@@ -62,7 +62,7 @@ def handle_database_error(error: exc.SQLAlchemyError) -> Response:
             "database unavailable on %s %s: %s", request.method, request.path,
             type(getattr(error, "orig", None) or error).__name__,
         )
-        return database_unavailable()
+        return render(database_unavailable())
     return handle_unexpected(error)
 
 

@@ -7,18 +7,18 @@ import binascii
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import request, url_for
-from flask_smorest import abort
 from sqlalchemy import Select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api.extensions import db
+from api.http.errors import invalid
 
 
-def _bad_cursor(reason: str) -> None:
-    abort(400, messages={"query": {"cursor": [reason]}})
+def _bad_cursor(reason: str) -> NoReturn:
+    raise invalid({"query": {"cursor": [reason]}})
 
 
 def encode_cursor(values: Sequence[Any], descending: bool) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import queries
 from api.domain import history
+from api.http.errors import Problem
 from api.models import Event
 from api.queries.pagination import paginate
 from schemas import RevisionQuerySchema, RevisionSchema, page_of
@@ -29,6 +29,6 @@ class EventRevisions(MethodView):
         the event at any moment.
         """
         if not queries.taken(Event, id):
-            abort(404, description=f"No event with id '{id}'.")
+            raise Problem(404, f"No event with id '{id}'.")
         _, page, headers = paginate(history.revisions(id), (history.Revision.number,), args)
         return page, 200, headers
