@@ -12,6 +12,26 @@ SLUG = validate.Regexp(
     error="Use 1-100 lowercase letters, digits, '-' or '_', starting with a letter or digit.",
 )
 MAX_PAGE = 100
+# Cursors are base64url (RFC 4648 §5, unpadded); this bound keeps the longest list URL well
+# inside gunicorn's request line limit (gunicorn.conf.py, docs/openapi.md).
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # empty: the first page
+MAX_CURSOR = 500
+BAD_CURSOR = "Not a cursor of this list and sort order: use the `next` link as given."
+# Source URLs: http(s), a host name, then ASCII (an IRI's other characters percent-encoded).
+URL_PATTERN = r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?([/?#][!-~]*)?$"
+# Enumerations the OpenAPI document names once (components/schemas), by name: their values
+# and, where a value is no identifier, the names generated clients give its members.
+ENUMS: dict[str, tuple[str, ...]] = {}
+ENUM_VARNAMES: dict[str, tuple[str, ...]] = {}
+
+
+def named_enum(name: str, values: tuple[str, ...],
+               varnames: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """Register ``values`` as the enumeration ``name`` of the API's contract."""
+    ENUMS[name] = values
+    if varnames:
+        ENUM_VARNAMES[name] = varnames
+    return values
 
 
 def Slug(**kwargs: Any) -> fields.String:
@@ -53,17 +73,20 @@ class PageQuerySchema(Schema):
         metadata={"description": f"Items per page, 1 to {MAX_PAGE}."},
     )
     cursor = fields.String(
-        validate=validate.Length(max=500),
+        validate=[validate.Length(max=MAX_CURSOR),
+                  validate.Regexp(CURSOR_PATTERN, error=BAD_CURSOR)],
         metadata={"description": "Opaque position from a previous page's `next` link."},
     )
 
 
 def patch_of(schema_cls: type[Schema]) -> type[Schema]:
-    """The schema of a PATCH of ``schema_cls``: the same fields, none required (the merged
-    record is then validated by ``schema_cls`` itself)."""
+    """The schema of a PATCH of ``schema_cls``: the same fields, none required at the top
+    level (a field sent is replaced whole, so nested objects are validated in full; the
+    merged record is then validated by ``schema_cls`` itself)."""
+    top_level = tuple(schema_cls._declared_fields)
 
     def __init__(self: Schema, **kwargs: Any) -> None:
-        schema_cls.__init__(self, partial=True, **kwargs)
+        schema_cls.__init__(self, partial=top_level, **kwargs)
 
     name = schema_cls.__name__.removesuffix("Schema") + "PatchSchema"
     doc = f"The fields of {schema_cls.__name__.removesuffix('Schema')} to change."

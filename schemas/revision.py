@@ -6,8 +6,9 @@ import datetime as dt
 
 from marshmallow import Schema, fields
 
-from schemas.common import PageQuerySchema
+from schemas.common import PageQuerySchema, named_enum
 
+ACTIONS = named_enum("RevisionAction", ("create", "update", "delete"))
 NOTE_UTC = "UTC; a timestamp without an offset is read as UTC."
 
 
@@ -21,7 +22,7 @@ class RevisionSchema(Schema):
     number = fields.Integer(metadata={"description": "1 for the creation, then 2, 3, ..."})
     at = fields.Function(lambda r: _utc(r.at), metadata={"description": "When, in UTC."})
     who = fields.String(metadata={"description": "The curator's token name, or 'seed'."})
-    action = fields.String(metadata={"enum": ["create", "update", "delete"]})
+    action = fields.String(metadata={"enum": list(ACTIONS)})
     changed = fields.List(fields.String(), metadata={"description": "Fields that changed."})
     snapshot = fields.Dict(metadata={"description": "The event after the change, as in the "
                                      "seed files."})

@@ -6,6 +6,7 @@ session is rolled back when the request ends, so nothing changes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -20,7 +21,7 @@ from api.domain.quotes import unverifiable
 from api.domain.store import apply, touch
 from api.extensions import db
 from api.http import errors
-from api.http.conditional import etag_of
+from api.http.conditional import ETAG_PATTERN, MAX_IF_MATCH, etag_of
 from api.http.errors import Problem
 from api.http.security import accepts
 from api.models import Event
@@ -72,10 +73,15 @@ def etag(schema: Schema, obj: Any) -> str:
 
 
 def check_if_match(current: str) -> None:
-    """PATCH and DELETE must name the current ETag: 428 without If-Match, 412 when stale."""
-    if "If-Match" not in request.headers or request.if_match.star_tag:
+    """PATCH and DELETE must name the current ETag: 428 without If-Match (empty or ``*``
+    alike), 400 when it is no list of entity tags, 412 when stale."""
+    sent = request.headers.get("If-Match", "").strip()
+    if not sent or sent == "*":
         raise Problem(428, "Send If-Match with the ETag of your last GET of this resource, "
                       "so no one's change is overwritten unseen.")
+    if len(sent) > MAX_IF_MATCH or not re.match(ETAG_PATTERN, sent):
+        raise Problem(400, "Invalid header 'If-Match': send the ETag exactly as your GET "
+                      'gave it, quotes included (e.g. If-Match: "abc...").')
     if not request.if_match.contains(current):
         raise Problem(412, "The resource changed since your GET: fetch it again, reapply "
                       "your change, and send the new ETag.", headers={"ETag": f'"{current}"'})

@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from api.extensions import db
 from api.http.errors import invalid
+from schemas.common import BAD_CURSOR
 
 
 def _bad_cursor(reason: str) -> NoReturn:
@@ -37,14 +38,14 @@ def decode_cursor(
         assert isinstance(values, list) and len(values) == len(keys)
         assert data["d"] is descending
     except (ValueError, KeyError, TypeError, AssertionError, binascii.Error):
-        _bad_cursor("Not a cursor of this list and sort order: use the `next` link as given.")
+        _bad_cursor(BAD_CURSOR)
     decoded = []
     for key, value in zip(keys, values, strict=True):
         kind = key.type.python_type
         try:
             decoded.append(kind.fromisoformat(value) if kind is dt.date else kind(value))
         except (TypeError, ValueError):
-            _bad_cursor("Not a cursor of this list and sort order: use the `next` link as given.")
+            _bad_cursor(BAD_CURSOR)
     return decoded
 
 

@@ -73,6 +73,7 @@ def _response(body: str | bytes, mimetype: str, headers: dict[str, str] | None =
 
 @blp.route("/v1/missions/<string:id>/timelinejs", endpoint="Timeline")
 class Timeline(MethodView):
+    @blp.doc(operationId="get_timelinejs")
     @blp.arguments(TimelineQuerySchema, location="query")
     @blp.response(200, TimelineSchema)
     def get(self, args: dict[str, Any], id: str) -> Any:
