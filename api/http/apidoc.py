@@ -38,11 +38,17 @@ ERRORS = {
     "500": "Unexpected error (reported to the operators).",
     "503": "The database is unreachable; see `Retry-After`.",
 }
+AUTH_ERRORS = {  # referred to by api/http/auth.py on the operations it secures
+    "401": "No valid token; see `WWW-Authenticate`.",
+    "403": "The token lacks the scope this operation needs.",
+}
 BODY_ERRORS = {"415": "The body's media type is not one this operation reads."}
 CONDITIONAL_ERRORS = {
     "412": "`If-Match` does not name the current ETag: GET the resource again.",
     "428": "`If-Match` is missing: send the ETag of your last GET.",
 }
+WWW_AUTHENTICATE = {"description": "The bearer challenge (RFC 6750).",
+                    "schema": {"type": "string"}}
 RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
 IF_MATCH = {
     "name": "If-Match", "in": "header", "required": True,
@@ -106,10 +112,13 @@ def named_enums(node: Any) -> Any:
 class ContractPlugin(BasePlugin):
     def init_spec(self, spec: Any) -> None:
         spec.components.schema("Problem", schema=ProblemSchema)
-        for code, description in (ERRORS | BODY_ERRORS | CONDITIONAL_ERRORS).items():
+        for code, description in (ERRORS | AUTH_ERRORS | BODY_ERRORS | CONDITIONAL_ERRORS
+                                   ).items():
             response = _problem(description)
             if code in ("429", "503"):
                 response["headers"] = {"Retry-After": RETRY_AFTER}
+            if code in AUTH_ERRORS:
+                response["headers"] = {"WWW-Authenticate": WWW_AUTHENTICATE}
             spec.components.response(f"Problem{code}", response)
         spec.components.response("ProblemDefault", _problem("Error."))
         for name, values in ENUMS.items():

@@ -24,11 +24,10 @@ from api.models import ApiToken, utcnow
 
 SCOPES = ("read", "write")
 PREFIX = "mt_"  # makes a leaked token easy to recognise (and to scan for)
-# OpenAPI: how a write operation is secured, and what a failed check looks like.
+# OpenAPI: how an operation is secured, and what a failed check looks like.
 SECURITY = {
     "security": [{"bearerAuth": []}],
-    "responses": {"401": {"description": "No valid token."},
-                  "403": {"description": "The token lacks the scope."}},
+    "responses": {"401": "Problem401", "403": "Problem403"},  # see api/http/apidoc.py
 }
 
 
