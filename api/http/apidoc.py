@@ -68,6 +68,8 @@ PATH_EXAMPLES = {
     "/embed/{mission}": "the-challenge",
 }
 PLURALS = {"People": "Person"}
+# Ids are slugs of at most 100 characters; this bound keeps request lines short.
+MAX_PATH_PARAMETER = 200
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -171,6 +173,7 @@ class ContractPlugin(BasePlugin):
                 parameter.setdefault("example", example)
             if parameter["schema"].get("type") == "string":  # NUL is refused in any path
                 parameter["schema"].setdefault("pattern", r"^[^\x00]+$")
+                parameter["schema"].setdefault("maxLength", MAX_PATH_PARAMETER)
         return None
 
 
