@@ -14,15 +14,10 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_app
 from flask import Flask
-
-from api.extensions import db
-from api.http.auth import create_token
 
 pytestmark = pytest.mark.slow
 
@@ -33,13 +28,8 @@ SEED = os.environ.get("FUZZ_SEED", "20211005")  # Soyuz MS-19's launch; any fixe
 
 
 @pytest.fixture
-def app(backend: str, tmp_path: Path) -> Iterator[Flask]:
-    """A seeded app of its own (the stateful phase writes), with a write token."""
-    for app in make_app(backend, tmp_path, seeded=True):
-        with app.app_context():
-            app.config["FUZZ_TOKEN"] = create_token("fuzz", "write")
-            db.engine.dispose()  # the server process must not share the test's connections
-        yield app
+def app(live_writable_app: Flask) -> Flask:
+    return live_writable_app  # the stateful phase writes: a database of its own
 
 
 def test_the_fuzzer_sees_every_route(app: Flask) -> None:
@@ -65,7 +55,7 @@ def test_schemathesis_finds_no_failure_with_every_check_and_the_stateful_phase(
         "run", live_server.url("/openapi.json"),
         "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
         "--max-examples", str(EXAMPLES), "--seed", SEED, "--workers", "1",
-        "--header", f"Authorization: Bearer {app.config['FUZZ_TOKEN']}",
+        "--header", f"Authorization: Bearer {app.config['WRITE_TOKEN']}",
         "--no-color",
     ]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.http.fuzz_hooks"}

@@ -16,23 +16,15 @@ from types import ModuleType
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import make_app
 from flask import Flask
-
-from api.extensions import db
-from api.http.auth import create_token
 
 pytestmark = pytest.mark.slow
 PACKAGE = "timeline_client"
 
 
 @pytest.fixture
-def app(backend: str, tmp_path: Path) -> Iterator[Flask]:
-    for app in make_app(backend, tmp_path, seeded=True):
-        with app.app_context():
-            app.config["CLIENT_TOKEN"] = create_token("generated-client", "write")
-            db.engine.dispose()  # the server process must not share the test's connections
-        yield app
+def app(live_writable_app: Flask) -> Flask:
+    return live_writable_app
 
 
 @pytest.fixture
@@ -94,7 +86,7 @@ def test_a_generated_client_lists_filters_pages_fetches_and_patches_events(
     etag = fetched.headers["ETag"]
 
     curator = client_package.AuthenticatedClient(base_url=base,
-                                                 token=app.config["CLIENT_TOKEN"])
+                                                 token=app.config["WRITE_TOKEN"])
     patch = models.EventPatch(title="Soyuz MS-19 lifts off with a film crew aboard")
     changed = api.update_event.sync_detailed(id=event.id, client=curator, body=patch,
                                              if_match=etag)
