@@ -49,6 +49,9 @@ CONDITIONAL_ERRORS = {
 }
 WWW_AUTHENTICATE = {"description": "The bearer challenge (RFC 6750).",
                     "schema": {"type": "string"}}
+ETAG = {"description": "The representation's entity tag: send it back as `If-Match` to "
+                   "change the resource, or `If-None-Match` to revalidate.",
+        "schema": {"type": "string"}}
 RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
 IF_MATCH = {
     "name": "If-Match", "in": "header", "required": True,
@@ -111,6 +114,22 @@ def named_enums(node: Any) -> Any:
     return {key: named_enums(value) for key, value in node.items()}
 
 
+def _link_writes(operations: dict[str, Any], arguments: Any) -> None:
+    """A GET's 200 documents its ETag and links to the PATCH and DELETE of the same
+    resource with that ETag as If-Match (what a client does; stateful fuzzing follows it)."""
+    ok = operations.get("get", {}).get("responses", {}).get(200)
+    if not isinstance(ok, dict):
+        return
+    ok.setdefault("headers", {})["ETag"] = ETAG
+    for method in ("patch", "delete"):
+        if method in operations:
+            parameters = {f"path.{name}": f"$request.path.{name}" for name in arguments}
+            ok.setdefault("links", {})[operations[method]["operationId"]] = {
+                "operationId": operations[method]["operationId"],
+                "parameters": {**parameters, "header.If-Match": "$response.header.ETag"},
+            }
+
+
 class ContractPlugin(BasePlugin):
     def init_spec(self, spec: Any) -> None:
         spec.components.schema("Problem", schema=ProblemSchema)
@@ -141,6 +160,9 @@ class ContractPlugin(BasePlugin):
         for method, operation in (operations or {}).items():
             if rule is not None:
                 operation.setdefault("operationId", operation_id(rule.endpoint, method))
+        if rule is not None:
+            _link_writes(operations or {}, rule.arguments)
+        for method, operation in (operations or {}).items():
             operation["parameters"] = named_enums(operation.get("parameters", []))
             responses = operation.setdefault("responses", {})
             for code in [c for c in responses if not isinstance(c, str)]:
