@@ -4,6 +4,7 @@ exact patterns, enums defined once, examples that find data, and answers that ma
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -152,7 +153,7 @@ def test_an_event_as_of_a_moment_has_the_citation_ids_its_schema_promises(
 @pytest.fixture
 def token(app: Flask) -> dict[str, str]:
     with app.app_context():
-        secret = create_token(f"contract-{id(object())}", "write")
+        secret = create_token(f"contract-{uuid.uuid4().hex}", "write")
         db.session.remove()
     return {"Authorization": f"Bearer {secret}"}
 
