@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Slug
+from schemas.common import Slug, named_enum
 from schemas.event import EventQuerySchema
+
+GROUPS = named_enum("TimelineGroup", ("status", "type"))
 
 
 class TimelineDateSchema(Schema):
@@ -81,7 +83,7 @@ class CalendarQuerySchema(DocumentQuerySchema):
 class TimelineQuerySchema(DocumentQuerySchema):
     group = fields.String(
         load_default="status",
-        validate=validate.OneOf(["status", "type"]),
+        validate=validate.OneOf(GROUPS),
         metadata={"description": "Group the slides (timeline rows) by status or by type."},
     )
     context = fields.Boolean(
