@@ -204,3 +204,7 @@ def init_app(app: Flask) -> None:
     plugin = ContractPlugin()
     plugin.init_spec(smorest.spec)
     smorest.spec.plugins.append(plugin)
+    # flask-smorest's own error and page-metadata shapes: the API answers neither (errors
+    # are Problems, pages link `next`), so generated clients should not get them.
+    for unused in ("Error", "PaginationMetadata"):
+        smorest.spec.components.schemas.pop(unused, None)
