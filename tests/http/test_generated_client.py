@@ -13,7 +13,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from urllib.request import urlopen
 
 import pytest
 from flask import Flask
@@ -28,11 +30,12 @@ def app(live_writable_app: Flask) -> Flask:
 
 
 @pytest.fixture
-def client_package(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def client_package(live_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                    ) -> Iterator[ModuleType]:
-    """The generated package, importable for the test's duration."""
+    """The package generated from the live server's document, importable for the test."""
     document = tmp_path / "openapi.json"
-    document.write_bytes(app.test_client().get("/openapi.json").get_data())
+    with urlopen(live_server.url("/openapi.json"), timeout=10) as response:
+        document.write_bytes(response.read())
     generator = Path(sys.executable).with_name("openapi-python-client")
     out = tmp_path / "generated"
     out.mkdir()
