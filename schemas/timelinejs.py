@@ -8,6 +8,7 @@ from schemas.common import Slug, named_enum
 from schemas.event import EventQuerySchema
 
 GROUPS = named_enum("TimelineGroup", ("status", "type"))
+CALENDAR_PRECISIONS = named_enum("CalendarPrecision", ("any", "day"))
 
 
 class TimelineDateSchema(Schema):
@@ -73,7 +74,7 @@ class TableQuerySchema(EventQuerySchema):
 class CalendarQuerySchema(DocumentQuerySchema):
     precision = fields.String(
         load_default="any",
-        validate=validate.OneOf(["any", "day"]),
+        validate=validate.OneOf(CALENDAR_PRECISIONS),
         metadata={"description": "`day`: only events whose dates name a day. By default an "
                   "event known to the month or year is a one-day marker on its first day, "
                   "its date in the title."},
