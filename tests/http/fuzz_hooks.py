@@ -9,6 +9,8 @@ the failures dropped here.
 - 422 naming only rules that need the database or several fields at once: a quote must
   occur in its source's text, referenced ids must exist, an end cannot precede its start,
   a stated precision must match the date, a person is listed once, an id cannot change.
+- 400 from the embed page (HTML) naming only ``start_at``: the event it opens on must
+  exist in that mission.
 
 And one "created resource not found" (ST302): a source created a moment ago has no article
 text until a curator PUTs it, so its ``/text`` is a 404 saying so.
@@ -35,6 +37,12 @@ def _problem(response: Any) -> dict[str, Any]:
         return {}
 
 
+def _content_type(response: Any) -> str:
+    values = [v for k, v in response.headers.items() if k.lower() == "content-type"]
+    return str(values[0][0] if values and isinstance(values[0], list) else values[0] if values
+               else "")
+
+
 def _messages(response: Any) -> list[tuple[str, str]]:
     return flatten_errors(_problem(response).get("errors", {}))
 
@@ -44,6 +52,9 @@ def expected_rejection(method: str, response: Any) -> bool:
     status, messages = response.status_code, _messages(response)
     if status == 412:
         return method in ("PATCH", "DELETE")
+    if status == 400 and "text/html" in _content_type(response):
+        page = response.content.decode("utf-8", "replace")
+        return page.count("Query parameter &#39;") == 1 and "&#39;start_at&#39;: No event" in page
     if status == 400:
         return bool(messages) and all(path == "query.cursor" for path, _ in messages)
     if status == 422:

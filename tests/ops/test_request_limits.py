@@ -35,6 +35,8 @@ def _longest(spec: dict[str, Any], parameter: dict[str, Any]) -> str:
     schema = _schema(spec, parameter["schema"])
     if "enum" in schema:
         return max(schema["enum"], key=len)
+    if schema.get("type") == "boolean":
+        return "false"
     if schema.get("type") == "integer":
         return str(schema.get("maximum", 10**9))
     if "maxLength" not in schema:
