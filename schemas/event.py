@@ -7,9 +7,19 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas import dates
-from schemas.common import MAX_ITEMS, Items, PageQuerySchema, Slug, String, Text, links
+from schemas.common import (
+    MAX_ITEMS,
+    Items,
+    PageQuerySchema,
+    Slug,
+    String,
+    Text,
+    links,
+    named_enum,
+    patch_of,
+)
 
-EVENT_TYPES = (
+EVENT_TYPES = named_enum("EventType", (
     "training",
     "launch",
     "docking",
@@ -26,9 +36,10 @@ EVENT_TYPES = (
     "statement",
     "festival",
     "context",
-)
-STATUSES = ("occurred", "planned", "speculative", "cancelled")
-CITABLE_FIELDS = (
+))
+STATUSES = named_enum("EventStatus", ("occurred", "planned", "speculative", "cancelled"))
+SORTS = named_enum("Sort", ("start", "-start"), varnames=("START", "START_DESC"))
+CITABLE_FIELDS = named_enum("CitableField", (
     "title",
     "summary",
     "start",
@@ -38,13 +49,15 @@ CITABLE_FIELDS = (
     "status",
     "type",
     "note",
-)
+))
 
 
 class CitationSchema(Schema):
     """A verbatim quote from a source that supports some of an event's fields."""
 
-    id = fields.Integer(dump_only=True, metadata={"description": "For /v1/citations/{id}."})
+    id = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "For /v1/citations/{id}; null only in an event `as_of` a past moment, "
+                       "for a citation removed since."})
     event = fields.String(attribute="event_id", dump_only=True)
     source = Slug(
         required=True, attribute="source_id", metadata={"example": "003_edd1603faf14b1a0"}
@@ -139,26 +152,38 @@ def _date_arg(value: str) -> bool:
 class EventQuerySchema(PageQuerySchema):
     """Filters of the event list; all of them combine (AND)."""
 
-    mission = Slug(metadata={"description": "Mission id."})
+    mission = Slug(metadata={"description": "Mission id.", "example": "the-challenge"})
     type = fields.String(validate=validate.OneOf(EVENT_TYPES))
     status = fields.String(validate=validate.OneOf(STATUSES))
-    person = Slug(metadata={"description": "Events involving this person id."})
-    source = Slug(metadata={"description": "Events citing this source id."})
+    person = Slug(metadata={"description": "Events involving this person id.",
+                            "example": "yulia-peresild"})
+    source = Slug(metadata={"description": "Events citing this source id.",
+                            "example": "003_edd1603faf14b1a0"})
     from_ = fields.String(
         data_key="from",
         validate=_date_arg,
-        metadata={"description": "Events overlapping this date or later (YYYY[-MM[-DD]])."},
+        metadata={"description": "Events overlapping this date or later (YYYY[-MM[-DD]]).",
+                  "pattern": dates.DATE_PATTERN, "example": "2021-10"},
     )
     to = fields.String(
         validate=_date_arg,
-        metadata={"description": "Events overlapping this date or earlier (YYYY[-MM[-DD]])."},
+        metadata={"description": "Events overlapping this date or earlier (YYYY[-MM[-DD]]).",
+                  "pattern": dates.DATE_PATTERN, "example": "2021-10"},
     )
     q = fields.String(
         validate=validate.Length(1, 200),
-        metadata={"description": "Words to find in the title or summary."},
+        # NUL is refused in any query parameter (api/http/security.py)
+        metadata={"description": "Words to find in the title or summary.",
+                  "pattern": r"^[^\x00]*$"},
     )
     sort = fields.String(
         load_default="start",
-        validate=validate.OneOf(["start", "-start"]),
+        validate=validate.OneOf(SORTS),
         metadata={"description": "By earliest possible start day; '-start' for newest first."},
     )
+
+
+EventPatchSchema = patch_of(EventSchema)
+
+
+CitationPatchSchema = patch_of(CitationSchema)

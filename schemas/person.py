@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Items, Slug, String, links
+from schemas.common import Items, Slug, String, links, patch_of
 from schemas.source import SourceEventSchema
 
 
@@ -21,3 +21,6 @@ class PersonDetailSchema(PersonSchema):
         dump_only=True,
         metadata={"description": "Events involving this person (first 100; see links.events)."},
     )
+
+
+PersonPatchSchema = patch_of(PersonSchema)

@@ -89,6 +89,19 @@ def seeded_app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture
+def live_writable_app(backend: str, tmp_path: Path) -> Iterator[Flask]:
+    """A seeded app of its own (the test writes) with a write token in ``WRITE_TOKEN``,
+    ready for pytest-flask's ``live_server``."""
+    from api.http.auth import create_token
+
+    for app in make_app(backend, tmp_path, seeded=True):
+        with app.app_context():
+            app.config["WRITE_TOKEN"] = create_token("live-writer", "write")
+            db.engine.dispose()  # the server process must not share the test's connections
+        yield app
+
+
+@pytest.fixture
 def seeds_copy(tmp_path: Path) -> Path:
     """A copy of seeds/ a test may edit."""
     target = tmp_path / "seeds"

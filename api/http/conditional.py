@@ -6,6 +6,10 @@ import hashlib
 
 from flask import Flask, Response, current_app, has_request_context, request
 
+# An If-Match header as clients send it: one or more entity tags exactly as an ETag
+# header gave them (quoted, possibly weak), comma-separated; at most MAX_IF_MATCH long.
+ETAG_PATTERN = r'^(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*$'
+MAX_IF_MATCH = 1024
 # Set in the WSGI environ by api/http/cache.py when it answers from its store.
 CACHE_HIT = "api.cache_hit"
 

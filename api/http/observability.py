@@ -177,6 +177,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/metrics", "metrics", metrics)
     smorest.spec.path(rule=next(app.url_map.iter_rules("metrics")), parameters=[], operations={
         "get": {
+            "operationId": "get_metrics",
             "summary": "Metrics in Prometheus text format",
             "description": "Request counts and latency histograms by endpoint and status.",
             "tags": ["meta"],

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, url_for
+from flask import url_for
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from api.domain import history
 from api.extensions import db
-from api.http.errors import problem
+from api.http.errors import Problem
 from api.models import Citation, Event, EventPerson
 from api.queries import search
 from api.queries.pagination import paginate
@@ -74,22 +74,22 @@ def get_event(id: str) -> Event:
     event = db.session.scalar(select(Event).where(Event.id == id).options(*WITH_DETAILS)
                               .execution_options(include_deleted=True))
     if event is None:
-        abort(404, description=f"No event with id '{id}'.")
+        raise Problem(404, f"No event with id '{id}'.")
     if event.deleted_at is not None:
-        abort(problem(410, f"The event '{id}' was deleted; its history stays at "
-                      f"{url_for('revisions.EventRevisions', id=id, _external=True)}."))
+        raise Problem(410, f"The event '{id}' was deleted; its history stays at "
+                      f"{url_for('revisions.EventRevisions', id=id, _external=True)}.")
     return event
 
 
 def event_as_of(id: str, moment: dt.datetime) -> Event:
     """The event ``id`` as it was at ``moment``: 404 before it existed, 410 once deleted."""
     if not taken(Event, id):
-        abort(404, description=f"No event with id '{id}'.")
+        raise Problem(404, f"No event with id '{id}'.")
     revision = history.as_of(id, moment.astimezone(dt.UTC).replace(tzinfo=None))
     if revision is None:
-        abort(404, description=f"No event with id '{id}' existed at {moment.isoformat()}.")
+        raise Problem(404, f"No event with id '{id}' existed at {moment.isoformat()}.")
     if revision.action == "delete":
-        abort(problem(410, f"The event '{id}' had been deleted by {moment.isoformat()}."))
+        raise Problem(410, f"The event '{id}' had been deleted by {moment.isoformat()}.")
     return history.rebuild(revision)
 
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, g
+from flask import Response, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api import queries
 from api.domain import history
-from api.domain.history import snapshot
 from api.domain.store import apply, event_references
 from api.extensions import db
 from api.http import fragments, writes
 from api.http.auth import require
-from api.http.errors import problem
+from api.http.errors import Problem
 from api.models import Event, utcnow
 from api.queries import (
     SORT_KEYS,
@@ -26,7 +25,7 @@ from api.queries import (
     load_events,
 )
 from api.queries.pagination import paginate
-from schemas import AsOfQuerySchema, EventQuerySchema, EventSchema, page_of
+from schemas import AsOfQuerySchema, EventPatchSchema, EventQuerySchema, EventSchema, page_of
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited events.")
 
@@ -65,17 +64,16 @@ class Events(MethodView):
         return events_page_response(args)
 
     @require("write")
-    @blp.doc(requestBody={"content": {"application/json": {"schema": EventSchema}}})
+    @writes.body(blp, EventSchema)
     @blp.response(201, EventSchema)
-    def post(self) -> Any:
+    def post(self, data: dict[str, Any]) -> Any:
         """Create an event (curators)
 
         The body is an event as in `seeds/events.yaml`; quotes are checked against their
         source's text when it is known. An id is never reused, even after a delete (409).
         """
-        data = writes.load(EventSchema(), writes.json_body())
         if queries.taken(Event, data["id"]):
-            abort(problem(409, f"The id '{data['id']}' is taken (ids of deleted events too)."))
+            raise Problem(409, f"The id '{data['id']}' is taken (ids of deleted events too).")
         writes.check_references(event_references(data))
         event = Event(id=data["id"])
         db.session.add(event)
@@ -99,18 +97,17 @@ class EventItem(MethodView):
         return event_response(id)
 
     @require("write")
-    @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": EventSchema}}})
+    @writes.body(blp, EventPatchSchema, writes.MERGE_PATCH)
     @blp.response(200, EventSchema)
-    def patch(self, id: str) -> Any:
+    def patch(self, patch: dict[str, Any], id: str) -> Any:
         """Change an event (curators; needs If-Match)
 
         Send only the fields to change (a list such as `citations` is replaced whole), with
         `If-Match` set to the ETag of your GET: 428 without it, 412 if the event changed.
         """
-        body = writes.json_body()
         event = get_event(id)
         writes.check_if_match(writes.etag(EventSchema(), event))
-        data = writes.load(EventSchema(), writes.merged(snapshot(event), body))
+        data = writes.load(EventSchema(), writes.merged(EventSchema, event, patch))
         writes.check_references(event_references(data))
         writes.claim(event)
         apply(event, data)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from api.extensions import db
 from api.formats import CHANGE_ORDER, feeds, ical, table, timelinejs
+from api.http.errors import get_or_404
 from api.models import Event, Mission
 from api.queries import WITH_DETAILS, events_page, filtered_events
 from schemas.common import flatten_errors
@@ -39,8 +40,9 @@ ATOM = "application/atom+xml"
 CSV = "text/csv"
 
 
-def _mission(id: str) -> Mission:
-    return db.get_or_404(Mission, id, description=f"No mission with id '{id}'.")
+def get_mission(id: str) -> Mission:
+    """The mission ``id``, or 404."""
+    return get_or_404(Mission, id, f"No mission with id '{id}'.")
 
 
 def _event_url(event: Event) -> str:
@@ -71,6 +73,7 @@ def _response(body: str | bytes, mimetype: str, headers: dict[str, str] | None =
 
 @blp.route("/v1/missions/<string:id>/timelinejs", endpoint="Timeline")
 class Timeline(MethodView):
+    @blp.doc(operationId="get_timelinejs")
     @blp.arguments(TimelineQuerySchema, location="query")
     @blp.response(200, TimelineSchema)
     def get(self, args: dict[str, Any], id: str) -> Any:
@@ -80,7 +83,7 @@ class Timeline(MethodView):
         `/v1/events`; dates keep their precision and `display_date` says when a date is
         approximate, inferred, planned or speculative.
         """
-        mission = _mission(id)
+        mission = get_mission(id)
         events, headers = document_events({**args, "mission": mission.id})
         document = timelinejs.timeline(mission, events, args["group"], args["context"])
         return document, 200, headers
@@ -94,7 +97,7 @@ def wants_calendar() -> bool:
 
 def calendar_response(id: str, args: dict[str, Any]) -> Response:
     """The iCalendar of mission ``id``'s events matching ``args``."""
-    mission = _mission(id)
+    mission = get_mission(id)
     precision = args.pop("precision", "any")
     events, headers = document_events({**args, "mission": mission.id})
     body = ical.calendar(mission, events, _event_url, precision)
@@ -126,7 +129,7 @@ class JsonFeed(MethodView):
     @blp.response(200, content_type=JSON_FEED, example={"version": feeds.JSON_FEED_VERSION})
     def get(self, args: dict[str, Any], id: str) -> Response:
         """A mission's events as a JSON Feed 1.1, newest change first"""
-        mission = _mission(id)
+        mission = get_mission(id)
         doc = feeds.json_feed(mission, feed_events({**args, "mission": mission.id}),
                               *_feed_urls(mission), _event_url)
         response = current_app.json.response(doc)
@@ -140,7 +143,7 @@ class AtomFeed(MethodView):
     @blp.response(200, content_type=ATOM, example="<feed xmlns=\"http://www.w3.org/2005/Atom\">")
     def get(self, args: dict[str, Any], id: str) -> Response:
         """A mission's events as an Atom feed, newest change first"""
-        mission = _mission(id)
+        mission = get_mission(id)
         body = feeds.atom(mission, feed_events({**args, "mission": mission.id}),
                           *_feed_urls(mission), _event_url)
         return _response(body, ATOM)

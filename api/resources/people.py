@@ -9,20 +9,26 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api import queries
-from api.extensions import db
 from api.http import writes
 from api.http.auth import require
+from api.http.errors import get_or_404
 from api.models import Event, EventPerson, Person
 from api.queries import first_events
 from api.queries.pagination import paginate
-from schemas import PageQuerySchema, PersonDetailSchema, PersonSchema, page_of
+from schemas import (
+    PageQuerySchema,
+    PersonDetailSchema,
+    PersonPatchSchema,
+    PersonSchema,
+    page_of,
+)
 
 blp = Blueprint("people", __name__, url_prefix="/v1/people", description="People.")
 
 
 def person_detail(id: str) -> Person:
     """The person ``id`` as its GET shows them, with the events involving them."""
-    person = db.get_or_404(Person, id, description=f"No person with id '{id}'.")
+    person = get_or_404(Person, id, f"No person with id '{id}'.")
     person.events = first_events(Event.people.any(EventPerson.person_id == id))
     return person
 
@@ -37,11 +43,11 @@ class People(MethodView):
         return page, 200, headers
 
     @require("write")
-    @blp.doc(requestBody={"content": {"application/json": {"schema": PersonSchema}}})
+    @writes.body(blp, PersonSchema)
     @blp.response(201, PersonDetailSchema)
-    def post(self) -> Any:
+    def post(self, data: dict[str, Any]) -> Any:
         """Create a person (curators)"""
-        person = writes.create(Person, PersonSchema())
+        person = writes.create(Person, data)
         return writes.answer(person_detail(person.id), PersonDetailSchema(), 201,
                              "people.Person")
 
@@ -54,11 +60,11 @@ class PersonItem(MethodView):
         return person_detail(id)
 
     @require("write")
-    @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": PersonSchema}}})
+    @writes.body(blp, PersonPatchSchema, writes.MERGE_PATCH)
     @blp.response(200, PersonDetailSchema)
-    def patch(self, id: str) -> Any:
+    def patch(self, patch: dict[str, Any], id: str) -> Any:
         """Change a person (curators; needs If-Match)"""
-        writes.change(person_detail(id), PersonSchema, PersonDetailSchema())
+        writes.change(person_detail(id), PersonSchema, PersonDetailSchema(), patch)
         return writes.answer(person_detail(id), PersonDetailSchema(), 200, "people.Person")
 
     @require("write")

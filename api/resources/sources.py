@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
@@ -16,19 +16,26 @@ from api.extensions import db
 from api.http import writes
 from api.http.auth import require
 from api.http.conditional import etag_of
-from api.http.errors import problem
+from api.http.errors import Problem, get_or_404
+from api.http.security import accepts
 from api.models import Citation, Event, Source
 from api.queries import first_events
 from api.queries.pagination import paginate
-from schemas import PageQuerySchema, SourceDetailSchema, SourceSchema, page_of
-from schemas.common import check_characters
+from schemas import (
+    PageQuerySchema,
+    SourceDetailSchema,
+    SourcePatchSchema,
+    SourceSchema,
+    page_of,
+)
+from schemas.common import TEXT_PATTERNS, check_characters
 
 blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Cited sources.")
 
 
 def source_detail(id: str) -> Source:
     """The source ``id`` as its GET shows it, with the events it supports."""
-    source = db.get_or_404(Source, id, description=f"No source with id '{id}'.")
+    source = get_or_404(Source, id, f"No source with id '{id}'.")
     source.events = first_events(Event.citations.any(Citation.source_id == id))
     return source
 
@@ -43,11 +50,11 @@ class Sources(MethodView):
         return page, 200, headers
 
     @require("write")
-    @blp.doc(requestBody={"content": {"application/json": {"schema": SourceSchema}}})
+    @writes.body(blp, SourceSchema)
     @blp.response(201, SourceDetailSchema)
-    def post(self) -> Any:
+    def post(self, data: dict[str, Any]) -> Any:
         """Create a source (curators)"""
-        source = writes.create(Source, SourceSchema())
+        source = writes.create(Source, data)
         return writes.answer(source_detail(source.id), SourceDetailSchema(), 201,
                              "sources.Source")
 
@@ -60,11 +67,11 @@ class SourceItem(MethodView):
         return source_detail(id)
 
     @require("write")
-    @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": SourceSchema}}})
+    @writes.body(blp, SourcePatchSchema, writes.MERGE_PATCH)
     @blp.response(200, SourceDetailSchema)
-    def patch(self, id: str) -> Any:
+    def patch(self, patch: dict[str, Any], id: str) -> Any:
         """Change a source (curators; needs If-Match)"""
-        writes.change(source_detail(id), SourceSchema, SourceDetailSchema())
+        writes.change(source_detail(id), SourceSchema, SourceDetailSchema(), patch)
         return writes.answer(source_detail(id), SourceDetailSchema(), 200, "sources.Source")
 
     @require("write")
@@ -81,14 +88,17 @@ class SourceText(MethodView):
     @blp.response(200, {"type": "string"}, content_type="text/plain")
     def get(self, id: str) -> Response:
         """Get a source's article text (curators)"""
-        source = db.get_or_404(Source, id, description=f"No source with id '{id}'.")
+        source = get_or_404(Source, id, f"No source with id '{id}'.")
         if source.text is None:
-            abort(404, description=f"No text is stored for source '{id}'.")
+            raise Problem(404, f"No text is stored for source '{id}'.")
         return Response(source.text, mimetype="text/plain",
                         headers={"Cache-Control": "private, no-cache", "Vary": "Authorization"})
 
     @require("write")
-    @blp.doc(requestBody={"content": {"text/plain": {"schema": {"type": "string"}}}})
+    @accepts("text/plain")
+    @blp.doc(requestBody={"required": True,
+                          "content": {"text/plain": {"schema": {
+                              "type": "string", "pattern": TEXT_PATTERNS[True]}}}})
     @blp.response(204)
     def put(self, id: str) -> Any:
         """Store a source's article text (curators; needs If-Match)
@@ -98,9 +108,7 @@ class SourceText(MethodView):
         stored yet. Every citation of the source is checked against the new text: if a
         quote does not occur, nothing is stored and the answer (422) names each such citation.
         """
-        if request.mimetype != "text/plain":
-            abort(problem(415, "Send the article as text/plain (UTF-8)."))
-        source = db.get_or_404(Source, id, description=f"No source with id '{id}'.")
+        source = get_or_404(Source, id, f"No source with id '{id}'.")
         writes.check_if_match(None if source.text is None else text_etag(source.text))
         try:
             source.text = check_characters(request.get_data().decode("utf-8"), prose=True)
