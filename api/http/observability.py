@@ -121,9 +121,10 @@ def configure_logging(app: Flask) -> None:
     ACCESS_LOG.setLevel(app.config["LOG_LEVEL"])
 
 
-def request_id() -> str:
+def request_id(given: str | None = None) -> str:
     """The id of this request: the client's ``X-Request-ID`` if it is safe, else a new one."""
-    given = request.headers.get(REQUEST_ID, "")
+    if given is None:
+        given = request.headers.get(REQUEST_ID, "")
     return given if SAFE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
@@ -137,24 +138,30 @@ def _echo_id(response: Response) -> Response:
     return response
 
 
+_SERIES: dict[tuple[str, str, str], tuple[Any, Any]] = {}  # labelled metrics, looked up once
+
+
+def record(method: str, path: str, endpoint: str, status: int, elapsed: float, size: int | None,
+           rid: str | None) -> None:
+    """Count, time and log one answered request (Flask's path and the cache's fast path)."""
+    labels = (method, endpoint, str(status))
+    series = _SERIES.get(labels)
+    if series is None:
+        series = _SERIES[labels] = (REQUESTS.labels(*labels), LATENCY.labels(*labels))
+    series[0].inc()
+    series[1].observe(elapsed)
+    if ACCESS_LOG.isEnabledFor(logging.INFO):
+        ACCESS_LOG.info("request", extra={
+            "request_id": rid, "method": method, "path": path[:300], "endpoint": endpoint,
+            "status": status, "duration_ms": round(elapsed * 1000, 2), "bytes": size,
+        })
+
+
 def _finish(_app: Flask, response: Response, **_: Any) -> None:
     elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    endpoint = request.endpoint or "unmatched"  # bounded: never the raw path
-    status = str(response.status_code)
-    REQUESTS.labels(request.method, endpoint, status).inc()
-    LATENCY.labels(request.method, endpoint, status).observe(elapsed)
-    ACCESS_LOG.info(
-        "request",
-        extra={
-            "request_id": g.get("request_id"),
-            "method": request.method,
-            "path": request.path[:300],
-            "endpoint": endpoint,
-            "status": response.status_code,
-            "duration_ms": round(elapsed * 1000, 2),
-            "bytes": response.calculate_content_length(),
-        },
-    )
+    record(request.method, request.path, request.endpoint or "unmatched",  # bounded labels
+           response.status_code, elapsed, response.calculate_content_length(),
+           g.get("request_id"))
 
 
 def metrics() -> Response:

@@ -5,10 +5,13 @@
 each ``init_app`` call; Flask runs ``before_request`` hooks in registration order and
 ``after_request`` hooks in reverse, so for a request:
 
-    before: trust.check_host -> security.check_request -> limits -> cache (a hit answers here)
+    WSGI:   [TrustedProxyFix] -> cache fast path: a cache hit or a 304 is answered here,
+            with its stored headers plus a fresh request id, rate-limit count, log line,
+            metrics (entries exist only for host names trust.check_host let through)
+    before: trust.check_host -> security.check_request -> limits
     view
-    after:  cache.store -> observability -> limits -> security.add_headers
-            -> conditional (ETag, Cache-Control, 304) -> CORS
+    after:  observability (request id) -> limits (headers) -> security.add_headers
+            -> CORS -> cache policy (ETag, Cache-Control; store the final 200; 304)
     teardown: writes (roll back whatever was not committed)
 """
 
@@ -21,10 +24,8 @@ from api.http import (
     apidoc,
     auth,
     cache,
-    conditional,
     errors,
     faults,
-    fragments,
     limits,
     observability,
     security,
@@ -40,6 +41,7 @@ EXPOSED_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID",
 def configure(app: Flask) -> None:
     """What must be set before the extensions bind: JSON, proxies, engine options."""
     app.json = OrjsonProvider(app)
+    cache.install(app)  # the fast path, in front of Flask and behind the proxy fix
     trust.configure(app)  # X-Forwarded-* from TRUSTED_PROXIES only
     faults.init_app(app)  # engine options, the bounded <int:> converter, database errors
 
@@ -55,18 +57,16 @@ def _cors(app: Flask) -> None:
 
 # In order; see the module docstring for what runs when.
 PIPELINE = (
+    cache.init_app,  # first: its after_request runs last, so it stores the final headers
     apidoc.init_app,  # before any blueprint: documents every error response
     auth.init_app,  # the bearer security scheme in the OpenAPI document
     _cors,
     errors.init_app,
-    conditional.init_app,
     writes.init_app,
     trust.init_app,  # unknown host names: 400 before anything renders
     security.init_app,
     limits.init_app,
     observability.init_app,
-    fragments.init_app,
-    cache.init_app,  # last: its before_request may answer the request
 )
 
 

@@ -18,7 +18,7 @@ from api.domain import history
 from api.domain.quotes import unverifiable
 from api.domain.store import apply, touch
 from api.extensions import db
-from api.http.conditional import etag_of
+from api.http.cache import representation_etag
 from api.http.errors import problem
 from api.models import Event
 from api.queries import taken
@@ -58,9 +58,7 @@ def merged(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return {**current, **patch}
 
 
-def etag(schema: Schema, obj: Any) -> str:
-    """The ETag a GET of ``obj`` answers with: same schema, same JSON, same hash."""
-    return etag_of(current_app.json.response(schema.dump(obj)).get_data())
+etag = representation_etag  # the ETag a GET of ``obj`` answers with (api/http/cache/policy.py)
 
 
 def check_if_match(current: str | None) -> None:

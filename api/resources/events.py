@@ -14,7 +14,8 @@ from api.domain import history
 from api.domain.history import snapshot
 from api.domain.store import apply, event_references
 from api.extensions import db
-from api.http import fragments, writes
+from api.http import writes
+from api.http.cache import fragments
 from api.http.auth import require
 from api.http.errors import problem
 from api.models import Event, utcnow

@@ -30,7 +30,7 @@ def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flas
 
 def forget(app: Flask) -> None:
     """Empty the memo of events' JSON (api/http/fragments.py): the next page is computed cold."""
-    app.extensions["fragment_cache"].entries.clear()
+    app.extensions["fragment_cache"].clear()
 
 
 def statements(app: Flask, client, url: str) -> tuple[int, dict]:

@@ -15,11 +15,11 @@ bytes of one event: about 1-2 KB), so its memory is bounded whatever the table s
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
+from cachetools import LRUCache
 from flask import Flask, Response, current_app, request
 from marshmallow import Schema
 
@@ -30,28 +30,25 @@ _ITEMS = "\0items"  # stands for the items while orjson lays out a page
 
 
 class Fragments:
-    """A bounded, thread-safe LRU of JSON bytes."""
+    """A bounded, thread-safe LRU (cachetools) of rendered pieces."""
 
     def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self.entries: OrderedDict[Any, bytes] = OrderedDict()
+        self.entries: LRUCache[Any, Any] = LRUCache(max(max_entries, 1))
+        self.enabled = max_entries > 0
         self.lock = threading.Lock()
 
-    def get(self, key: Any) -> bytes | None:
+    def get(self, key: Any) -> Any:
         with self.lock:
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-            return value
+            return self.entries.get(key)
 
-    def put(self, key: Any, value: bytes) -> None:
-        if self.max_entries <= 0:
-            return
+    def put(self, key: Any, value: Any) -> None:
+        if self.enabled:
+            with self.lock:
+                self.entries[key] = value
+
+    def clear(self) -> None:
         with self.lock:
-            self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+            self.entries.clear()
 
 
 def dumps(obj: Any) -> bytes:
