@@ -155,7 +155,7 @@ def wrk(result: Result, url: str, seconds: float, headers: dict[str, str]) -> Re
     """Fill ``result`` with wrk's figures for ``url`` (bounded: ``seconds``)."""
     for _ in range(4 * WORKERS):  # warm up: every worker has served (and cached) it
         fetch(url, headers)
-    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url]
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds:g}s", "--latency", url]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     output = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout

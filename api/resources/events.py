@@ -15,8 +15,8 @@ from api.domain.history import snapshot
 from api.domain.store import apply, event_references
 from api.extensions import db
 from api.http import writes
-from api.http.cache import fragments
 from api.http.auth import require
+from api.http.cache import fragments
 from api.http.errors import problem
 from api.models import Event, utcnow
 from api.queries import (
@@ -38,7 +38,8 @@ def events_page_response(args: dict[str, Any]) -> Response:
     rows, page, headers = paginate(keys, SORT_KEYS, args, descending=args["sort"] == "-start",
                                    rows=True)
     items = fragments.render(rows, load_events, EventSchema)
-    return fragments.json_response(fragments.page(items, page["next"]), headers)
+    body, etag = fragments.page(items, page["next"])
+    return fragments.json_response(body, headers, etag)
 
 
 def event_response(id: str) -> Response:
@@ -50,7 +51,7 @@ def event_response(id: str) -> Response:
     found = fragments.render([row], load_events, EventSchema) if row else []
     if not found or row.deleted_at is not None:
         get_event(id)  # 404 or 410
-    return fragments.json_response(found[0])
+    return fragments.json_response(found[0].json)
 
 
 @blp.route("")

@@ -1,7 +1,7 @@
 """Each record's JSON, dumped by its schema once per version and reused by every page.
 
 A page of events costs little more than one query of ``(id, version)`` rows: the JSON of
-every event is memoised under ``(url root, id, version)`` and only events missing from
+every event is memoised under ``(kind, url root, id, version)`` and only events missing from
 the memo are loaded and dumped, by the same schema as before. Event versions are unique
 over time (api/domain/store.py gives every event a write changes the write's data version), so a
 key names one representation for good and nothing needs expiring: a write only makes the
@@ -9,13 +9,16 @@ events it changed miss. The url root is in the key because links are absolute.
 
 The memo is a per-worker LRU of at most ``FRAGMENT_CACHE_ENTRIES`` entries (the JSON
 bytes of one event: about 1-2 KB), so its memory is bounded whatever the table size;
-0 turns it off.
+0 turns it off. Format documents (TimelineJS) memoise their per-event pieces the same way,
+under a ``kind`` of their own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -56,44 +59,87 @@ def dumps(obj: Any) -> bytes:
     return orjson.dumps(obj, default=current_app.json.default, option=OPTIONS)
 
 
-def render(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
-           schema: type[Schema]) -> list[bytes]:
-    """The JSON of each record in ``rows`` (with ``id`` and ``version``), in order.
+@dataclass(frozen=True)
+class Piece:
+    """One record's JSON, also as it sits one level deep in a document's list, and its hash
+    (documents hash their pieces' hashes instead of their whole bytes: see ``etag``)."""
 
-    Records not memoised are fetched with ``load(ids)`` and dumped by ``schema``; a record
-    ``load`` no longer finds (deleted meanwhile) is left out.
+    json: bytes
+    nested: bytes
+    digest: bytes
+
+    @classmethod
+    def of(cls, json: bytes) -> Piece:
+        return cls(json, json.replace(b"\n", b"\n    "),
+                   hashlib.blake2b(json, digest_size=16).digest())
+
+
+def pieces(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
+           render_one: Callable[[Any], Any], kind: Hashable = "json") -> list[Piece]:
+    """``render_one(record)`` of each record in ``rows`` (with ``id`` and ``version``), in
+    order, memoised under ``(kind, url root, id, version)``.
+
+    Records not memoised are fetched with ``load(ids)`` and rendered; a record ``load`` no
+    longer finds (deleted meanwhile) is left out.
     """
     memo: Fragments = current_app.extensions[EXTENSION]
     root, found, missing = request.url_root, {}, []
     for row in rows:
-        value = memo.get((root, row.id, row.version))
+        value = memo.get((kind, root, row.id, row.version))
         if value is None:
             missing.append(row.id)
         else:
             found[row.id] = value
     if missing:
-        dumper = schema()  # only when needed: building a schema costs as much as a page
         for obj in load(missing):
-            found[obj.id] = value = dumps(dumper.dump(obj))
-            memo.put((root, obj.id, obj.version), value)
+            found[obj.id] = value = Piece.of(render_one(obj))
+            memo.put((kind, root, obj.id, obj.version), value)
     return [found[row.id] for row in rows if row.id in found]
 
 
-def json_response(body: bytes, headers: dict[str, str] | None = None) -> Response:
+def render(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
+           schema: type[Schema]) -> list[Piece]:
+    """The JSON of each record in ``rows``, dumped by ``schema`` (see ``pieces``)."""
+    dumper: list[Schema] = []  # built only when needed: it costs as much as a page
+
+    def dump(obj: Any) -> bytes:
+        if not dumper:
+            dumper.append(schema())
+        return dumps(dumper[0].dump(obj))
+
+    return pieces(rows, load, dump)
+
+
+def json_response(body: bytes, headers: dict[str, str] | None = None,
+                  etag: str | None = None) -> Response:
     """A response with the JSON ``body``, as the app's JSON provider sends it."""
-    return current_app.response_class(body + b"\n", mimetype=current_app.json.mimetype,
-                                      headers=headers)
+    response = current_app.response_class(body + b"\n", mimetype=current_app.json.mimetype,
+                                          headers=headers)
+    if etag:
+        response.set_etag(etag)
+    return response
 
 
-def page(items: list[bytes], next_url: str | None) -> bytes:
-    """The JSON of ``{"items": [...], "next": next_url}`` from the items' JSON: the same
-    bytes as dumping the page whole (orjson lays out the page; the items, indented one
-    level deeper, take the place of a placeholder)."""
+def document(shape: dict[str, Any], key: str, items: list[Piece]) -> tuple[bytes, str]:
+    """The JSON of ``shape`` with the list ``shape[key]`` made of ``items``, and its ETag.
+
+    The same bytes as dumping the document whole: orjson lays out ``shape``; the items,
+    indented one level deeper, take the place of a placeholder. The ETag hashes the layout
+    and the items' hashes, so it changes exactly when the bytes do, without hashing them.
+    """
+    layout = dumps({**shape, key: [_ITEMS] if items else []})
+    tag = hashlib.blake2b(layout, digest_size=16)
+    for item in items:
+        tag.update(item.digest)
     if not items:
-        return dumps({"items": [], "next": next_url})
-    layout = dumps({"items": [_ITEMS], "next": next_url})
-    inner = b",\n    ".join(item.replace(b"\n", b"\n    ") for item in items)
-    return layout.replace(dumps(_ITEMS), inner, 1)
+        return layout, tag.hexdigest()
+    inner = b",\n    ".join(item.nested for item in items)
+    return layout.replace(dumps(_ITEMS), inner, 1), tag.hexdigest()
+
+
+def page(items: list[Piece], next_url: str | None) -> tuple[bytes, str]:
+    """The JSON of ``{"items": [...], "next": next_url}`` and its ETag (see ``document``)."""
+    return document({"items": None, "next": next_url}, "items", items)
 
 
 def init_app(app: Flask) -> None:
