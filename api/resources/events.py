@@ -20,13 +20,10 @@ from api.http.cache import fragments
 from api.http.errors import problem
 from api.models import Event, utcnow
 from api.queries import (
-    SORT_KEYS,
     event_as_of,
-    filtered_events,
     get_event,
     load_events,
 )
-from api.queries.pagination import paginate
 from schemas import AsOfQuerySchema, EventQuerySchema, EventSchema, page_of
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited events.")
@@ -34,9 +31,7 @@ blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited 
 def events_page_response(args: dict[str, Any]) -> Response:
     """The response of ``events_page``: one query for the page's ids and versions, then
     only the events whose JSON is not memoised are loaded and dumped (api/http/fragments.py)."""
-    keys = filtered_events(args).with_only_columns(Event.id, Event.version, Event.earliest)
-    rows, page, headers = paginate(keys, SORT_KEYS, args, descending=args["sort"] == "-start",
-                                   rows=True)
+    rows, page, headers = queries.event_versions_page(args)
     items = fragments.render(rows, load_events, EventSchema)
     body, etag = fragments.page(items, page["next"])
     return fragments.json_response(body, headers, etag)

@@ -18,8 +18,15 @@ from sqlalchemy import select
 
 from api.extensions import db
 from api.formats import CHANGE_ORDER, feeds, ical, table, timelinejs
+from api.http.cache import fragments
 from api.models import Event, Mission
-from api.queries import WITH_DETAILS, events_page, filtered_events
+from api.queries import (
+    WITH_DETAILS,
+    event_versions_page,
+    events_page,
+    filtered_events,
+    load_events,
+)
 from schemas.common import flatten_errors
 from schemas.timelinejs import (
     CalendarQuerySchema,
@@ -28,6 +35,8 @@ from schemas.timelinejs import (
     TableQuerySchema,
     TimelineQuerySchema,
     TimelineSchema,
+    TimelineSlideSchema,
+    TimelineTitleSchema,
 )
 
 blp = Blueprint("formats", __name__, description="The timeline as TimelineJS, iCalendar, "
@@ -47,11 +56,36 @@ def _event_url(event: Event) -> str:
     return url_for("events.Event", id=event.id, _external=True)
 
 
+def _bounded(args: dict[str, Any]) -> dict[str, Any]:
+    return {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
+
+
 def document_events(args: dict[str, Any]) -> tuple[list[Event], dict[str, str]]:
     """Up to the bound of events in timeline order, and the ``Link`` header to the rest."""
-    bounded = {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
-    events, _, headers = events_page(bounded)
+    events, _, headers = events_page(_bounded(args))
     return events, headers
+
+
+SLIDE, TITLE = TimelineSlideSchema(), TimelineTitleSchema()
+
+
+def timeline_response(mission: Mission, args: dict[str, Any]) -> Response:
+    """The TimelineJS document (the bytes of dumping ``timelinejs.timeline`` by
+    TimelineSchema), its slides memoised by event version like events' JSON."""
+    rows, _, headers = event_versions_page(_bounded({**args, "mission": mission.id}))
+    group, context = args["group"], args["context"]
+
+    def render(event: Event) -> bytes:  # empty: not shown (a context event)
+        if not timelinejs.shown(event, context):
+            return b""
+        return fragments.dumps(SLIDE.dump(timelinejs.slide(event, group)))
+
+    slides = [piece for piece in fragments.pieces(rows, load_events, render,
+                                                  kind=("timelinejs", group, context))
+              if piece.json]
+    body, etag = fragments.document({"title": TITLE.dump(timelinejs.title(mission)),
+                                     "events": None}, "events", slides)
+    return fragments.json_response(body, headers, etag)
 
 
 def feed_events(args: dict[str, Any]) -> list[Event]:
@@ -80,10 +114,7 @@ class Timeline(MethodView):
         `/v1/events`; dates keep their precision and `display_date` says when a date is
         approximate, inferred, planned or speculative.
         """
-        mission = _mission(id)
-        events, headers = document_events({**args, "mission": mission.id})
-        document = timelinejs.timeline(mission, events, args["group"], args["context"])
-        return document, 200, headers
+        return timeline_response(_mission(id), args)
 
 
 def wants_calendar() -> bool:
