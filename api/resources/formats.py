@@ -7,6 +7,7 @@ most ``FORMAT_MAX_EVENTS`` events (1000 by default): calendars, TimelineJS and C
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
@@ -23,7 +24,6 @@ from api.models import Event, Mission
 from api.queries import (
     WITH_DETAILS,
     event_versions_page,
-    events_page,
     filtered_events,
     load_events,
 )
@@ -60,19 +60,22 @@ def _bounded(args: dict[str, Any]) -> dict[str, Any]:
     return {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
 
 
-def document_events(args: dict[str, Any]) -> tuple[list[Event], dict[str, str]]:
-    """Up to the bound of events in timeline order, and the ``Link`` header to the rest."""
-    events, _, headers = events_page(_bounded(args))
-    return events, headers
+def document_pieces(args: dict[str, Any], render: Callable[[Event], bytes],
+                    kind: Hashable) -> tuple[list[fragments.Piece], dict[str, str]]:
+    """``render(event)`` of up to the bound of events in timeline order, each memoised by
+    event version like events' JSON (so only events changed since are loaded and rendered),
+    and the ``Link`` header to the rest."""
+    rows, _, headers = event_versions_page(_bounded(args))
+    pieces = fragments.pieces(rows, load_events, render, kind=kind)
+    return [piece for piece in pieces if piece.json], headers  # empty: left out
 
 
 SLIDE, TITLE = TimelineSlideSchema(), TimelineTitleSchema()
 
 
 def timeline_response(mission: Mission, args: dict[str, Any]) -> Response:
-    """The TimelineJS document (the bytes of dumping ``timelinejs.timeline`` by
-    TimelineSchema), its slides memoised by event version like events' JSON."""
-    rows, _, headers = event_versions_page(_bounded({**args, "mission": mission.id}))
+    """The TimelineJS document: the bytes of dumping ``timelinejs.timeline`` by
+    TimelineSchema, from memoised slides."""
     group, context = args["group"], args["context"]
 
     def render(event: Event) -> bytes:  # empty: not shown (a context event)
@@ -80,9 +83,8 @@ def timeline_response(mission: Mission, args: dict[str, Any]) -> Response:
             return b""
         return fragments.dumps(SLIDE.dump(timelinejs.slide(event, group)))
 
-    slides = [piece for piece in fragments.pieces(rows, load_events, render,
-                                                  kind=("timelinejs", group, context))
-              if piece.json]
+    slides, headers = document_pieces({**args, "mission": mission.id}, render,
+                                      ("timelinejs", group, context))
     body, etag = fragments.document({"title": TITLE.dump(timelinejs.title(mission)),
                                      "events": None}, "events", slides)
     return fragments.json_response(body, headers, etag)
@@ -127,8 +129,15 @@ def calendar_response(id: str, args: dict[str, Any]) -> Response:
     """The iCalendar of mission ``id``'s events matching ``args``."""
     mission = _mission(id)
     precision = args.pop("precision", "any")
-    events, headers = document_events({**args, "mission": mission.id})
-    body = ical.calendar(mission, events, _event_url, precision)
+
+    def render(event: Event) -> bytes:  # empty: not in a calendar of this precision
+        if not ical.shown(event, precision):
+            return b""
+        return ical.vevent(event, _event_url(event)).to_ical()
+
+    vevents, headers = document_pieces({**args, "mission": mission.id}, render,
+                                       ("ical", precision))
+    body = ical.assemble(mission, [piece.json for piece in vevents])
     return _response(body, CALENDAR, headers, filename=f"{mission.id}.ics")
 
 
@@ -187,8 +196,10 @@ class EventsCsv(MethodView):
         Takes the query of `/v1/events`. UTF-8 with a byte order mark, so spreadsheets
         read the text right; comma-separated, quoted where needed (RFC 4180).
         """
-        events, headers = document_events(args)
-        body = "\ufeff" + table.table(events, _event_url)
+        rows, headers = document_pieces(
+            args, lambda event: table.line(table.row(event, _event_url(event))).encode(), "csv")
+        body = "\ufeff".encode() + table.line(table.COLUMNS).encode() + b"".join(
+            row.json for row in rows)
         return _response(body, CSV, headers, filename="events.csv", inline=False)
 
 
