@@ -70,11 +70,17 @@ def _reuse_argument_schemas() -> None:
     parser._reuses_schemas = True
 
 
-def _cors(app: Flask) -> None:
-    origins = app.config["CORS_ORIGINS"]
+def cors_origins(config: dict[str, Any]) -> list[str]:
+    """The allowed origins, ``["*"]`` for anyone."""
+    origins = config["CORS_ORIGINS"]
     if isinstance(origins, str):  # a test config may give one origin as a string
         origins = [item.strip() for item in origins.split(",")]
-    anyone = list(origins) == ["*"]
+    return list(origins)
+
+
+def _cors(app: Flask) -> None:
+    origins = cors_origins(app.config)
+    anyone = origins == ["*"]
     cors.init_app(app, origins="*" if anyone else list(origins), send_wildcard=anyone,
                   vary_header=not anyone, expose_headers=EXPOSED_HEADERS)
 

@@ -119,3 +119,15 @@ def test_rate_limits_count_hits(backend: str, tmp_path: Path) -> None:
         assert refused.headers["X-RateLimit-Remaining"] == "0"
         # Another client still has its budget, served from the cache.
         assert client.get(PAGE, environ_base={"REMOTE_ADDR": "8.8.8.8"}).status_code == 200
+
+
+def test_hits_answer_each_allowed_origin_its_own(backend: str, tmp_path: Path) -> None:
+    for app in make_app(backend, tmp_path, seeded=True,
+                        CORS_ORIGINS="https://a.example,https://b.example"):
+        client = app.test_client()
+        for _ in range(2):  # a miss, then a hit, for each origin
+            for origin in ("https://a.example", "https://b.example"):
+                response = client.get(PAGE, headers={"Origin": origin})
+                assert response.headers["Access-Control-Allow-Origin"] == origin
+            stranger = client.get(PAGE, headers={"Origin": "https://c.example"})
+            assert "Access-Control-Allow-Origin" not in stranger.headers

@@ -79,7 +79,9 @@ class ResponseCache:
         self.paths = tuple(config["CACHE_PATHS"])
         self.key_headers = tuple("HTTP_" + name.upper().replace("-", "_")
                                  for name in config["CACHE_KEY_HEADERS"])
-        if config["CORS_ORIGINS"] != "*":  # CORS headers then depend on the origin
+        from api.http.pipeline import cors_origins  # (the pipeline imports this module)
+
+        if cors_origins(config) != ["*"]:  # CORS headers then depend on the origin
             self.key_headers += ("HTTP_ORIGIN",)
         self.entries = BoundedLRU(config["CACHE_MAX_ENTRIES"], self.max_bytes)
         self.version: int | None = None  # the data version the entries belong to
