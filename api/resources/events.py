@@ -30,7 +30,8 @@ blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited 
 
 def events_page_response(args: dict[str, Any]) -> Response:
     """The response of ``events_page``: one query for the page's ids and versions, then
-    only the events whose JSON is not memoised are loaded and dumped (api/http/fragments.py)."""
+    only the events whose JSON is not memoised are loaded and dumped
+    (api/http/cache/fragments.py)."""
     rows, page, headers = queries.event_versions_page(args)
     items = fragments.render(rows, load_events, EventSchema)
     body, etag = fragments.page(items, page["next"])
