@@ -8,8 +8,9 @@ benchmark measures, and prints microseconds per request for each path and for ea
 on it: every ``before_request``/``after_request``/``teardown`` hook and signal receiver is
 wrapped in a timer, and the fast path's steps are timed by switching them off one at a
 time (logging, metrics, rate limits). Use a database built by bench/run.py
-(bench/out/bench-10000.sqlite by default). Figures are per request, one process, so they
-add up to the CPU a worker spends; they are noisy on a shared machine: compare within a run.
+(bench/out/bench-10000.sqlite by default). Figures are CPU time per request of one
+process (best of 3 runs for whole requests, means for hooks), what a worker spends minus
+the socket; still noisy on a shared machine: compare within a run.
 """
 
 from __future__ import annotations
@@ -54,22 +55,22 @@ def per_request(app: Any, env: dict[str, Any], n: int) -> float:
     """Microseconds per request (best of 3 runs of ``n``)."""
     call(app, env)
     best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
+    for _ in range(3):  # CPU time of this process: less sensitive to a busy machine
+        started = time.process_time()
         for _ in range(n):
             call(app, env)
-        best = min(best, (time.perf_counter() - started) / n)
+        best = min(best, (time.process_time() - started) / n)
     return best * 1e6
 
 
 def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             return fn(*args, **kwargs)
         finally:
-            COSTS[name] += time.perf_counter() - started
+            COSTS[name] += time.process_time() - started
     return wrapper
 
 

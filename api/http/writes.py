@@ -25,6 +25,7 @@ from api.queries import taken
 from schemas.seedform import seed_form
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def json_body() -> dict[str, Any]:
@@ -171,8 +172,14 @@ def answer(obj: Any, shown: Schema, status: int, endpoint: str) -> tuple[Any, in
 
 
 def _discard_uncommitted(_error: BaseException | None) -> None:
-    """Whatever a request did not commit is undone when it ends (errors included)."""
-    db.session.rollback()
+    """Whatever a request did not commit is undone when it ends (errors included).
+
+    A read that changed nothing needs no rollback of its own: the session is removed when
+    the app context ends, which returns its connection (rolled back) to the pool."""
+    session = db.session
+    if request.method in SAFE_METHODS and not (session.new or session.dirty or session.deleted):
+        return
+    session.rollback()
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,7 @@ A hit's answer is already known: the body and every header the pipeline gave it 
 security headers, ETag, Cache-Control, Link) are stored with the entry (responses.py).
 What is new per request is added here, by the same functions Flask's path uses: the
 rate-limit count and headers (limits.count_read), the request id, the access-log line and
-the metrics (observability.record), and Date. Everything else (argument parsing, the
+the metrics (observability.record); the server adds Date. Everything else (argument parsing, the
 request context, routing, the before/after hooks, sessions) only matters for a miss,
 which goes on to Flask with its cache key and data version in the environ.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from email.utils import formatdate
 from typing import Any
 
 from flask import Flask, Request
@@ -24,18 +23,6 @@ from api.http import limits, observability
 from api.http.cache.responses import EXTENSION, KEY, VERSION, Entry, ResponseCache
 
 StartResponse = Callable[..., Any]
-_date: tuple[int, str] = (0, "")
-
-
-def http_date() -> str:
-    """The Date header, formatted once a second."""
-    global _date
-    now = int(time.time())
-    if _date[0] != now:
-        _date = (now, formatdate(now, usegmt=True))
-    return _date[1]
-
-
 def matches(if_none_match: str, etag: str) -> bool:
     """Whether ``If-None-Match`` names ``etag`` (weak comparison, as for GET)."""
     return if_none_match == f'"{etag}"' or parse_etags(if_none_match).contains_weak(etag)
@@ -87,11 +74,10 @@ class FastPath:
         if if_none_match and matches(if_none_match, entry.etag):
             status, headers, body = 304, entry.not_modified, b""
             start_response("304 NOT MODIFIED", [*headers, (observability.REQUEST_ID, rid),
-                                                ("Date", http_date()), *extra])
+                                                *extra])
         else:
             status, body = 200, entry.body
-            start_response("200 OK", [*entry.full, (observability.REQUEST_ID, rid),
-                                      ("Date", http_date()), *extra])
+            start_response("200 OK", [*entry.full, (observability.REQUEST_ID, rid), *extra])
             if environ["REQUEST_METHOD"] == "HEAD":
                 body = b""
         observability.record(environ["REQUEST_METHOD"], _path(environ), entry.endpoint, status,
