@@ -44,6 +44,12 @@ class Fragments:
         with self.lock:
             return self.entries.get(key)
 
+    def get_many(self, keys: list[Any]) -> list[Any]:
+        """``get`` of each key, under one lock."""
+        get = self.entries.get
+        with self.lock:
+            return [get(key) for key in keys]
+
     def put(self, key: Any, value: Any) -> None:
         if self.enabled:
             with self.lock:
@@ -84,8 +90,8 @@ def pieces(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
     """
     memo: Fragments = current_app.extensions[EXTENSION]
     root, found, missing = request.url_root, {}, []
-    for row in rows:
-        value = memo.get((kind, root, row.id, row.version))
+    values = memo.get_many([(kind, root, row.id, row.version) for row in rows])
+    for row, value in zip(rows, values, strict=True):
         if value is None:
             missing.append(row.id)
         else:
