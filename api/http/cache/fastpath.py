@@ -4,9 +4,9 @@ A hit's answer is already known: the body and every header the pipeline gave it 
 security headers, ETag, Cache-Control, Link) are stored with the entry (responses.py).
 What is new per request is added here, by the same functions Flask's path uses: the
 rate-limit count and headers (limits.count_read), the request id, the access-log line and
-the metrics (observability.record); the server adds Date. Everything else (argument parsing, the
-request context, routing, the before/after hooks, sessions) only matters for a miss,
-which goes on to Flask with its cache key and data version in the environ.
+the metrics (observability.record); the server adds Date. Everything else (argument
+parsing, the request context, routing, the before/after hooks, sessions) only matters for
+a miss, which goes on to Flask with its cache key and data version in the environ.
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.http import parse_etags
 
 from api.http import limits, observability
-from api.http.cache.responses import EXTENSION, KEY, VERSION, Entry, ResponseCache
+from api.http.cache.responses import (
+    EXTENSION,
+    KEY,
+    VERSION,
+    VERSION_ERROR,
+    Entry,
+    ResponseCache,
+)
 
 StartResponse = Callable[..., Any]
 def matches(if_none_match: str, etag: str) -> bool:
@@ -56,7 +63,8 @@ class FastPath:
             try:
                 with self.flask.app_context():
                     cache.check_version()
-            except Exception:
+            except Exception as error:  # e.g. the database is down: Flask's path answers,
+                environ[VERSION_ERROR] = error  # with this error (no second connection try)
                 return self.next(environ, start_response)
         entry = cache.get(key)
         if entry is None:

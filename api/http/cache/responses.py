@@ -30,6 +30,8 @@ from api.domain import store
 EXTENSION = "response_cache"
 # What the WSGI environ of a cacheable miss carries to the storing hook.
 KEY, VERSION = "api.cache_key", "api.cache_version"
+# What the fast path's data-version check raised (e.g. the database is down).
+VERSION_ERROR = "api.cache_version_error"
 # Headers that are new on every response, never stored (lower case).
 PER_REQUEST = frozenset({"x-request-id", "x-ratelimit-limit", "x-ratelimit-remaining",
                          "x-ratelimit-reset", "retry-after", "date", "content-length"})
@@ -172,5 +174,14 @@ event.listen(Session, "after_commit", _after_commit)
 event.listen(Session, "after_rollback", _after_rollback)
 
 
+def _raise_version_error() -> None:
+    """The fast path could not read the data version: answer as any request meeting that
+    error would (api/http/faults.py: 503), without trying the database a second time."""
+    error = request.environ.get(VERSION_ERROR)
+    if error is not None:
+        raise error
+
+
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = ResponseCache(app.config)
+    app.before_request(_raise_version_error)
