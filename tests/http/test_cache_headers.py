@@ -131,3 +131,23 @@ def test_hits_answer_each_allowed_origin_its_own(backend: str, tmp_path: Path) -
                 assert response.headers["Access-Control-Allow-Origin"] == origin
             stranger = client.get(PAGE, headers={"Origin": "https://c.example"})
             assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
+def test_documents_keep_their_etag_through_every_host_name(backend: str,
+                                                           tmp_path: Path) -> None:
+    """Pages and TimelineJS documents hash their memoised pieces: still one ETag whatever
+    host name a client used, like every other representation; an unknown host is refused
+    even when the cache holds the URL."""
+    hosts = ("api.example.org", "eu.mirror.example.net")
+    for app in make_app(backend, tmp_path, seeded=True, ALLOWED_HOSTS=hosts,
+                        RESPONSE_CACHE=False):
+        client = app.test_client()
+        for url in (PAGE, "/v1/missions/the-challenge/timelinejs"):
+            one, other = (client.get(url, headers={"Host": host}) for host in hosts)
+            assert one.status_code == other.status_code == 200
+            assert one.get_data() != other.get_data()  # absolute links, one per host
+            assert one.headers["ETag"] == other.headers["ETag"]
+    for app in make_app(backend, tmp_path / "cached", seeded=True, ALLOWED_HOSTS=hosts[:1]):
+        client = app.test_client()
+        assert client.get(PAGE, headers={"Host": hosts[0]}).status_code == 200
+        assert client.get(PAGE, headers={"Host": "evil.example"}).status_code == 400

@@ -75,9 +75,15 @@ class Piece:
     digest: bytes
 
     @classmethod
-    def of(cls, json: bytes) -> Piece:
+    def of(cls, json: bytes, host: bytes) -> Piece:
+        """``host`` (the request's URL root) is left out of the hash, as ``etag_of`` does:
+        a document's ETag is the same through every allowed host name."""
         return cls(json, json.replace(b"\n", b"\n    "),
-                   hashlib.blake2b(json, digest_size=16).digest())
+                   hashlib.blake2b(json.replace(host, b""), digest_size=16).digest())
+
+
+def _host() -> bytes:
+    return request.host_url.rstrip("/").encode()
 
 
 def pieces(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
@@ -97,8 +103,9 @@ def pieces(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
         else:
             found[row.id] = value
     if missing:
+        host = _host()
         for obj in load(missing):
-            found[obj.id] = value = Piece.of(render_one(obj))
+            found[obj.id] = value = Piece.of(render_one(obj), host)
             memo.put((kind, root, obj.id, obj.version), value)
     return [found[row.id] for row in rows if row.id in found]
 
@@ -131,10 +138,11 @@ def document(shape: dict[str, Any], key: str, items: list[Piece]) -> tuple[bytes
 
     The same bytes as dumping the document whole: orjson lays out ``shape``; the items,
     indented one level deeper, take the place of a placeholder. The ETag hashes the layout
-    and the items' hashes, so it changes exactly when the bytes do, without hashing them.
+    and the items' hashes, so it changes exactly when the bytes do, without hashing them
+    (the request's URL root aside, as for every ETag: see api/http/cache/policy.py).
     """
     layout = dumps({**shape, key: [_ITEMS] if items else []})
-    tag = hashlib.blake2b(layout, digest_size=16)
+    tag = hashlib.blake2b(layout.replace(_host(), b""), digest_size=16)
     for item in items:
         tag.update(item.digest)
     if not items:
