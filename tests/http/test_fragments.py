@@ -1,4 +1,4 @@
-"""Events' memoised JSON (api/http/fragments.py): the same bytes as dumping EventSchema, and
+"""Events' memoised JSON (api/http/cache/fragments.py): the same bytes as dumping EventSchema, and
 never stale after any kind of write."""
 
 from __future__ import annotations
