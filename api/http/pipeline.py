@@ -9,10 +9,11 @@ each ``init_app`` call; Flask runs ``before_request`` hooks in registration orde
             with its stored headers plus a fresh request id, rate-limit count, log line,
             metrics (entries exist only for host names trust.check_host let through)
     before: trust.check_host -> security.check_request -> limits
+            -> cache (raises the error of a failed data-version check, if any)
     view
     after:  observability (request id) -> limits (headers) -> security.add_headers
             -> CORS -> cache policy (ETag, Cache-Control; store the final 200; 304)
-    teardown: writes (roll back whatever was not committed)
+    teardown: writes (roll back whatever a write did not commit)
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ PIPELINE = (
     security.init_app,
     limits.init_app,
     observability.init_app,
+    cache.init_version_errors,  # last before_request: a failed data-version check of the
+    # fast path surfaces after the host check and rate limits, as in any view
 )
 
 

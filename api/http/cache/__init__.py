@@ -15,8 +15,9 @@ from flask import Flask
 
 from api.http.cache import fastpath, fragments, policy, responses
 from api.http.cache.policy import etag_of, representation_etag
+from api.http.cache.responses import init_version_errors
 
-__all__ = ["etag_of", "init_app", "install", "representation_etag"]
+__all__ = ["etag_of", "init_app", "init_version_errors", "install", "representation_etag"]
 
 
 def install(app: Flask) -> None:

@@ -184,4 +184,9 @@ def _raise_version_error() -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = ResponseCache(app.config)
+
+
+def init_version_errors(app: Flask) -> None:
+    """Register last: the other ``before_request`` hooks (host check, rate limits) answer
+    first, as they would before any view met the error."""
     app.before_request(_raise_version_error)
