@@ -4,16 +4,16 @@ A mission's TimelineJS, calendar or CSV asks for its events in (earliest, id) or
 this index SQLite walks every event in that order and filters by mission; with it, it reads
 the mission's events only.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-22 06:30:00
 
 """
 from alembic import op
 
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
