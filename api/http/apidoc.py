@@ -23,7 +23,7 @@ from apispec import BasePlugin
 from flask import Flask
 
 from api.extensions import smorest
-from api.http.conditional import ETAG_PATTERN, MAX_IF_MATCH
+from api.http.cache.policy import ETAG_PATTERN, MAX_IF_MATCH
 from api.http.errors import PROBLEM
 from schemas.common import ENUM_VARNAMES, ENUMS
 from schemas.problem import ProblemSchema

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, g, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 from sqlalchemy import update
@@ -21,7 +21,8 @@ from api.domain.quotes import unverifiable
 from api.domain.store import apply, touch
 from api.extensions import db
 from api.http import errors
-from api.http.conditional import ETAG_PATTERN, MAX_IF_MATCH, etag_of
+from api.http.cache import representation_etag
+from api.http.cache.policy import ETAG_PATTERN, MAX_IF_MATCH
 from api.http.errors import Problem
 from api.http.security import accepts
 from api.models import Event
@@ -30,6 +31,7 @@ from schemas.seedform import seed_form
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def body(blp: Blueprint, schema: Schema | type[Schema], content_type: str = JSON
@@ -67,9 +69,7 @@ def merged(schema_cls: type[Schema], obj: Any, patch: dict[str, Any]) -> dict[st
     return {**current, **change}
 
 
-def etag(schema: Schema, obj: Any) -> str:
-    """The ETag a GET of ``obj`` answers with: same schema, same JSON, same hash."""
-    return etag_of(current_app.json.response(schema.dump(obj)).get_data())
+etag = representation_etag  # the ETag a GET of ``obj`` answers with (api/http/cache/policy.py)
 
 
 def check_if_match(current: str | None) -> None:
@@ -185,8 +185,14 @@ def answer(obj: Any, shown: Schema, status: int, endpoint: str) -> tuple[Any, in
 
 
 def _discard_uncommitted(_error: BaseException | None) -> None:
-    """Whatever a request did not commit is undone when it ends (errors included)."""
-    db.session.rollback()
+    """Whatever a request did not commit is undone when it ends (errors included).
+
+    A read that changed nothing needs no rollback of its own: the session is removed when
+    the app context ends, which returns its connection (rolled back) to the pool."""
+    session = db.session
+    if request.method in SAFE_METHODS and not (session.new or session.dirty or session.deleted):
+        return
+    session.rollback()
 
 
 def init_app(app: Flask) -> None:

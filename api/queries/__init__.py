@@ -64,6 +64,13 @@ def events_page(args: dict[str, Any]) -> tuple[list[Event], dict[str, Any], dict
     return paginate(stmt, SORT_KEYS, args, descending=args["sort"] == "-start")
 
 
+def event_versions_page(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+    """One page of ``events_page``, as ``(id, version, earliest)`` rows: what a memo of
+    rendered events needs to know which it holds (api/http/cache/fragments.py)."""
+    keys = filtered_events(args).with_only_columns(Event.id, Event.version, Event.earliest)
+    return paginate(keys, SORT_KEYS, args, descending=args["sort"] == "-start", rows=True)
+
+
 def load_events(ids: list[str]) -> list[Event]:
     """The events ``ids`` with their details (in no particular order)."""
     return list(db.session.scalars(select(Event).where(Event.id.in_(ids)).options(*WITH_DETAILS)))

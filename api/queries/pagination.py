@@ -73,8 +73,8 @@ def paginate(
     With ``rows``, the items are the rows of a select of several columns (keys among them).
     """
     limit = args["limit"]
-    row = tuple_(*keys)
     if args.get("cursor"):
+        row = tuple_(*keys)
         after = tuple_(*decode_cursor(args["cursor"], keys, descending))
         stmt = stmt.where(row < after if descending else row > after)
     stmt = stmt.order_by(*(key.desc() if descending else key for key in keys)).limit(limit + 1)

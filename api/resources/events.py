@@ -13,30 +13,28 @@ from api import queries
 from api.domain import history
 from api.domain.store import apply, event_references
 from api.extensions import db
-from api.http import fragments, writes
+from api.http import writes
 from api.http.auth import require
+from api.http.cache import fragments
 from api.http.errors import Problem
 from api.models import Event, utcnow
 from api.queries import (
-    SORT_KEYS,
     event_as_of,
-    filtered_events,
     get_event,
     load_events,
 )
-from api.queries.pagination import paginate
 from schemas import AsOfQuerySchema, EventPatchSchema, EventQuerySchema, EventSchema, page_of
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited events.")
 
 def events_page_response(args: dict[str, Any]) -> Response:
     """The response of ``events_page``: one query for the page's ids and versions, then
-    only the events whose JSON is not memoised are loaded and dumped (api/http/fragments.py)."""
-    keys = filtered_events(args).with_only_columns(Event.id, Event.version, Event.earliest)
-    rows, page, headers = paginate(keys, SORT_KEYS, args, descending=args["sort"] == "-start",
-                                   rows=True)
+    only the events whose JSON is not memoised are loaded and dumped
+    (api/http/cache/fragments.py)."""
+    rows, page, headers = queries.event_versions_page(args)
     items = fragments.render(rows, load_events, EventSchema)
-    return fragments.json_response(fragments.page(items, page["next"]), headers)
+    body, etag = fragments.page(items, page["next"])
+    return fragments.json_response(body, headers, etag)
 
 
 def event_response(id: str) -> Response:
@@ -48,7 +46,7 @@ def event_response(id: str) -> Response:
     found = fragments.render([row], load_events, EventSchema) if row else []
     if not found or row.deleted_at is not None:
         get_event(id)  # 404 or 410
-    return fragments.json_response(found[0])
+    return fragments.json_response(found[0].json)
 
 
 @blp.route("")

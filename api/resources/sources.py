@@ -15,7 +15,7 @@ from api.domain.quotes import unverifiable
 from api.extensions import db
 from api.http import writes
 from api.http.auth import require
-from api.http.conditional import etag_of
+from api.http.cache import etag_of
 from api.http.errors import Problem, get_or_404
 from api.http.security import accepts
 from api.models import Citation, Event, Source

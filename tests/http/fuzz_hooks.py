@@ -30,7 +30,7 @@ from typing import Any
 import schemathesis
 from schemathesis.openapi.checks import EnsureResourceAvailability, RejectedPositiveData
 
-from api.http.conditional import ETAG_PATTERN
+from api.http.cache.policy import ETAG_PATTERN
 from schemas import flatten_errors
 
 STATEFUL_RULES = ("does not occur", "Unknown id", "cannot come before", "has precision",
