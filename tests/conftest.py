@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -119,3 +120,24 @@ def articles() -> Path:
             "beside this checkout), or set ARTICLES_DIR to their folder."
         )
     return folder
+
+
+@pytest.fixture
+def writer(app: Flask, runner: FlaskCliRunner) -> dict[str, str]:
+    """The dataset seeded (without source texts, so quotes are not checked), and the
+    Authorization header of a curator's write token."""
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    token = runner.invoke(args=["tokens", "create", "--name", "alice", "--scope", "write"])
+    return {"Authorization": f"Bearer {token.output.strip()}"}
+
+
+def new_event(**changes: Any) -> dict[str, Any]:
+    """The body of a new event, valid against the seeded dataset, with ``changes``."""
+    return {
+        "id": "crew-medical-check", "mission": "the-challenge", "type": "training",
+        "status": "occurred", "title": "Crew passes the medical check",
+        "summary": "The film crew was cleared to fly.", "start": {"date": "2021-10-05"},
+        "citations": [{"source": "004_ba6c03b084f54831", "quote": "Soyuz MS-19",
+                       "supports": ["title"]}],
+        **changes,
+    }
