@@ -33,12 +33,16 @@ class SourceEventSchema(Schema):
     links = links("events.Event")
 
 
-class SourceDetailSchema(SourceSchema):
-    events = fields.List(
-        fields.Nested(SourceEventSchema),
-        dump_only=True,
-        metadata={"description": "Events citing this source (first 100; see links.events)."},
-    )
+def with_events(schema: type[Schema], description: str) -> type[Schema]:
+    """``schema`` with the events a record shows in its detail view (``<Name>DetailSchema``)."""
+    name = schema.__name__.removesuffix("Schema") + "DetailSchema"
+    events = fields.List(fields.Nested(SourceEventSchema), dump_only=True,
+                         metadata={"description": description})
+    return type(name, (schema,), {"events": events})
+
+
+SourceDetailSchema = with_events(
+    SourceSchema, "Events citing this source (first 100; see links.events).")
 
 
 SourcePatchSchema = patch_of(SourceSchema)

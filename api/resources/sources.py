@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from api import queries
 from api.domain.quotes import unverifiable
 from api.extensions import db
 from api.http import writes
@@ -19,67 +18,23 @@ from api.http.cache import etag_of
 from api.http.errors import Problem, get_or_404
 from api.http.security import accepts
 from api.models import Citation, Event, Source
-from api.queries import first_events
-from api.queries.pagination import paginate
+from api.resources import records
 from schemas import (
-    PageQuerySchema,
     SourceDetailSchema,
     SourcePatchSchema,
     SourceSchema,
-    page_of,
 )
 from schemas.common import TEXT_PATTERNS, check_characters
 
 blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Cited sources.")
 
 
-def source_detail(id: str) -> Source:
-    """The source ``id`` as its GET shows it, with the events it supports."""
-    source = get_or_404(Source, id, f"No source with id '{id}'.")
-    source.events = first_events(Event.citations.any(Citation.source_id == id))
-    return source
-
-
-@blp.route("")
-class Sources(MethodView):
-    @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, page_of(SourceSchema))
-    def get(self, args: dict[str, Any]) -> Any:
-        """List sources"""
-        _, page, headers = paginate(select(Source), (Source.id,), args)
-        return page, 200, headers
-
-    @require("write")
-    @writes.body(blp, SourceSchema)
-    @blp.response(201, SourceDetailSchema)
-    def post(self, data: dict[str, Any]) -> Any:
-        """Create a source (curators)"""
-        source = writes.create(Source, data)
-        return writes.answer(source_detail(source.id), SourceDetailSchema(), 201,
-                             "sources.Source")
-
-
-@blp.route("/<string:id>", endpoint="Source")
-class SourceItem(MethodView):
-    @blp.response(200, SourceDetailSchema)
-    def get(self, id: str) -> Source:
-        """Get a source, with the events it supports"""
-        return source_detail(id)
-
-    @require("write")
-    @writes.body(blp, SourcePatchSchema, writes.MERGE_PATCH)
-    @blp.response(200, SourceDetailSchema)
-    def patch(self, patch: dict[str, Any], id: str) -> Any:
-        """Change a source (curators; needs If-Match)"""
-        writes.change(source_detail(id), SourceSchema, SourceDetailSchema(), patch)
-        return writes.answer(source_detail(id), SourceDetailSchema(), 200, "sources.Source")
-
-    @require("write")
-    @blp.response(204)
-    def delete(self, id: str) -> None:
-        """Delete a source no citation uses (curators; needs If-Match)"""
-        used = queries.cited(Citation.source_id, id)
-        writes.remove(source_detail(id), SourceDetailSchema(), "citations" if used else None)
+source_detail = records.register(records.Kind(
+    blp=blp, model=Source, schema=SourceSchema, detail_schema=SourceDetailSchema,
+    patch_schema=SourcePatchSchema, noun="source", collection="Sources", item="Source",
+    involving=lambda id: Event.citations.any(Citation.source_id == id),
+    events_phrase="the events it supports", used_by=(Citation.source_id, "citations"),
+))
 
 
 @blp.route("/<string:id>/text", endpoint="SourceText")
