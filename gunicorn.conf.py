@@ -19,6 +19,11 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM, in-flight requests get this long to finish before workers are killed.
 graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("KEEPALIVE", "5"))
+# The longest request line and header gunicorn reads (beyond them it answers 414/431 itself,
+# in HTML). 8190 is gunicorn's maximum; every request within the OpenAPI document's limits
+# (cursor, q, ids, If-Match) fits with room to spare (tests/ops/test_request_limits.py).
+limit_request_line = int(os.environ.get("LIMIT_REQUEST_LINE", "8190"))
+limit_request_field_size = int(os.environ.get("LIMIT_REQUEST_FIELD_SIZE", "8190"))
 # Recycle workers after this many requests (0: never), jittered so they do not all restart.
 max_requests = int(os.environ.get("MAX_REQUESTS", "0"))
 max_requests_jitter = max(1, max_requests // 10)

@@ -33,8 +33,11 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SECRET_KEY = os.environ.get("SECRET_KEY") or os.urandom(32).hex()
 
-    # Seconds a client or shared cache may reuse a response before revalidating (ETag).
-    CACHE_MAX_AGE = _int("CACHE_MAX_AGE", 60)
+    # Seconds a client or shared cache may reuse a GET response before revalidating with
+    # its ETag, and the seconds after that it may still serve it while it revalidates
+    # (stale-while-revalidate; 0 leaves the directive out). See docs/performance.md.
+    CACHE_MAX_AGE = _int("CACHE_MAX_AGE", 5)
+    CACHE_STALE_SECONDS = _int("CACHE_STALE_SECONDS", 30)
     # Origins browsers may read responses from: "*" or a comma-separated list.
     CORS_ORIGINS = _list("CORS_ORIGINS", "*")
     # Trust X-Forwarded-* from this many proxies (for absolute URLs behind a load balancer).
@@ -50,7 +53,7 @@ class Config:
     # Base URL of the API the embed page reads its data from; empty means the page's own.
     EMBED_API_URL = os.environ.get("EMBED_API_URL", "")
 
-    # The per-worker response cache (api/http/cache.py): on unless RESPONSE_CACHE=0.
+    # The per-worker response cache (api/http/cache/): on unless RESPONSE_CACHE=0.
     RESPONSE_CACHE = os.environ.get("RESPONSE_CACHE", "1") not in ("0", "false", "no")
     # How often (seconds) a worker checks the data version: the bound on staleness
     # after a write made through another worker or process.
@@ -61,7 +64,7 @@ class Config:
     # URL path prefixes whose GET responses are cached, and request headers in the key.
     CACHE_PATHS = _list("CACHE_PATHS", "/v1/")
     CACHE_KEY_HEADERS = _list("CACHE_KEY_HEADERS", "Accept")
-    # Events' JSON memoised per worker by (id, version) (api/http/fragments.py): at most this
+    # Events' JSON memoised per worker by (id, version) (api/http/cache/fragments.py): at most this
     # many (about 1-2 KB each); 0 turns it off.
     FRAGMENT_CACHE_ENTRIES = _int("FRAGMENT_CACHE_ENTRIES", 5000)
 

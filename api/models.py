@@ -72,7 +72,8 @@ class Person(db.Model):
 
 class Event(db.Model):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_earliest_id", "earliest", "id"),)
+    __table_args__ = (Index("ix_events_earliest_id", "earliest", "id"),
+                      Index("ix_events_mission_earliest_id", "mission_id", "earliest", "id"))
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     mission_id: Mapped[str] = mapped_column(ForeignKey("missions.id"), index=True)

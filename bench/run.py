@@ -91,7 +91,9 @@ def build(backend: str, events: int, url: str, pg_url: str, rebuild: bool) -> st
     """Seeds + ``events`` synthetic events; returns what ``flask synth`` reported."""
     marker = OUT / f"bench-{backend}-{events}.done"
     if marker.exists() and not rebuild:
-        return marker.read_text().strip() + " (reused)"
+        env = {**os.environ, "DATABASE_URL": url}
+        run([str(BIN / "flask"), "--app", "api", "db", "upgrade"], env)  # the code's schema
+        return marker.read_text().strip() + " (reused, migrated)"
     marker.unlink(missing_ok=True)
     if backend == "sqlite":
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
@@ -193,6 +195,7 @@ def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
     return [
         ("first page", "/v1/events?limit=50", {}),
         ("first page + Origin (CORS)", "/v1/events?limit=50", {"Origin": "https://example.org"}),
+        ("first page, If-None-Match (304)", "/v1/events?limit=50", {"If-None-Match": "ETAG"}),
         ("deep page (cursor)", f"/v1/events?limit=50&cursor={cursor}", {}),
         ("event", f"/v1/events/{some_event}", {}),
         ("event, If-None-Match (304)", f"/v1/events/{some_event}", {"If-None-Match": "ETAG"}),
@@ -269,6 +272,14 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+# Issue 9: ratios to the ceiling, at the smallest and largest size of the run.
+TARGETS = (("first page [cached]", 0.85),
+           ("first page, If-None-Match (304) [cached]", 1.0),
+           ("event, If-None-Match (304) [cached]", 1.0),
+           ("first page [uncached]", 0.4),
+           ("TimelineJS of mission [uncached]", 0.3))
+
+
 def verdicts(results: list[Result], rss: dict, sizes: list[int]) -> list[str]:
     """Each target, as measured in this run."""
     def find(backend: str, events: int, name: str) -> Result:
@@ -283,10 +294,10 @@ def verdicts(results: list[Result], rss: dict, sizes: list[int]) -> list[str]:
     small, large = min(sizes), max(sizes)
     for backend in sorted({r.backend for r in results}):
         for events in sorted({small, large}):
-            for name, target in (("first page [cached]", 0.8),
-                                 ("event, If-None-Match (304) [cached]", 1.0),
-                                 ("first page [uncached]", 0.3)):
+            for name, target in TARGETS:
                 r = find(backend, events, name)
+                if r.rps is None:
+                    continue
                 check(f"{backend} {events:,} {name} ≥ {target}x ceiling", r.ratio() >= target,
                       f"{r.ratio():.2f}x")
         if large != small:

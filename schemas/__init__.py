@@ -1,39 +1,46 @@
 """Marshmallow schemas: one definition per shape, for API output, input and seed files."""
 
-from schemas.common import PageQuerySchema, flatten_errors, page_of
+from schemas.common import PageQuerySchema, flatten_errors, page_of, patch_of
 from schemas.dates import DateSchema
 from schemas.event import (
     CITABLE_FIELDS,
     EVENT_TYPES,
     STATUSES,
+    CitationPatchSchema,
     CitationSchema,
+    EventPatchSchema,
     EventPersonSchema,
     EventQuerySchema,
     EventSchema,
 )
 from schemas.mission import MissionSchema
-from schemas.person import PersonDetailSchema, PersonSchema
+from schemas.person import PersonDetailSchema, PersonPatchSchema, PersonSchema
 from schemas.revision import AsOfQuerySchema, RevisionQuerySchema, RevisionSchema
-from schemas.source import SourceDetailSchema, SourceSchema
+from schemas.source import SourceDetailSchema, SourcePatchSchema, SourceSchema
 
 __all__ = [
     "CITABLE_FIELDS",
     "EVENT_TYPES",
     "STATUSES",
     "AsOfQuerySchema",
+    "CitationPatchSchema",
     "CitationSchema",
     "DateSchema",
+    "EventPatchSchema",
     "EventPersonSchema",
     "EventQuerySchema",
     "EventSchema",
     "MissionSchema",
     "PageQuerySchema",
     "PersonDetailSchema",
+    "PersonPatchSchema",
     "PersonSchema",
     "RevisionQuerySchema",
     "RevisionSchema",
     "SourceDetailSchema",
+    "SourcePatchSchema",
     "SourceSchema",
     "flatten_errors",
     "page_of",
+    "patch_of",
 ]

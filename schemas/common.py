@@ -27,6 +27,28 @@ SLUG = FullMatch(
     r"^[a-z0-9][a-z0-9_-]{0,99}$",
     error="Use 1-100 lowercase letters, digits, '-' or '_', starting with a letter or digit.",
 )
+MAX_PAGE = 100
+# Cursors are base64url (RFC 4648 §5, unpadded); this bound keeps the longest list URL well
+# inside gunicorn's request line limit (gunicorn.conf.py, docs/openapi.md).
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # empty: the first page
+MAX_CURSOR = 500
+BAD_CURSOR = "Not a cursor of this list and sort order: use the `next` link as given."
+# Source URLs: http(s), a host name, then ASCII (an IRI's other characters percent-encoded).
+URL_PATTERN = r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?([/?#][!-~]*)?$"
+# Enumerations the OpenAPI document names once (components/schemas), by name: their values
+# and, where a value is no identifier, the names generated clients give its members.
+ENUMS: dict[str, tuple[str, ...]] = {}
+ENUM_VARNAMES: dict[str, tuple[str, ...]] = {}
+
+
+def named_enum(name: str, values: tuple[str, ...],
+               varnames: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """Register ``values`` as the enumeration ``name`` of the API's contract."""
+    ENUMS[name] = values
+    if varnames:
+        ENUM_VARNAMES[name] = varnames
+    return values
+
 
 # What no text field holds: C0 control characters (NUL included: PostgreSQL cannot store
 # it), lone surrogates and U+FFFE/U+FFFF; none is a character of XML, so one would break
@@ -48,22 +70,28 @@ def check_characters(value: str, prose: bool = False) -> str:
     return value
 
 
+# The same rule in the OpenAPI document (ECMA-262 and Python ``re`` read these escapes
+# alike), so clients and fuzzers know what a text field refuses.
+TEXT_PATTERNS = {
+    False: r"^[^\u0000-\u001f\ufffe\uffff]*$",
+    True: r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]*$",
+}
+
+
 class String(fields.String):
     """Text without control characters (``prose=True``: tabs and line breaks allowed)."""
 
     def __init__(self, *, prose: bool = False, **kwargs: Any) -> None:
+        validators = kwargs.get("validate") or ()
+        if not isinstance(validators, list | tuple):
+            validators = (validators,)
+        if not any(isinstance(v, validate.Regexp) for v in validators):  # its own pattern
+            kwargs["metadata"] = {"pattern": TEXT_PATTERNS[prose], **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
         self.prose = prose
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         return check_characters(super()._deserialize(value, attr, data, **kwargs), self.prose)
-
-
-class Url(fields.Url):
-    """A URL without control characters."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return check_characters(super()._deserialize(value, attr, data, **kwargs))
 
 
 class Digits(fields.Integer):
@@ -119,10 +147,25 @@ class PageQuerySchema(Schema):
         metadata={"description": f"Items per page, 1 to {MAX_PAGE}."},
     )
     cursor = fields.String(
-        validate=validate.Length(max=500),
+        validate=[validate.Length(max=MAX_CURSOR),
+                  validate.Regexp(CURSOR_PATTERN, error=BAD_CURSOR)],
         metadata={"description": "Opaque position from a previous page's `next` or `prev` "
                   "link."},
     )
+
+
+def patch_of(schema_cls: type[Schema]) -> type[Schema]:
+    """The schema of a PATCH of ``schema_cls``: the same fields, none required at the top
+    level (a field sent is replaced whole, so nested objects are validated in full; the
+    merged record is then validated by ``schema_cls`` itself)."""
+    top_level = tuple(schema_cls._declared_fields)
+
+    def __init__(self: Schema, **kwargs: Any) -> None:
+        schema_cls.__init__(self, partial=top_level, **kwargs)
+
+    name = schema_cls.__name__.removesuffix("Schema") + "PatchSchema"
+    doc = f"The fields of {schema_cls.__name__.removesuffix('Schema')} to change."
+    return type(name, (schema_cls,), {"__init__": __init__, "__doc__": doc})
 
 
 def page_of(item_schema: type[Schema], page_name: str | None = None,

@@ -15,9 +15,20 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validates_schema
 
-PRECISIONS = ("year", "month", "day")
+from schemas.common import named_enum
+
+PRECISIONS = named_enum("Precision", ("year", "month", "day"))
 # ASCII digits only, and nothing after the date (``$`` would accept a trailing newline).
 _DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+# The same language as one regular expression, for the OpenAPI document: exactly the strings
+# ``parse`` accepts (years 0001-9999, real months, days that exist, 29 February of leap years).
+_YEAR = r"(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"
+_MONTH_DAY = (r"(?:(?:0[13578]|1[02])(?:-(?:0[1-9]|[12][0-9]|3[01]))?"
+              r"|(?:0[469]|11)(?:-(?:0[1-9]|[12][0-9]|30))?"
+              r"|02(?:-(?:0[1-9]|1[0-9]|2[0-8]))?)")
+_LEAP_DAY = (r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])"
+             r"|(?:0[48]|[2468][048]|[13579][26])00)-02-29")
+DATE_PATTERN = rf"^(?:{_YEAR}(?:-{_MONTH_DAY})?|{_LEAP_DAY})$"
 
 
 def parse(value: str) -> tuple[int, int | None, int | None]:
@@ -72,7 +83,8 @@ class DateSchema(Schema):
 
     date = fields.String(
         required=True,
-        metadata={"description": "YYYY, YYYY-MM or YYYY-MM-DD", "example": "2021-10-05"},
+        metadata={"description": "YYYY, YYYY-MM or YYYY-MM-DD", "example": "2021-10-05",
+                  "pattern": DATE_PATTERN},
     )
     precision = fields.String(
         validate=lambda p: p in PRECISIONS,

@@ -9,9 +9,20 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from schemas import dates
-from schemas.common import MAX_ITEMS, Items, PageQuerySchema, Slug, String, Text, links
+from schemas.common import (
+    MAX_ITEMS,
+    FullMatch,
+    Items,
+    PageQuerySchema,
+    Slug,
+    String,
+    Text,
+    links,
+    named_enum,
+    patch_of,
+)
 
-EVENT_TYPES = (
+EVENT_TYPES = named_enum("EventType", (
     "training",
     "launch",
     "docking",
@@ -28,9 +39,9 @@ EVENT_TYPES = (
     "statement",
     "festival",
     "context",
-)
-STATUSES = ("occurred", "planned", "speculative", "cancelled")
-CITABLE_FIELDS = (
+))
+STATUSES = named_enum("EventStatus", ("occurred", "planned", "speculative", "cancelled"))
+CITABLE_FIELDS = named_enum("CitableField", (
     "title",
     "summary",
     "start",
@@ -40,13 +51,15 @@ CITABLE_FIELDS = (
     "status",
     "type",
     "note",
-)
+))
 
 
 class CitationSchema(Schema):
     """A verbatim quote from a source that supports some of an event's fields."""
 
-    id = fields.Integer(dump_only=True, metadata={"description": "For /v1/citations/{id}."})
+    id = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "For /v1/citations/{id}; null only in an event `as_of` a past moment, "
+                       "for a citation removed since."})
     event = fields.String(attribute="event_id", dump_only=True)
     source = Slug(
         required=True, attribute="source_id", metadata={"example": "003_edd1603faf14b1a0"}
@@ -132,8 +145,8 @@ class EventSchema(Schema):
 
 # Everything a search looks at: the title, type and summary, then the lines of an event's
 # search text (api/domain/searchtext.py), in this order.
-SEARCHED_FIELDS = ("title", "type", "summary", "note", "location", "tags", "people",
-                   "sources", "quotes")
+SEARCHED_FIELDS = named_enum("SearchedField", (
+    "title", "type", "summary", "note", "location", "tags", "people", "sources", "quotes"))
 
 
 class MatchSchema(Schema):
@@ -190,16 +203,34 @@ class _ValueList(fields.List):
             raise ValidationError(messages) from err
 
 
-def Values(choices: tuple[str, ...] | None = None, what: str = "value",
-           **kwargs: Any) -> fields.List:
+# An id in a filter: a slug (schemas.common.SLUG), ``-`` first to exclude it.
+ID_FILTER = FullMatch(
+    r"^-?[a-z0-9][a-z0-9_-]{0,99}$",
+    error="Use an id (1-100 lowercase letters, digits, '-' or '_'), '-' first to exclude it.")
+
+
+def filter_enum(name: str, choices: tuple[str, ...]) -> tuple[str, ...]:
+    """The named enumeration of a filter's values: ``choices`` and each with ``-`` (to
+    exclude), whose members generated clients call ``X`` and ``NOT_X``."""
+    upper = tuple(c.upper().replace("-", "_") for c in choices)
+    return named_enum(name, (*choices, *(f"-{c}" for c in choices)),
+                      varnames=(*upper, *(f"NOT_{u}" for u in upper)))
+
+
+def Values(choices: tuple[str, ...] | None = None, what: str = "value", *,
+           ids: bool = False, **kwargs: Any) -> fields.List:
     """A filter taking several values: repeat the parameter (``type=launch&type=docking``)
-    to match any of them; a value starting with ``-`` excludes instead (``type=-context``)."""
-    if choices is None:
-        item = fields.String(validate=validate.Length(1, 200))
+    to match any of them; a value starting with ``-`` excludes instead (``type=-context``).
+    ``choices`` is a named enumeration of ``filter_enum``; ``ids``: values are ids."""
+    if choices is not None:
+        shown = [c for c in choices if not c.startswith("-")]
+        item: fields.Field = fields.String(validate=validate.OneOf(
+            choices,
+            error=f"'{{input}}' is not one of: {', '.join(shown)} (prefix '-' to exclude)."))
+    elif ids:
+        item = String(validate=ID_FILTER)
     else:
-        item = fields.String(validate=validate.OneOf(
-            [*choices, *(f"-{c}" for c in choices)],
-            error=f"'{{input}}' is not one of: {', '.join(choices)} (prefix '-' to exclude)."))
+        item = String(validate=validate.Length(1, 200))
     description = kwargs.pop("description")
     return _ValueList(item, validate=validate.Length(1, 20), metadata={"description": (
         f"{description} Repeat the parameter for several {what}s (any of them matches); "
@@ -208,8 +239,13 @@ def Values(choices: tuple[str, ...] | None = None, what: str = "value",
 
 # Query parameters of the event list that shape the answer rather than choose events.
 LIST_ONLY = ("count", "fields_", "view")
-SORTS = ("relevance", "start", "-start", "title", "-title", "changed", "-changed")
-VIEWS = ("full", "compact")
+SORTS = named_enum(
+    "Sort", ("relevance", "start", "-start", "title", "-title", "changed", "-changed"),
+    varnames=("RELEVANCE", "START", "START_DESC", "TITLE", "TITLE_DESC", "CHANGED",
+              "CHANGED_DESC"))
+VIEWS = named_enum("EventView", ("full", "compact"))
+EVENT_FIELDS = named_enum("EventField", tuple(
+    field.data_key or name for name, field in EventSchema._declared_fields.items()))
 COMPACT_FIELDS = ("id", "mission", "type", "status", "title", "start", "end", "edtf", "links")
 
 
@@ -217,17 +253,21 @@ class EventQuerySchema(PageQuerySchema):
     """Filters of the event list; all of them combine (AND), the values of one filter
     match any of them (OR), and ``-value`` excludes."""
 
-    mission = Values(what="mission id", description="Mission id.")
-    type = Values(EVENT_TYPES, what="type", description="Event type.")
-    status = Values(STATUSES, what="status", description="Event status.")
+    mission = Values(what="mission id", ids=True, description="Mission id.",
+                     metadata={"example": ["the-challenge"]})
+    type = Values(filter_enum("EventTypeFilter", EVENT_TYPES), what="type",
+                  description="Event type.")
+    status = Values(filter_enum("EventStatusFilter", STATUSES), what="status",
+                    description="Event status.")
     person = Values(what="person", description=(
         "Events involving this person: an id, or any spelling the data records for them "
-        "(name or alias, e.g. `Peressild`)."))
-    source = Values(what="source id", description="Events citing this source id.")
+        "(name or alias, e.g. `Peressild`)."), metadata={"example": ["yulia-peresild"]})
+    source = Values(what="source id", ids=True, description="Events citing this source id.",
+                    metadata={"example": ["003_edd1603faf14b1a0"]})
     tag = Values(what="tag", description="Events with this tag (exact).")
     location = Values(what="location", description=(
         "Events whose location contains this text (case-insensitive)."))
-    precision = Values(dates.PRECISIONS, what="precision",
+    precision = Values(filter_enum("PrecisionFilter", dates.PRECISIONS), what="precision",
                        description="Precision of the event's start date.")
     changed_since = fields.AwareDateTime(
         default_timezone=dt.UTC,
@@ -236,11 +276,13 @@ class EventQuerySchema(PageQuerySchema):
     from_ = fields.String(
         data_key="from",
         validate=_date_arg,
-        metadata={"description": "Events overlapping this date or later (YYYY[-MM[-DD]])."},
+        metadata={"description": "Events overlapping this date or later (YYYY[-MM[-DD]]).",
+                  "pattern": dates.DATE_PATTERN, "example": "2021-10"},
     )
     to = fields.String(
         validate=_date_arg,
-        metadata={"description": "Events overlapping this date or earlier (YYYY[-MM[-DD]])."},
+        metadata={"description": "Events overlapping this date or earlier (YYYY[-MM[-DD]]).",
+                  "pattern": dates.DATE_PATTERN, "example": "2021-10"},
     )
     q = fields.String(
         validate=validate.Length(1, 200),
@@ -249,7 +291,9 @@ class EventQuerySchema(PageQuerySchema):
             "type, location, tags, people's names and aliases, source titles, quotes. "
             "Every word must match a word, stemmed (`docked` finds 'docking'); end a word "
             "with `*` to match the start of words (`laun*`). "
-            "Items then carry `match`: the fields that matched and a highlighted snippet.")},
+            "Items then carry `match`: the fields that matched and a highlighted snippet."),
+            # NUL is refused in any query parameter (api/http/security.py)
+            "pattern": r"^[^\x00]*$"},
     )
     sort = fields.String(
         validate=validate.OneOf(SORTS),
@@ -272,7 +316,7 @@ class EventQuerySchema(PageQuerySchema):
             + " (and `match`).")},
     )
     fields_ = fields.List(
-        fields.String(validate=validate.OneOf(list(EventSchema._declared_fields))),
+        fields.String(validate=validate.OneOf(EVENT_FIELDS)),
         data_key="fields", validate=validate.Length(1, 30),
         metadata={"description": (
             "Only these fields in each item (repeat the parameter); `id` is always "
@@ -293,3 +337,9 @@ class EventQuerySchema(PageQuerySchema):
         if "sort" in self.fields:  # documents of the formats keep their own order
             data.setdefault("sort", "relevance" if "q" in data else "start")
         return data
+
+
+EventPatchSchema = patch_of(EventSchema)
+
+
+CitationPatchSchema = patch_of(CitationSchema)

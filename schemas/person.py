@@ -1,7 +1,7 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
-from schemas.common import Items, Slug, String, links
-from schemas.source import SourceEventSchema
+from schemas.common import Items, Slug, String, links, patch_of
+from schemas.source import with_events
 
 
 class PersonSchema(Schema):
@@ -15,9 +15,8 @@ class PersonSchema(Schema):
                   csv=("formats.EventsCsv", "person", "id"))
 
 
-class PersonDetailSchema(PersonSchema):
-    events = fields.List(
-        fields.Nested(SourceEventSchema),
-        dump_only=True,
-        metadata={"description": "Events involving this person (first 100; see links.events)."},
-    )
+PersonDetailSchema = with_events(
+    PersonSchema, "Events involving this person (first 100; see links.events).")
+
+
+PersonPatchSchema = patch_of(PersonSchema)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, pre_load
 
-from schemas.common import PageQuerySchema
+from schemas.common import PageQuerySchema, named_enum
 
+ACTIONS = named_enum("RevisionAction", ("create", "update", "delete"))
+MAX_TIMESTAMP = 64
 NOTE_UTC = "UTC; a timestamp without an offset is read as UTC."
 
 
@@ -24,7 +26,7 @@ class RevisionSchema(Schema):
     at = fields.Function(lambda r: _utc(r.at), metadata={"description": "When, in UTC."})
     who = fields.String(metadata={"description": "The curator's token name, 'seed', or "
                                  "'unrecorded' (the state found when history began)."})
-    action = fields.String(metadata={"enum": ["create", "update", "delete"]})
+    action = fields.String(metadata={"enum": list(ACTIONS)})
     changed = fields.List(fields.String(), metadata={"description": "Fields that changed."})
     snapshot = fields.Dict(metadata={"description": "The record after the change, as in the "
                                      "seed files."})
@@ -47,8 +49,15 @@ class AsOfQuerySchema(Schema):
     as_of = UtcDateTime(
         default_timezone=dt.UTC,
         metadata={"description": "Show the event as it was at this moment (ISO 8601; "
-                  + NOTE_UTC + ")"},
+                  + NOTE_UTC + ")", "maxLength": MAX_TIMESTAMP},
     )
+
+    @pre_load
+    def _bounded(self, data: Any, **_: Any) -> Any:
+        """No real timestamp is longer; the bound keeps request lines short."""
+        if len(str(data.get("as_of", ""))) > MAX_TIMESTAMP:
+            raise ValidationError(f"Longer than {MAX_TIMESTAMP} characters.", "as_of")
+        return data
 
 
 class RevisionQuerySchema(PageQuerySchema):

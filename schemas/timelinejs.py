@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Slug
+from schemas.common import Slug, named_enum
 from schemas.event import LIST_ONLY, EventQuerySchema
+
+GROUPS = named_enum("TimelineGroup", ("status", "type"))
+CALENDAR_PRECISIONS = named_enum("CalendarPrecision", ("any", "day"))
 
 
 class TimelineDateSchema(Schema):
@@ -71,7 +74,7 @@ class TableQuerySchema(EventQuerySchema):
 class CalendarQuerySchema(DocumentQuerySchema):
     precision = fields.String(
         load_default="any",
-        validate=validate.OneOf(["any", "day"]),
+        validate=validate.OneOf(CALENDAR_PRECISIONS),
         metadata={"description": "`day`: only events whose dates name a day. By default an "
                   "event known to the month or year is a one-day marker on its first day, "
                   "its date in the title."},
@@ -81,7 +84,7 @@ class CalendarQuerySchema(DocumentQuerySchema):
 class TimelineQuerySchema(DocumentQuerySchema):
     group = fields.String(
         load_default="status",
-        validate=validate.OneOf(["status", "type"]),
+        validate=validate.OneOf(GROUPS),
         metadata={"description": "Group the slides (timeline rows) by status or by type."},
     )
     context = fields.Boolean(

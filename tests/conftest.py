@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -89,6 +90,19 @@ def seeded_app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture
+def live_writable_app(backend: str, tmp_path: Path) -> Iterator[Flask]:
+    """A seeded app of its own (the test writes) with a write token in ``WRITE_TOKEN``,
+    ready for pytest-flask's ``live_server``."""
+    from api.http.auth import create_token
+
+    for app in make_app(backend, tmp_path, seeded=True):
+        with app.app_context():
+            app.config["WRITE_TOKEN"] = create_token("live-writer", "write")
+            db.engine.dispose()  # the server process must not share the test's connections
+        yield app
+
+
+@pytest.fixture
 def seeds_copy(tmp_path: Path) -> Path:
     """A copy of seeds/ a test may edit."""
     target = tmp_path / "seeds"
@@ -106,3 +120,24 @@ def articles() -> Path:
             "beside this checkout), or set ARTICLES_DIR to their folder."
         )
     return folder
+
+
+@pytest.fixture
+def writer(app: Flask, runner: FlaskCliRunner) -> dict[str, str]:
+    """The dataset seeded (without source texts, so quotes are not checked), and the
+    Authorization header of a curator's write token."""
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    token = runner.invoke(args=["tokens", "create", "--name", "alice", "--scope", "write"])
+    return {"Authorization": f"Bearer {token.output.strip()}"}
+
+
+def new_event(**changes: Any) -> dict[str, Any]:
+    """The body of a new event, valid against the seeded dataset, with ``changes``."""
+    return {
+        "id": "crew-medical-check", "mission": "the-challenge", "type": "training",
+        "status": "occurred", "title": "Crew passes the medical check",
+        "summary": "The film crew was cleared to fly.", "start": {"date": "2021-10-05"},
+        "citations": [{"source": "004_ba6c03b084f54831", "quote": "Soyuz MS-19",
+                       "supports": ["title"]}],
+        **changes,
+    }

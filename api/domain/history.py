@@ -116,7 +116,12 @@ def as_of(event_id: str, moment: dt.datetime) -> Revision | None:
 def rebuild(revision: Revision) -> Event:
     """A detached event as the revision recorded it, ready to render like a live one."""
     data = EventSchema().load(revision.snapshot)
-    citations = [Citation(event_id=revision.event_id, position=i, **c,
+    # A citation that still exists keeps its id (its address); one since removed has none.
+    ids = {(source, quote): ident for ident, source, quote in db.session.execute(
+        select(Citation.id, Citation.source_id, Citation.quote)
+        .where(Citation.event_id == revision.event_id))}
+    citations = [Citation(id=ids.get((c["source_id"], c["quote"])),
+                          event_id=revision.event_id, position=i, **c,
                           source=db.session.get(Source, c["source_id"]))
                  for i, c in enumerate(data.pop("citations"))]
     people = [EventPerson(position=i, **p, person=db.session.get(Person, p["person_id"]))

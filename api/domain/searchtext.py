@@ -3,12 +3,12 @@
 Everything else a reader sees of an event, one line per field of ``FIELDS``: the note,
 location, tags, people's names with every alias recorded for them, the cited sources'
 titles and the quotes (not the mission's name: every event of a mission would match it).
-The full-text index (migration 0008) covers ``title``, ``type``, ``summary`` and this
+The full-text index (migration 0009) covers ``title``, ``type``, ``summary`` and this
 column; api/queries/search.py reads the line numbers back to say which field matched.
 
 One function builds the text (``document``); ORM writes refresh it before each commit
 (``reindex``, called by api/domain/store.py), the bulk load of api/cli/synth.py calls
-``document`` for its rows, and migration 0008 fills it for existing rows with ``reindex``.
+``document`` for its rows, and migration 0009 fills it for existing rows with ``reindex``.
 """
 
 from __future__ import annotations

@@ -83,8 +83,9 @@ def data_version() -> int:
 
 # Every event whose representation a transaction changes gets that transaction's data
 # version as its ``version`` before the commit, so ``(id, version)`` names one
-# representation for good (api/http/fragments.py memoises them by it). The compare-and-swap of
-# api/http/writes.py only compares the value it read, so it works on these values as well.
+# representation for good (api/http/cache/fragments.py memoises them by it). The
+# compare-and-swap of api/http/writes.py only compares the value it read, so it works on
+# these values as well.
 # ORM writes are tracked here; bulk Core writes (api/cli/synth.py) set the version themselves.
 
 

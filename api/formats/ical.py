@@ -49,6 +49,21 @@ def calendar(mission: Mission, events: Sequence[Event], url_of: Callable[[Event]
              precision: str = "any") -> bytes:
     """The calendar; ``url_of(event)`` is the event's URL in the API. With
     ``precision="day"`` only events whose dates name days are in it."""
+    return assemble(mission, [vevent(event, url_of(event)).to_ical() for event in events
+                              if shown(event, precision)])
+
+
+def shown(event: Event, precision: str) -> bool:
+    """Whether a calendar of this ``precision`` holds ``event``."""
+    return precision == "any" or day_precise(event)
+
+
+END = b"END:VCALENDAR\r\n"
+
+
+def assemble(mission: Mission, vevents: Sequence[bytes]) -> bytes:
+    """The calendar from its events' VEVENTs, each already serialised (``to_ical()``):
+    what icalendar writes for the calendar holding them (they come last, before END)."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Mission Timeline API//EN")
     cal.add("version", "2.0")
@@ -58,7 +73,5 @@ def calendar(mission: Mission, events: Sequence[Event], url_of: Callable[[Event]
     cal.add("description", mission.summary)
     cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "P1D")
-    for event in events:
-        if precision == "any" or day_precise(event):
-            cal.add_component(vevent(event, url_of(event)))
-    return cal.to_ical()
+    head = cal.to_ical()
+    return head.removesuffix(END) + b"".join(vevents) + END

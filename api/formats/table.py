@@ -34,10 +34,13 @@ def row(event: Event, url: str) -> list[Any]:
     return [_cell(value) for value in values]
 
 
+def line(values: Sequence[Any]) -> str:
+    """One CSV record (RFC 4180: CRLF line end, quotes where needed)."""
+    out = io.StringIO()
+    csv.writer(out).writerow(values)
+    return out.getvalue()
+
+
 def table(events: Sequence[Event], url_of: Callable[[Event], str]) -> str:
     """The CSV text (RFC 4180: CRLF line ends, quotes where needed) with a header row."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerows(row(event, url_of(event)) for event in events)
-    return out.getvalue()
+    return line(COLUMNS) + "".join(line(row(event, url_of(event))) for event in events)

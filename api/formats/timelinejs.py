@@ -43,12 +43,19 @@ def slide(event: Event, group: str) -> dict[str, Any]:
     return out
 
 
+def title(mission: Mission) -> dict[str, Any]:
+    """The title slide: the mission's name and summary."""
+    return {"text": {"headline": str(escape(mission.name)), "text": str(escape(mission.summary))}}
+
+
+def shown(event: Event, context: bool) -> bool:
+    """Whether the document shows ``event``: context events only when ``context``."""
+    return context or not is_context(event)
+
+
 def timeline(mission: Mission, events: Sequence[Event], group: str = "status",
              context: bool = False) -> dict[str, Any]:
     """The TimelineJS document: a title slide for the mission and one slide per event
     (context events only when ``context`` is true)."""
-    return {
-        "title": {"text": {"headline": str(escape(mission.name)),
-                           "text": str(escape(mission.summary))}},
-        "events": [slide(event, group) for event in events if context or not is_context(event)],
-    }
+    return {"title": title(mission),
+            "events": [slide(event, group) for event in events if shown(event, context)]}

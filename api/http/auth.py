@@ -12,23 +12,22 @@ import functools
 import hashlib
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, current_app, g, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api.extensions import db, smorest
-from api.http.errors import problem
+from api.http.errors import Problem
 from api.models import ApiToken, utcnow
 
 SCOPES = ("read", "write")
 PREFIX = "mt_"  # makes a leaked token easy to recognise (and to scan for)
-# OpenAPI: how a write operation is secured, and what a failed check looks like.
+# OpenAPI: how an operation is secured, and what a failed check looks like.
 SECURITY = {
     "security": [{"bearerAuth": []}],
-    "responses": {"401": {"description": "No valid token."},
-                  "403": {"description": "The token lacks the scope."}},
+    "responses": {"401": "Problem401", "403": "Problem403"},  # see api/http/apidoc.py
 }
 
 
@@ -53,9 +52,9 @@ def create_token(name: str, scope: str, ttl_days: int | None = None) -> str:
     return issue(ApiToken(name=name, scope=scope), ttl_days)
 
 
-def _challenge(status: int, error: str, detail: str) -> None:
+def _challenge(status: int, error: str, detail: str) -> NoReturn:
     header = f'Bearer realm="curation", error="{error}"' if error else 'Bearer realm="curation"'
-    abort(problem(status, detail, headers={"WWW-Authenticate": header}))
+    raise Problem(status, detail, headers={"WWW-Authenticate": header})
 
 
 def authenticate(scope: str) -> ApiToken:

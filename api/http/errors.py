@@ -1,4 +1,11 @@
-"""Every error is RFC 9457 ``application/problem+json``: never HTML, never a stack trace."""
+"""Every error is RFC 9457 ``application/problem+json``: never HTML, never a stack trace.
+
+One mechanism: code raises :class:`Problem` (``raise Problem(404, "No event ...")``), and
+one function, :func:`render`, turns it into the response. The framework's own errors
+(werkzeug's ``HTTPException``: unknown routes, 405, 413, 429 from the limiter) and
+flask-smorest/webargs validation errors are converted to a ``Problem`` first, so every
+error a client sees has the same shape and headers.
+"""
 
 from __future__ import annotations
 
@@ -8,61 +15,93 @@ from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from api.extensions import db
 from schemas import flatten_errors
 
 PROBLEM = "application/problem+json"
 # Where smorest found invalid arguments -> how a client should read the detail.
-LOCATIONS = {"query": "query parameter", "json": "field", "view_args": "path parameter"}
+LOCATIONS = {"query": "query parameter", "json": "field", "view_args": "path parameter",
+             "headers": "header"}
+# Headers of a framework error worth passing on to the client.
+PASSED_HEADERS = frozenset({"Allow", "Retry-After"})
 
 
-def problem(
-    status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
-) -> Response:
-    """A problem+json response; ``extra`` members extend the problem object."""
+class Problem(Exception):
+    """An error answer: ``status``, a ``detail`` for humans, response ``headers`` and
+    ``extra`` members of the problem object (e.g. ``errors``)."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def get_or_404(model: type[db.Model], ident: Any, detail: str) -> Any:
+    """The row ``ident`` of ``model``, or a 404 Problem with ``detail``."""
+    found = db.session.get(model, ident)
+    if found is None:
+        raise Problem(404, detail)
+    return found
+
+
+def render(error: Problem) -> Response:
+    """The problem+json response of ``error``: the one place errors become responses."""
     body = {
         "type": "about:blank",
-        "title": HTTP_STATUS_CODES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
+        "title": HTTP_STATUS_CODES.get(error.status, "Error"),
+        "status": error.status,
+        "detail": error.detail,
         "instance": request.path,
-        **extra,
+        **error.extra,
     }
     response = current_app.response_class(
-        json.dumps(body) + "\n", status=status, mimetype=PROBLEM, headers=headers
+        json.dumps(body) + "\n", status=error.status, mimetype=PROBLEM, headers=error.headers
     )
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _invalid_arguments(messages: dict[str, Any]) -> Response:
+def invalid(messages: dict[str, Any]) -> Problem:
+    """Invalid arguments, by location then field (as webargs reports them): 422 for the
+    body's fields, 400 when the URL (path, query, headers) or the body's syntax is wrong."""
+    if not isinstance(messages.get("json", {}), dict):  # webargs: the body is not JSON
+        return Problem(400, "The body is not valid JSON.", errors=messages)
     parts, status = [], 422
     for location, errors in messages.items():
         if location != "json":
             status = 400  # bad URL: the request itself is malformed
         kind = LOCATIONS.get(location, location)
         parts += [f"{kind} '{field}': {message}" for field, message in flatten_errors(errors)]
-    return problem(status, "Invalid " + "; ".join(parts), errors=messages)
+    return Problem(status, "Invalid " + "; ".join(parts), errors=messages)
 
 
-def handle_http_exception(error: HTTPException) -> Response:
+def from_http_exception(error: HTTPException) -> Problem:
+    """A werkzeug/flask-smorest error as a Problem (validation errors name each field)."""
     data = getattr(error, "data", None) or {}
     if "messages" in data:
-        return _invalid_arguments(data["messages"])
-    headers = {k: v for k, v in error.get_headers() if k in {"Allow", "Retry-After"}}
+        return invalid(data["messages"])
+    headers = {k: v for k, v in error.get_headers() if k in PASSED_HEADERS}
     detail = error.description or ""
     if error.code == 404 and not detail.startswith("No "):
         detail = f"No resource at {request.path}. The index at / lists what exists."
     elif error.code == 405:
         allowed = headers.get("Allow")
         detail = f"{request.method} is not allowed on {request.path}; allowed: {allowed}."
-    return problem(error.code or 500, detail, headers=headers)
+    return Problem(error.code or 500, detail, headers=headers)
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    return render(from_http_exception(error))
 
 
 def handle_unexpected(error: Exception) -> Response:
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-    return problem(500, InternalServerError.description)
+    return render(Problem(500, InternalServerError.description))
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(Problem, render)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, event, exc, make_url
 from werkzeug.routing import IntegerConverter
 
 from api.extensions import db
-from api.http.errors import handle_unexpected, problem
+from api.http.errors import Problem, handle_unexpected, render
 
 
 def engine_options(app: Flask) -> dict[str, Any]:
@@ -76,9 +76,9 @@ def error_code(error: exc.SQLAlchemyError) -> str:
                or type(orig or error).__name__)
 
 
-def database_unavailable(detail: str = UNREACHABLE) -> Response:
+def database_unavailable(detail: str = UNREACHABLE) -> Problem:
     """The 503 every request gets while the database cannot serve it."""
-    return problem(503, detail, headers={"Retry-After": str(current_app.config["DB_RETRY_AFTER"])})
+    return Problem(503, detail, headers={"Retry-After": str(current_app.config["DB_RETRY_AFTER"])})
 
 
 def _log(what: str, code: str) -> None:
@@ -94,20 +94,20 @@ def handle_database_error(error: exc.SQLAlchemyError) -> Response:
         _log(f"{kind} conflict", code)
         reason = ("an id it creates was taken" if kind == "unique" else
                   "a record it refers to (or that refers to it) changed")
-        return problem(409, f"The write conflicts with a concurrent change: {reason} "
-                            "meanwhile. Fetch the current state and retry.")
+        return render(Problem(409, f"The write conflicts with a concurrent change: {reason} "
+                              "meanwhile. Fetch the current state and retry."))
     if isinstance(error, exc.DataError):  # a value the database refuses to compare/store
-        return problem(400, "A value in the request cannot be used: check its characters "
-                            "and range.")
+        return render(Problem(400, "A value in the request cannot be used: check its "
+                              "characters and range."))
     for codes, cause, detail in CAUSES:
         if code.startswith(codes):
             _log(cause, code)
-            return database_unavailable(detail)
+            return render(database_unavailable(detail))
     if isinstance(error, exc.OperationalError | exc.TimeoutError) or getattr(
         error, "connection_invalidated", False
     ):
         _log("unavailable", code)
-        return database_unavailable()
+        return render(database_unavailable())
     return handle_unexpected(error)
 
 

@@ -5,26 +5,33 @@
 each ``init_app`` call; Flask runs ``before_request`` hooks in registration order and
 ``after_request`` hooks in reverse, so for a request:
 
-    before: trust.check_host -> security.check_request -> limits -> cache (a hit answers here)
+    WSGI:   [TrustedProxyFix] -> cache fast path: a cache hit or a 304 is answered here,
+            with its stored headers plus a fresh request id, rate-limit count, log line,
+            metrics (entries exist only for host names trust.check_host let through)
+    before: trust.check_host -> security.check_request -> limits
+            -> cache (raises the error of a failed data-version check, if any)
     view
-    after:  cache.store -> observability -> limits -> security.add_headers
-            -> conditional (ETag, Cache-Control, 304) -> CORS
-    teardown: writes (roll back whatever was not committed)
+    after:  observability (request id) -> limits (headers) -> security.add_headers
+            -> CORS -> cache policy (ETag, Cache-Control; store the final 200; 304)
+    teardown: writes (roll back whatever a write did not commit)
 """
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from flask import Flask
+from flask_smorest import Blueprint
+from marshmallow import Schema
 
 from api.extensions import cors
 from api.http import (
     apidoc,
     auth,
     cache,
-    conditional,
     errors,
     faults,
-    fragments,
     limits,
     observability,
     security,
@@ -40,33 +47,59 @@ EXPOSED_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID",
 def configure(app: Flask) -> None:
     """What must be set before the extensions bind: JSON, proxies, engine options."""
     app.json = OrjsonProvider(app)
+    cache.install(app)  # the fast path, in front of Flask and behind the proxy fix
     trust.configure(app)  # X-Forwarded-* from TRUSTED_PROXIES only
     faults.init_app(app)  # engine options, the bounded <int:> converter, database errors
+    _reuse_argument_schemas()
+
+
+def _reuse_argument_schemas() -> None:
+    """Parse arguments with one instance of each schema class, not a new one per request
+    (webargs' default; building a schema deep-copies its fields: a fifth of a cold page)."""
+    parser = Blueprint.ARGUMENTS_PARSER
+    if getattr(parser, "_reuses_schemas", False):
+        return
+    new_schema = parser._get_schema
+    one = functools.cache(lambda cls: cls())
+
+    def get_schema(argmap: Any, req: Any) -> Schema:
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            return one(argmap)
+        return new_schema(argmap, req)
+
+    parser._get_schema = get_schema
+    parser._reuses_schemas = True
+
+
+def cors_origins(config: dict[str, Any]) -> list[str]:
+    """The allowed origins, ``["*"]`` for anyone."""
+    origins = config["CORS_ORIGINS"]
+    if isinstance(origins, str):  # a test config may give one origin as a string
+        origins = [item.strip() for item in origins.split(",")]
+    return list(origins)
 
 
 def _cors(app: Flask) -> None:
-    origins = app.config["CORS_ORIGINS"]
-    if isinstance(origins, str):  # a test config may give one origin as a string
-        origins = [item.strip() for item in origins.split(",")]
-    anyone = list(origins) == ["*"]
+    origins = cors_origins(app.config)
+    anyone = origins == ["*"]
     cors.init_app(app, origins="*" if anyone else list(origins), send_wildcard=anyone,
                   vary_header=not anyone, expose_headers=EXPOSED_HEADERS)
 
 
 # In order; see the module docstring for what runs when.
 PIPELINE = (
+    cache.init_app,  # first: its after_request runs last, so it stores the final headers
     apidoc.init_app,  # before any blueprint: documents every error response
     auth.init_app,  # the bearer security scheme in the OpenAPI document
     _cors,
     errors.init_app,
-    conditional.init_app,
     writes.init_app,
     trust.init_app,  # unknown host names: 400 before anything renders
     security.init_app,
     limits.init_app,
     observability.init_app,
-    fragments.init_app,
-    cache.init_app,  # last: its before_request may answer the request
+    cache.init_version_errors,  # last before_request: a failed data-version check of the
+    # fast path surfaces after the host check and rate limits, as in any view
 )
 
 

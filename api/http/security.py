@@ -1,8 +1,8 @@
 """Hardening that applies to every route, including the ones added later.
 
-- Request bodies: larger than ``MAX_CONTENT_LENGTH`` is a 413 (chunked ones too); a body on a write
-  (POST/PUT/PATCH) must be JSON (``application/json`` or ``*/*+json``), else 415, unless
-  the route documents other types in its OpenAPI ``requestBody`` (``@blp.doc``).
+- Request bodies: larger than ``MAX_CONTENT_LENGTH`` is a 413 (chunked ones too). A body on a write
+  (POST/PUT/PATCH) must have a media type its view ``@accepts`` (``writes.body`` marks
+  every JSON body so), JSON by default, else 415: the one place 415 is decided.
 - NUL characters in the path or query are a 400: PostgreSQL cannot even compare them.
 - Response headers: ``nosniff``, a referrer policy, a Content-Security-Policy (strict for
   data, relaxed for HTML pages such as /docs and /embed, but never inline scripts) and
@@ -12,11 +12,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 
-from api.http.errors import problem
+from api.http.errors import Problem
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Data never runs or embeds anything.
@@ -38,24 +40,41 @@ def _has_body() -> bool:
     ).lower()
 
 
-def check_request() -> Response | None:
+def accepts(*types: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a view with the request body media types it reads (its ``accepts`` attribute)."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.accepts = types  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+def accepted_types() -> tuple[str, ...]:
+    """The body types the request's view ``@accepts``; () if it does not say."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    return getattr(handler, "accepts", ())
+
+
+def check_request() -> None:
     """Refuse what no route can handle, before any route reads the request."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if limit is not None and ((request.content_length or 0) > limit or _unsized_over(limit)):
-        return problem(413, f"The request body is larger than {limit} bytes.")
+        raise Problem(413, f"The request body is larger than {limit} bytes.")
     if "\x00" in request.path:
-        return problem(400, "The path cannot contain NUL characters.")
+        raise Problem(400, "The path cannot contain NUL characters.")
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:
-            return problem(400, f"Invalid query parameter '{name.replace(chr(0), '')}': "
-                                "NUL characters are not allowed.")
+            raise Problem(400, f"Invalid query parameter '{name.replace(chr(0), '')}': "
+                               "NUL characters are not allowed.")
+    # A body of a type the view does not read, or none where the view needs one: 415.
     if (request.method in WRITE_METHODS and request.routing_exception is None
-            and _has_body() and not _acceptable(request.mimetype)):
-        wanted = ", ".join(declared_types() or ("application/json",))
+            and (_has_body() or accepted_types()) and not _acceptable(request.mimetype)):
+        wanted = ", ".join(accepted_types() or ("application/json",))
         got = request.mimetype or "no Content-Type"
-        return problem(415, f"Send the body as {wanted}, not {got}.",
-                       headers={"Accept-Post": wanted, "Accept-Patch": wanted})
-    return None
+        raise Problem(415, f"Send the body as {wanted}, not {got}.",
+                      headers={"Accept-Post": wanted, "Accept-Patch": wanted})
 
 
 def _unsized_over(limit: int) -> bool:
@@ -73,16 +92,8 @@ def _unsized_over(limit: int) -> bool:
     return False
 
 
-def declared_types() -> tuple[str, ...]:
-    """The body types this route documents (its OpenAPI ``requestBody``), if it says."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
-    doc = getattr(handler, "_apidoc", {}).get("manual_doc", {})
-    return tuple(doc.get("requestBody", {}).get("content", {}))
-
-
 def _acceptable(mimetype: str) -> bool:
-    declared = declared_types()
+    declared = accepted_types()
     if mimetype in declared:
         return True
     # JSON bodies are one family: a route documenting merge-patch+json also reads JSON.

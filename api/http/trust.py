@@ -15,10 +15,10 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api.http.errors import problem
+from api.http.errors import Problem
 
 PROBES = frozenset({"/healthz", "/readyz"})
 
@@ -35,14 +35,13 @@ def host_allowed(host: str, allowed: Iterable[str]) -> bool:
     return False
 
 
-def check_host() -> Response | None:
+def check_host() -> None:
     if request.path in PROBES:
-        return None
+        return
     host = request.host
     if not host_allowed(host, current_app.config["ALLOWED_HOSTS"]):
-        return problem(400, f"Unknown host name '{host[:100]}': this API answers only for "
-                            "the names in its ALLOWED_HOSTS setting.")
-    return None
+        raise Problem(400, f"Unknown host name '{host[:100]}': this API answers only for "
+                           "the names in its ALLOWED_HOSTS setting.")
 
 
 class TrustedProxyFix(ProxyFix):

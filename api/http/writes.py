@@ -1,4 +1,4 @@
-"""What every write shares: the JSON body, validation, If-Match, compare-and-swap, commit.
+"""What every write shares: the body (``@body``), validation, If-Match, compare-and-swap, commit.
 
 A write runs in one transaction: any error aborts the request before ``commit`` and the
 session is rolled back when the request ends, so nothing changes.
@@ -6,10 +6,12 @@ session is rolled back when the request ends, so nothing changes.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any, NoReturn
 
-from flask import Flask, current_app, g, request, url_for
-from flask_smorest import abort
+from flask import Flask, g, request, url_for
+from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -18,29 +20,36 @@ from api.domain import history
 from api.domain.quotes import unverifiable
 from api.domain.store import apply, touch
 from api.extensions import db
-from api.http.conditional import etag_of
-from api.http.errors import problem
+from api.http import errors
+from api.http.cache import representation_etag
+from api.http.cache.policy import ETAG_PATTERN, MAX_IF_MATCH
+from api.http.errors import Problem
+from api.http.security import accepts
 from api.models import Event
 from api.queries import taken
 from schemas.seedform import seed_form
 
-JSON_TYPES = ("application/json", "application/merge-patch+json")
+JSON = "application/json"
+MERGE_PATCH = "application/merge-patch+json"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def json_body() -> dict[str, Any]:
-    """The request's JSON object: 415 for another media type, 400 for malformed JSON."""
-    if request.mimetype not in JSON_TYPES:
-        abort(problem(415, f"Send the body as application/json, not "
-                      f"'{request.mimetype or 'nothing'}'."))
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(problem(400, "The body must be a JSON object."))
-    return body
+def body(blp: Blueprint, schema: Schema | type[Schema], content_type: str = JSON
+         ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a write: its required JSON body, validated by ``schema`` (the view gets the
+    loaded data first), documented in OpenAPI, and its media type the one 415 check knows."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        parsed = blp.arguments(schema, location="json", content_type=content_type,
+                               required=True)(view)
+        return accepts(content_type)(parsed)
+
+    return decorator
 
 
 def invalid(messages: dict[str, Any]) -> NoReturn:
-    """422 problem+json naming each invalid field."""
-    abort(422, messages={"json": messages})
+    """422 problem+json naming each invalid field of the body."""
+    raise errors.invalid({"json": messages})
 
 
 def load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
@@ -51,32 +60,37 @@ def load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
         invalid(err.messages)  # type: ignore[arg-type]
 
 
-def merged(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """A PATCH body applied to a record's seed form (top-level merge); the id stays."""
-    if "id" in patch and patch["id"] != current.get("id"):
+def merged(schema_cls: type[Schema], obj: Any, patch: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH (loaded by the partial schema) applied to ``obj``'s seed form, ready for a
+    full validation by ``schema_cls`` (top-level merge: a list is replaced whole)."""
+    current, change = seed_form(schema_cls, obj), seed_form(schema_cls, patch)
+    if "id" in change and change["id"] != current.get("id"):
         invalid({"id": ["The id cannot change."]})
-    return {**current, **patch}
+    return {**current, **change}
 
 
-def etag(schema: Schema, obj: Any) -> str:
-    """The ETag a GET of ``obj`` answers with: same schema, same JSON, same hash."""
-    return etag_of(current_app.json.response(schema.dump(obj)).get_data())
+etag = representation_etag  # the ETag a GET of ``obj`` answers with (api/http/cache/policy.py)
 
 
 def check_if_match(current: str | None) -> None:
-    """PATCH and DELETE must name the current ETag: 428 without If-Match, 412 when stale.
-    ``None``: nothing is there yet, and ``If-None-Match: *`` creates it."""
+    """PATCH, PUT and DELETE must name the current ETag: 428 without If-Match (empty or ``*``
+    alike), 400 when it is no list of entity tags, 412 when stale. ``None``: nothing is
+    stored yet, and ``If-None-Match: *`` creates it."""
+    sent = request.headers.get("If-Match", "").strip()
+    if sent and sent != "*" and (len(sent) > MAX_IF_MATCH or not re.match(ETAG_PATTERN, sent)):
+        raise Problem(400, "Invalid header 'If-Match': send the ETag exactly as your GET "
+                      'gave it, quotes included (e.g. If-Match: "abc...").')
     if current is None:
-        if request.if_none_match.star_tag and "If-Match" not in request.headers:
+        if request.if_none_match.star_tag and not sent:
             return
-        abort(problem(412 if "If-Match" in request.headers else 428,
-                      "Nothing is stored here yet: send If-None-Match: * to create it."))
-    if "If-Match" not in request.headers or request.if_match.star_tag:
-        abort(problem(428, "Send If-Match with the ETag of your last GET of this resource, "
-                      "so no one's change is overwritten unseen."))
+        raise Problem(412 if sent else 428,
+                      "Nothing is stored here yet: send If-None-Match: * to create it.")
+    if not sent or sent == "*":
+        raise Problem(428, "Send If-Match with the ETag of your last GET of this resource, "
+                      "so no one's change is overwritten unseen.")
     if not request.if_match.contains(current):
-        abort(problem(412, "The resource changed since your GET: fetch it again, reapply "
-                      "your change, and send the new ETag.", headers={"ETag": f'"{current}"'}))
+        raise Problem(412, "The resource changed since your GET: fetch it again, reapply "
+                      "your change, and send the new ETag.", headers={"ETag": f'"{current}"'})
 
 
 def claim(obj: Any) -> None:
@@ -93,8 +107,8 @@ def claim(obj: Any) -> None:
     )
     if done.rowcount != 1:
         db.session.rollback()
-        abort(problem(412, "Someone else changed this resource at the same moment: fetch it "
-                      "again and reapply your change."))
+        raise Problem(412, "Someone else changed this resource at the same moment: fetch it "
+                      "again and reapply your change.")
     set_committed_value(obj, "version", obj.version + 1)
 
 
@@ -127,12 +141,11 @@ def check_references(refs: list[tuple[str, type[db.Model], str]]) -> None:
         invalid(missing)
 
 
-def create(model: type[db.Model], schema: Schema) -> Any:
-    """POST: a new person or source from the body (its first revision); 409 when its id
-    is taken."""
-    data = load(schema, json_body())
+def create(model: type[db.Model], data: dict[str, Any]) -> Any:
+    """POST: a new person or source from the loaded body (its first revision); 409 when
+    its id is taken."""
     if taken(model, data["id"]):
-        abort(problem(409, f"The id '{data['id']}' is taken."))
+        raise Problem(409, f"The id '{data['id']}' is taken.")
     obj = model(id=data["id"])
     db.session.add(obj)
     apply(obj, data)
@@ -141,12 +154,11 @@ def create(model: type[db.Model], schema: Schema) -> Any:
     return obj
 
 
-def change(obj: Any, schema_cls: type[Schema], shown: Any) -> None:
-    """PATCH: merge the body into a person or source ``obj`` if If-Match names the ETag of
+def change(obj: Any, schema_cls: type[Schema], shown: Any, patch: dict[str, Any]) -> None:
+    """PATCH: merge ``patch`` into a person or source ``obj`` if If-Match names the ETag of
     ``shown`` (its GET); the revision keeps the result, a baseline the state before."""
-    body = json_body()
     check_if_match(etag(shown, obj))
-    data = load(schema_cls(), merged(seed_form(schema_cls, obj), body))
+    data = load(schema_cls(), merged(schema_cls, obj, patch))
     claim(obj)
     history.baseline(obj)
     apply(obj, data)
@@ -158,7 +170,7 @@ def remove(obj: Any, shown: Schema, used_by: str | None) -> None:
     """DELETE: remove ``obj`` if If-Match matches; 409 while ``used_by`` names a user."""
     check_if_match(etag(shown, obj))
     if used_by:
-        abort(problem(409, f"Still referred to by {used_by}: change those first."))
+        raise Problem(409, f"Still referred to by {used_by}: change those first.")
     claim(obj)
     history.baseline(obj)
     history.record_other(obj, g.curator, "delete")
@@ -173,8 +185,14 @@ def answer(obj: Any, shown: Schema, status: int, endpoint: str) -> tuple[Any, in
 
 
 def _discard_uncommitted(_error: BaseException | None) -> None:
-    """Whatever a request did not commit is undone when it ends (errors included)."""
-    db.session.rollback()
+    """Whatever a request did not commit is undone when it ends (errors included).
+
+    A read that changed nothing needs no rollback of its own: the session is removed when
+    the app context ends, which returns its connection (rolled back) to the pool."""
+    session = db.session
+    if request.method in SAFE_METHODS and not (session.new or session.dirty or session.deleted):
+        return
+    session.rollback()
 
 
 def init_app(app: Flask) -> None:

@@ -12,14 +12,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, url_for
+from flask import url_for
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from api.domain import history
 from api.domain.store import data_version
 from api.extensions import db
-from api.http.errors import problem
+from api.http.errors import Problem
 from api.models import Citation, Event, EventPerson, Mission, Person, Source
 from api.queries import lookup, search
 from api.queries.pagination import paginate
@@ -132,8 +132,9 @@ def events_page(args: dict[str, Any]) -> tuple[list[Event], dict[str, Any], dict
     return paginate(stmt, keys, args, descending=descending)
 
 
-def page_rows(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
-    """One page of ``(id, version, sort keys...)`` rows of the filtered events."""
+def event_versions_page(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+    """One page of ``events_page``, as ``(id, version, sort keys...)`` rows: what a memo
+    of rendered events needs to know which it holds (api/http/cache/fragments.py)."""
     keys, descending = order(args)
     columns = [Event.id, Event.version, *(k for k in keys if k is not Event.id)]
     stmt = filtered_events(args).with_only_columns(*columns)
@@ -173,22 +174,22 @@ def get_event(id: str) -> Event:
     event = db.session.scalar(select(Event).where(Event.id == id).options(*WITH_DETAILS)
                               .execution_options(include_deleted=True))
     if event is None:
-        abort(404, description=f"No event with id '{id}'.")
+        raise Problem(404, f"No event with id '{id}'.")
     if event.deleted_at is not None:
-        abort(problem(410, f"The event '{id}' was deleted; its history stays at "
-                      f"{url_for('revisions.EventRevisions', id=id, _external=True)}."))
+        raise Problem(410, f"The event '{id}' was deleted; its history stays at "
+                      f"{url_for('revisions.EventRevisions', id=id, _external=True)}.")
     return event
 
 
 def event_as_of(id: str, moment: dt.datetime) -> Event:
     """The event ``id`` as it was at ``moment``: 404 before it existed, 410 once deleted."""
     if not taken(Event, id):
-        abort(404, description=f"No event with id '{id}'.")
+        raise Problem(404, f"No event with id '{id}'.")
     revision = history.as_of(id, moment.astimezone(dt.UTC).replace(tzinfo=None))
     if revision is None:
-        abort(404, description=f"No event with id '{id}' existed at {moment.isoformat()}.")
+        raise Problem(404, f"No event with id '{id}' existed at {moment.isoformat()}.")
     if revision.action == "delete":
-        abort(problem(410, f"The event '{id}' had been deleted by {moment.isoformat()}."))
+        raise Problem(410, f"The event '{id}' had been deleted by {moment.isoformat()}.")
     return history.rebuild(revision)
 
 

@@ -9,11 +9,11 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 
-from flask_smorest import abort
 from sqlalchemy import select
 
 from api.domain.searchtext import person_names
 from api.extensions import db
+from api.http.errors import invalid
 from api.models import Mission, Person, Source
 
 SUGGESTIONS = 3
@@ -72,5 +72,5 @@ def resolve(model: type[db.Model], values: Sequence[str], arg: str, what: str) -
             nearest = list(dict.fromkeys(i for c in close for i in sorted(spellings[c])))
             hint = (f"did you mean {' or '.join(nearest[:SUGGESTIONS])}?" if nearest
                     else f"see /v1/{model.__tablename__} for the valid ids.")
-        abort(400, messages={"query": {arg: [f"No {what} '{name}': {hint}"]}})
+        raise invalid({"query": {arg: [f"No {what} '{name}': {hint}"]}})
     return resolved

@@ -11,14 +11,15 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from flask import request, url_for
-from flask_smorest import abort
 from sqlalchemy import ColumnElement, Select, tuple_
 
 from api.extensions import db
+from api.http.errors import invalid
+from schemas.common import BAD_CURSOR
 
 
 def _bad_cursor(reason: str) -> NoReturn:
-    abort(400, messages={"query": {"cursor": [reason]}})
+    raise invalid({"query": {"cursor": [reason]}})
 
 
 def encode_cursor(values: Sequence[Any], descending: bool, before: bool = False) -> str:
@@ -68,7 +69,7 @@ def decode_cursor(
         return [_key(key.type.python_type, value) for key, value in zip(keys, values,
                                                                         strict=True)], before
     except (ValueError, KeyError, TypeError, AssertionError, AttributeError, binascii.Error):
-        _bad_cursor("Not a cursor of this list and sort order: use the `next` link as given.")
+        _bad_cursor(BAD_CURSOR)
 
 
 def _link(values: Sequence[Any], descending: bool, before: bool) -> str:

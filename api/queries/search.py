@@ -1,4 +1,4 @@
-"""Full-text search of events through the database's own index (migration 0008).
+"""Full-text search of events through the database's own index (migration 0009).
 
 Everything a reader sees is searched: the title, type and summary, and ``events.search_text``
 (note, location, tags, people's names and every recorded alias, source titles,
@@ -157,7 +157,9 @@ def highlights(query: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 # On SQLite, highlight() needs a full-text match, and matching the page's rows inside the
 # big index costs a scan of the query's doclists per row: the page's rows are indexed
-# instead in a small temporary table with the same tokenizer (per connection, emptied after).
+# instead in a small temporary table with the same tokenizer (per connection; its rows go
+# with a rollback, which also ends the transaction their INSERT began: a read's session is
+# otherwise only rolled back when its app context ends, api/http/writes.py).
 _HIGHLIGHT_TABLE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_hl USING fts5(id UNINDEXED, title, type, "
     "summary, search_text, tokenize='porter unicode61 remove_diacritics 2')"
@@ -179,7 +181,7 @@ def _sqlite_highlights(terms: Sequence[str], ids: Sequence[str]) -> dict[str, di
             "WHERE events_hl MATCH :fts_query"
         ).bindparams(open=OPEN, close=CLOSE, fts_query=_fts_query(terms))).all()
     finally:
-        session.execute(text("DELETE FROM temp.events_hl"))
+        session.rollback()
     return {row[0]: explain(*(value or "" for value in row[1:])) for row in rows}
 
 

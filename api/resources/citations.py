@@ -4,28 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from api.extensions import db
 from api.http import writes
 from api.http.auth import require
-from api.http.errors import problem
+from api.http.errors import Problem, get_or_404
 from api.models import Citation, Event, Source
 from api.queries import get_event
 from api.queries.pagination import paginate
-from schemas import CitationSchema, PageQuerySchema, page_of
-from schemas.seedform import seed_form
+from schemas import CitationPatchSchema, CitationSchema, PageQuerySchema, page_of
 
 blp = Blueprint("citations", __name__, url_prefix="/v1", description="Citations of events.")
 
 
 def get_citation(id: int) -> Citation:
     """The citation ``id``: 404 if unknown, 410 if its event was deleted."""
-    citation = db.get_or_404(Citation, id, description=f"No citation with id {id}.")
+    citation = get_or_404(Citation, id, f"No citation with id {id}.")
     get_event(citation.event_id)  # 410 once the event is deleted
     return citation
 
@@ -54,14 +52,13 @@ class EventCitations(MethodView):
         return page, 200, headers
 
     @require("write")
-    @blp.doc(requestBody={"content": {"application/json": {"schema": CitationSchema}}})
+    @writes.body(blp, CitationSchema)
     @blp.response(201, CitationSchema)
-    def post(self, id: str) -> Any:
+    def post(self, data: dict[str, Any], id: str) -> Any:
         """Add a citation to an event (curators)
 
         The quote is checked against the source's text when it is known (422 if absent).
         """
-        data = writes.load(CitationSchema(), writes.json_body())
         event = get_event(id)
         writes.check_references([("source", Source, data["source_id"])])
         writes.claim(event)
@@ -79,14 +76,13 @@ class CitationItem(MethodView):
         return get_citation(id)
 
     @require("write")
-    @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": CitationSchema}}})
+    @writes.body(blp, CitationPatchSchema, writes.MERGE_PATCH)
     @blp.response(200, CitationSchema)
-    def patch(self, id: int) -> Any:
+    def patch(self, patch: dict[str, Any], id: int) -> Any:
         """Change a citation (curators; needs If-Match)"""
-        body = writes.json_body()
         citation = get_citation(id)
         writes.check_if_match(writes.etag(CitationSchema(), citation))
-        data = writes.load(CitationSchema(), {**seed_form(CitationSchema, citation), **body})
+        data = writes.load(CitationSchema(), writes.merged(CitationSchema, citation, patch))
         writes.check_references([("source", Source, data["source_id"])])
         event = get_event(citation.event_id)
         writes.claim(event)
@@ -104,8 +100,8 @@ class CitationItem(MethodView):
         writes.check_if_match(writes.etag(CitationSchema(), citation))
         event = get_event(citation.event_id)
         if len(event.citations) == 1:
-            abort(problem(409, "An event needs at least one citation: add another "
-                                 "first, or delete the event."))
+            raise Problem(409, "An event needs at least one citation: add another "
+                               "first, or delete the event.")
         writes.claim(event)
         event.citations.remove(citation)
         _renumber(event)

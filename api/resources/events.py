@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import Response, abort, g
+from flask import Response, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
@@ -13,15 +13,15 @@ from sqlalchemy import select
 
 from api import queries
 from api.domain import history
-from api.domain.history import snapshot
 from api.domain.store import apply, event_references
 from api.extensions import db
-from api.http import fragments, writes
+from api.http import writes
 from api.http.auth import require
-from api.http.errors import problem
+from api.http.cache import fragments
+from api.http.errors import Problem
 from api.models import Event, utcnow
 from api.queries import event_as_of, get_event, load_events, search
-from schemas import AsOfQuerySchema, EventQuerySchema, EventSchema, page_of
+from schemas import AsOfQuerySchema, EventPatchSchema, EventQuerySchema, EventSchema, page_of
 from schemas.event import COMPACT_FIELDS, EventListItemSchema
 
 EventPageSchema = page_of(EventListItemSchema, "EventPageSchema", count=fields.Integer(
@@ -33,31 +33,33 @@ blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited 
 
 def events_page_response(args: dict[str, Any]) -> Response:
     """The response of a page of events: one query for the page's ids and versions, then
-    only the events whose JSON is not memoised are loaded and dumped (api/http/fragments.py);
-    with ``q``, fields or a view, each item is then annotated or cut down."""
-    rows, page, headers = queries.page_rows(args)
+    only the events whose JSON is not memoised are loaded and dumped
+    (api/http/cache/fragments.py); with ``q``, fields or a view, each item is then
+    annotated or cut down."""
+    rows, page, headers = queries.event_versions_page(args)
     items = shape(fragments.render(rows, load_events, EventSchema), args)
     extra: dict[str, Any] = {"prev": page["prev"]}
     extra["count"] = queries.count_events(args) if args["count"] else None
-    return fragments.json_response(fragments.page(items, page["next"], **extra), headers)
+    body, etag = fragments.page(items, page["next"], **extra)
+    return fragments.json_response(body, headers, etag)
 
 
-def shape(items: list[bytes], args: dict[str, Any]) -> list[bytes]:
+def shape(items: list[fragments.Piece], args: dict[str, Any]) -> list[fragments.Piece]:
     """Items with only the fields asked for (``fields``, ``view``) and, with ``q``, why
     each matched (``match``)."""
     keep = (("id", *args["fields_"]) if args.get("fields_")
             else COMPACT_FIELDS if args["view"] == "compact" else None)
     if keep is None and "q" not in args:
         return items
-    events = [orjson.loads(item) for item in items]
+    events = [orjson.loads(item.json) for item in items]
     matches = search.highlights(args["q"], [e["id"] for e in events]) if "q" in args else {}
-    out = []
+    host, out = fragments.host(), []
     for event in events:
         if keep is not None:
             event = {key: value for key, value in event.items() if key in keep}
         if "q" in args:
             event["match"] = matches.get(event["id"], {"fields": [], "snippet": None})
-        out.append(fragments.dumps(event))
+        out.append(fragments.Piece.of(fragments.dumps(event), host))
     return out
 
 
@@ -70,7 +72,7 @@ def event_response(id: str) -> Response:
     found = fragments.render([row], load_events, EventSchema) if row else []
     if not found or row.deleted_at is not None:
         get_event(id)  # 404 or 410
-    return fragments.json_response(found[0])
+    return fragments.json_response(found[0].json)
 
 
 @blp.route("")
@@ -91,17 +93,16 @@ class Events(MethodView):
         return events_page_response(args)
 
     @require("write")
-    @blp.doc(requestBody={"content": {"application/json": {"schema": EventSchema}}})
+    @writes.body(blp, EventSchema)
     @blp.response(201, EventSchema)
-    def post(self) -> Any:
+    def post(self, data: dict[str, Any]) -> Any:
         """Create an event (curators)
 
         The body is an event as in `seeds/events.yaml`; quotes are checked against their
         source's text when it is known. An id is never reused, even after a delete (409).
         """
-        data = writes.load(EventSchema(), writes.json_body())
         if queries.taken(Event, data["id"]):
-            abort(problem(409, f"The id '{data['id']}' is taken (ids of deleted events too)."))
+            raise Problem(409, f"The id '{data['id']}' is taken (ids of deleted events too).")
         writes.check_references(event_references(data))
         event = Event(id=data["id"])
         db.session.add(event)
@@ -125,18 +126,17 @@ class EventItem(MethodView):
         return event_response(id)
 
     @require("write")
-    @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": EventSchema}}})
+    @writes.body(blp, EventPatchSchema, writes.MERGE_PATCH)
     @blp.response(200, EventSchema)
-    def patch(self, id: str) -> Any:
+    def patch(self, patch: dict[str, Any], id: str) -> Any:
         """Change an event (curators; needs If-Match)
 
         Send only the fields to change (a list such as `citations` is replaced whole), with
         `If-Match` set to the ETag of your GET: 428 without it, 412 if the event changed.
         """
-        body = writes.json_body()
         event = get_event(id)
         writes.check_if_match(writes.etag(EventSchema(), event))
-        data = writes.load(EventSchema(), writes.merged(snapshot(event), body))
+        data = writes.load(EventSchema(), writes.merged(EventSchema, event, patch))
         writes.check_references(event_references(data))
         writes.claim(event)
         apply(event, data)

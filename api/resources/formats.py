@@ -7,6 +7,7 @@ most ``FORMAT_MAX_EVENTS`` events (1000 by default): calendars, TimelineJS and C
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
@@ -18,8 +19,15 @@ from sqlalchemy import select
 
 from api.extensions import db
 from api.formats import CHANGE_ORDER, feeds, ical, table, timelinejs
+from api.http.cache import fragments
+from api.http.errors import get_or_404
 from api.models import Event, Mission
-from api.queries import WITH_DETAILS, events_page, filtered_events
+from api.queries import (
+    WITH_DETAILS,
+    event_versions_page,
+    filtered_events,
+    load_events,
+)
 from schemas.common import flatten_errors
 from schemas.timelinejs import (
     CalendarQuerySchema,
@@ -28,6 +36,8 @@ from schemas.timelinejs import (
     TableQuerySchema,
     TimelineQuerySchema,
     TimelineSchema,
+    TimelineSlideSchema,
+    TimelineTitleSchema,
 )
 
 blp = Blueprint("formats", __name__, description="The timeline as TimelineJS, iCalendar, "
@@ -39,19 +49,47 @@ ATOM = "application/atom+xml"
 CSV = "text/csv"
 
 
-def _mission(id: str) -> Mission:
-    return db.get_or_404(Mission, id, description=f"No mission with id '{id}'.")
+def get_mission(id: str) -> Mission:
+    """The mission ``id``, or 404."""
+    return get_or_404(Mission, id, f"No mission with id '{id}'.")
 
 
 def _event_url(event: Event) -> str:
     return url_for("events.Event", id=event.id, _external=True)
 
 
-def document_events(args: dict[str, Any]) -> tuple[list[Event], dict[str, str]]:
-    """Up to the bound of events in timeline order, and the ``Link`` header to the rest."""
-    bounded = {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
-    events, _, headers = events_page(bounded)
-    return events, headers
+def _bounded(args: dict[str, Any]) -> dict[str, Any]:
+    return {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
+
+
+def document_pieces(args: dict[str, Any], render: Callable[[Event], bytes],
+                    kind: Hashable) -> tuple[list[fragments.Piece], dict[str, str]]:
+    """``render(event)`` of up to the bound of events in timeline order, each memoised by
+    event version like events' JSON (so only events changed since are loaded and rendered),
+    and the ``Link`` header to the rest."""
+    rows, _, headers = event_versions_page(_bounded(args))
+    pieces = fragments.pieces(rows, load_events, render, kind=kind)
+    return [piece for piece in pieces if piece.json], headers  # empty: left out
+
+
+SLIDE, TITLE = TimelineSlideSchema(), TimelineTitleSchema()
+
+
+def timeline_response(mission: Mission, args: dict[str, Any]) -> Response:
+    """The TimelineJS document: the bytes of dumping ``timelinejs.timeline`` by
+    TimelineSchema, from memoised slides."""
+    group, context = args["group"], args["context"]
+
+    def render(event: Event) -> bytes:  # empty: not shown (a context event)
+        if not timelinejs.shown(event, context):
+            return b""
+        return fragments.dumps(SLIDE.dump(timelinejs.slide(event, group)))
+
+    slides, headers = document_pieces({**args, "mission": mission.id}, render,
+                                      ("timelinejs", group, context))
+    body, etag = fragments.document({"title": TITLE.dump(timelinejs.title(mission)),
+                                     "events": None}, "events", slides)
+    return fragments.json_response(body, headers, etag)
 
 
 def feed_events(args: dict[str, Any]) -> list[Event]:
@@ -71,6 +109,7 @@ def _response(body: str | bytes, mimetype: str, headers: dict[str, str] | None =
 
 @blp.route("/v1/missions/<string:id>/timelinejs", endpoint="Timeline")
 class Timeline(MethodView):
+    @blp.doc(operationId="get_timelinejs")
     @blp.arguments(TimelineQuerySchema, location="query")
     @blp.response(200, TimelineSchema)
     def get(self, args: dict[str, Any], id: str) -> Any:
@@ -80,10 +119,7 @@ class Timeline(MethodView):
         `/v1/events`; dates keep their precision and `display_date` says when a date is
         approximate, inferred, planned or speculative.
         """
-        mission = _mission(id)
-        events, headers = document_events({**args, "mission": mission.id})
-        document = timelinejs.timeline(mission, events, args["group"], args["context"])
-        return document, 200, headers
+        return timeline_response(get_mission(id), args)
 
 
 def wants_calendar() -> bool:
@@ -94,10 +130,17 @@ def wants_calendar() -> bool:
 
 def calendar_response(id: str, args: dict[str, Any]) -> Response:
     """The iCalendar of mission ``id``'s events matching ``args``."""
-    mission = _mission(id)
+    mission = get_mission(id)
     precision = args.pop("precision", "any")
-    events, headers = document_events({**args, "mission": mission.id})
-    body = ical.calendar(mission, events, _event_url, precision)
+
+    def render(event: Event) -> bytes:  # empty: not in a calendar of this precision
+        if not ical.shown(event, precision):
+            return b""
+        return ical.vevent(event, _event_url(event)).to_ical()
+
+    vevents, headers = document_pieces({**args, "mission": mission.id}, render,
+                                       ("ical", precision))
+    body = ical.assemble(mission, [piece.json for piece in vevents])
     return _response(body, CALENDAR, headers, filename=f"{mission.id}.ics")
 
 
@@ -126,7 +169,7 @@ class JsonFeed(MethodView):
     @blp.response(200, content_type=JSON_FEED, example={"version": feeds.JSON_FEED_VERSION})
     def get(self, args: dict[str, Any], id: str) -> Response:
         """A mission's events as a JSON Feed 1.1, newest change first"""
-        mission = _mission(id)
+        mission = get_mission(id)
         doc = feeds.json_feed(mission, feed_events({**args, "mission": mission.id}),
                               *_feed_urls(mission), _event_url)
         response = current_app.json.response(doc)
@@ -140,7 +183,7 @@ class AtomFeed(MethodView):
     @blp.response(200, content_type=ATOM, example="<feed xmlns=\"http://www.w3.org/2005/Atom\">")
     def get(self, args: dict[str, Any], id: str) -> Response:
         """A mission's events as an Atom feed, newest change first"""
-        mission = _mission(id)
+        mission = get_mission(id)
         body = feeds.atom(mission, feed_events({**args, "mission": mission.id}),
                           *_feed_urls(mission), _event_url)
         return _response(body, ATOM)
@@ -156,8 +199,10 @@ class EventsCsv(MethodView):
         Takes the query of `/v1/events`. UTF-8 with a byte order mark, so spreadsheets
         read the text right; comma-separated, quoted where needed (RFC 4180).
         """
-        events, headers = document_events(args)
-        body = "\ufeff" + table.table(events, _event_url)
+        rows, headers = document_pieces(
+            args, lambda event: table.line(table.row(event, _event_url(event))).encode(), "csv")
+        body = "\ufeff".encode() + table.line(table.COLUMNS).encode() + b"".join(
+            row.json for row in rows)
         return _response(body, CSV, headers, filename="events.csv", inline=False)
 
 

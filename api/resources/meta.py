@@ -138,7 +138,7 @@ class Ready(MethodView):
             db.session.execute(text("SELECT 1"))
         except SQLAlchemyError:
             db.session.rollback()
-            return database_unavailable()
+            raise database_unavailable() from None
         checks = {"database": "ok"}
         redis = storage_state(current_app)
         if redis is not None:

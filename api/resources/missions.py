@@ -8,7 +8,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from api.extensions import db
 from api.models import Mission
 from api.queries.pagination import paginate
 from api.resources import formats
@@ -37,5 +36,5 @@ class MissionItem(MethodView):
         if formats.wants_calendar():
             response = formats.calendar_response(id, {})
         else:
-            response = db.get_or_404(Mission, id, description=f"No mission with id '{id}'.")
+            response = formats.get_mission(id)
         return response, 200, {"Vary": "Accept"}

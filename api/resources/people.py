@@ -2,68 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from api import queries
-from api.extensions import db
-from api.http import writes
-from api.http.auth import require
 from api.models import Event, EventPerson, Person
-from api.queries import first_events
-from api.queries.pagination import paginate
-from schemas import PageQuerySchema, PersonDetailSchema, PersonSchema, page_of
+from api.resources import records
+from schemas import PersonDetailSchema, PersonPatchSchema, PersonSchema
 
 blp = Blueprint("people", __name__, url_prefix="/v1/people", description="People.")
 
-
-def person_detail(id: str) -> Person:
-    """The person ``id`` as its GET shows them, with the events involving them."""
-    person = db.get_or_404(Person, id, description=f"No person with id '{id}'.")
-    person.events = first_events(Event.people.any(EventPerson.person_id == id))
-    return person
-
-
-@blp.route("")
-class People(MethodView):
-    @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, page_of(PersonSchema))
-    def get(self, args: dict[str, Any]) -> Any:
-        """List people"""
-        _, page, headers = paginate(select(Person), (Person.id,), args)
-        return page, 200, headers
-
-    @require("write")
-    @blp.doc(requestBody={"content": {"application/json": {"schema": PersonSchema}}})
-    @blp.response(201, PersonDetailSchema)
-    def post(self) -> Any:
-        """Create a person (curators)"""
-        person = writes.create(Person, PersonSchema())
-        return writes.answer(person_detail(person.id), PersonDetailSchema(), 201,
-                             "people.Person")
-
-
-@blp.route("/<string:id>", endpoint="Person")
-class PersonItem(MethodView):
-    @blp.response(200, PersonDetailSchema)
-    def get(self, id: str) -> Person:
-        """Get a person, with the events involving them"""
-        return person_detail(id)
-
-    @require("write")
-    @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": PersonSchema}}})
-    @blp.response(200, PersonDetailSchema)
-    def patch(self, id: str) -> Any:
-        """Change a person (curators; needs If-Match)"""
-        writes.change(person_detail(id), PersonSchema, PersonDetailSchema())
-        return writes.answer(person_detail(id), PersonDetailSchema(), 200, "people.Person")
-
-    @require("write")
-    @blp.response(204)
-    def delete(self, id: str) -> None:
-        """Delete a person no event involves (curators; needs If-Match)"""
-        used = queries.cited(EventPerson.person_id, id)
-        writes.remove(person_detail(id), PersonDetailSchema(), "events" if used else None)
+person_detail = records.register(records.Kind(
+    blp=blp, model=Person, schema=PersonSchema, detail_schema=PersonDetailSchema,
+    patch_schema=PersonPatchSchema, noun="person", collection="People", item="Person",
+    involving=lambda id: Event.people.any(EventPerson.person_id == id),
+    events_phrase="the events involving them", used_by=(EventPerson.person_id, "events"),
+))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import queries
 from api.domain import history
 from api.extensions import db
+from api.http.errors import Problem
 from api.models import Event, Person, RecordRevision, Revision, Source
 from api.queries.pagination import paginate
 from schemas import RevisionQuerySchema, RevisionSchema, page_of
@@ -32,7 +32,7 @@ class EventRevisions(MethodView):
         the event at any moment.
         """
         if not queries.taken(Event, id):
-            abort(404, description=f"No event with id '{id}'.")
+            raise Problem(404, f"No event with id '{id}'.")
         _, page, headers = paginate(history.revisions(id), (Revision.number,), args)
         return page, 200, headers
 
@@ -41,7 +41,7 @@ def other_revisions(model: type[db.Model], noun: str, id: str, args: dict[str, A
     """A page of a person's or a source's revisions; 404 if it never existed."""
     stmt = history.other_revisions(model, id)
     if not queries.taken(model, id) and db.session.scalar(stmt.limit(1)) is None:
-        abort(404, description=f"No {noun} with id '{id}'.")
+        raise Problem(404, f"No {noun} with id '{id}'.")
     _, page, headers = paginate(stmt, (RecordRevision.number,), args)
     return page, 200, headers
 

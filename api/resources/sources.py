@@ -4,75 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from api import queries
 from api.domain.quotes import unverifiable
 from api.extensions import db
 from api.http import writes
 from api.http.auth import require
-from api.http.conditional import etag_of
-from api.http.errors import problem
+from api.http.cache import etag_of
+from api.http.errors import Problem, get_or_404
+from api.http.security import accepts
 from api.models import Citation, Event, Source
-from api.queries import first_events
-from api.queries.pagination import paginate
-from schemas import PageQuerySchema, SourceDetailSchema, SourceSchema, page_of
-from schemas.common import check_characters
+from api.resources import records
+from schemas import (
+    SourceDetailSchema,
+    SourcePatchSchema,
+    SourceSchema,
+)
+from schemas.common import TEXT_PATTERNS, check_characters
 
 blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Cited sources.")
 
 
-def source_detail(id: str) -> Source:
-    """The source ``id`` as its GET shows it, with the events it supports."""
-    source = db.get_or_404(Source, id, description=f"No source with id '{id}'.")
-    source.events = first_events(Event.citations.any(Citation.source_id == id))
-    return source
-
-
-@blp.route("")
-class Sources(MethodView):
-    @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, page_of(SourceSchema))
-    def get(self, args: dict[str, Any]) -> Any:
-        """List sources"""
-        _, page, headers = paginate(select(Source), (Source.id,), args)
-        return page, 200, headers
-
-    @require("write")
-    @blp.doc(requestBody={"content": {"application/json": {"schema": SourceSchema}}})
-    @blp.response(201, SourceDetailSchema)
-    def post(self) -> Any:
-        """Create a source (curators)"""
-        source = writes.create(Source, SourceSchema())
-        return writes.answer(source_detail(source.id), SourceDetailSchema(), 201,
-                             "sources.Source")
-
-
-@blp.route("/<string:id>", endpoint="Source")
-class SourceItem(MethodView):
-    @blp.response(200, SourceDetailSchema)
-    def get(self, id: str) -> Source:
-        """Get a source, with the events it supports"""
-        return source_detail(id)
-
-    @require("write")
-    @blp.doc(requestBody={"content": {"application/merge-patch+json": {"schema": SourceSchema}}})
-    @blp.response(200, SourceDetailSchema)
-    def patch(self, id: str) -> Any:
-        """Change a source (curators; needs If-Match)"""
-        writes.change(source_detail(id), SourceSchema, SourceDetailSchema())
-        return writes.answer(source_detail(id), SourceDetailSchema(), 200, "sources.Source")
-
-    @require("write")
-    @blp.response(204)
-    def delete(self, id: str) -> None:
-        """Delete a source no citation uses (curators; needs If-Match)"""
-        used = queries.cited(Citation.source_id, id)
-        writes.remove(source_detail(id), SourceDetailSchema(), "citations" if used else None)
+source_detail = records.register(records.Kind(
+    blp=blp, model=Source, schema=SourceSchema, detail_schema=SourceDetailSchema,
+    patch_schema=SourcePatchSchema, noun="source", collection="Sources", item="Source",
+    involving=lambda id: Event.citations.any(Citation.source_id == id),
+    events_phrase="the events it supports", used_by=(Citation.source_id, "citations"),
+))
 
 
 @blp.route("/<string:id>/text", endpoint="SourceText")
@@ -81,14 +43,17 @@ class SourceText(MethodView):
     @blp.response(200, {"type": "string"}, content_type="text/plain")
     def get(self, id: str) -> Response:
         """Get a source's article text (curators)"""
-        source = db.get_or_404(Source, id, description=f"No source with id '{id}'.")
+        source = get_or_404(Source, id, f"No source with id '{id}'.")
         if source.text is None:
-            abort(404, description=f"No text is stored for source '{id}'.")
+            raise Problem(404, f"No text is stored for source '{id}'.")
         return Response(source.text, mimetype="text/plain",
                         headers={"Cache-Control": "private, no-cache", "Vary": "Authorization"})
 
     @require("write")
-    @blp.doc(requestBody={"content": {"text/plain": {"schema": {"type": "string"}}}})
+    @accepts("text/plain")
+    @blp.doc(requestBody={"required": True,
+                          "content": {"text/plain": {"schema": {
+                              "type": "string", "pattern": TEXT_PATTERNS[True]}}}})
     @blp.response(204)
     def put(self, id: str) -> Any:
         """Store a source's article text (curators; needs If-Match)
@@ -98,9 +63,7 @@ class SourceText(MethodView):
         stored yet. Every citation of the source is checked against the new text: if a
         quote does not occur, nothing is stored and the answer (422) names each such citation.
         """
-        if request.mimetype != "text/plain":
-            abort(problem(415, "Send the article as text/plain (UTF-8)."))
-        source = db.get_or_404(Source, id, description=f"No source with id '{id}'.")
+        source = get_or_404(Source, id, f"No source with id '{id}'.")
         writes.check_if_match(None if source.text is None else text_etag(source.text))
         try:
             source.text = check_characters(request.get_data().decode("utf-8"), prose=True)

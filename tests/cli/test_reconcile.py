@@ -20,12 +20,6 @@ CASES = [  # (collection, id, field, the curator's value)
 ]
 
 
-@pytest.fixture
-def writer(app: Flask, runner: FlaskCliRunner) -> dict[str, str]:
-    assert runner.invoke(args=["seed"]).exit_code == 0
-    token = runner.invoke(args=["tokens", "create", "--name", "alice", "--scope", "write"])
-    return {"Authorization": f"Bearer {token.output.strip()}"}
-
 
 def edit(client: FlaskClient, url: str, change: dict, writer: dict[str, str]) -> None:
     etag = client.get(url).headers["ETag"]

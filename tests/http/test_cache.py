@@ -17,7 +17,7 @@ from api import create_app
 from api.cli.seed import load_seeds
 from api.domain.store import touch
 from api.extensions import db
-from api.http.cache import EXTENSION
+from api.http.cache.responses import EXTENSION
 from api.models import Event
 
 URL = "/v1/events/soyuz-ms-19-launch"

@@ -1,4 +1,4 @@
-"""Events' memoised JSON (api/http/fragments.py): the same bytes as dumping EventSchema, and
+"""Events' memoised JSON (api/http/cache/fragments.py): the same bytes as dumping EventSchema, and
 never stale after any kind of write."""
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def test_pages_are_the_bytes_of_the_schema_dump_cold_and_warm(app: Flask,
             "/v1/events?q=soyuz&limit=3&sort=start",
             f"/v1/events?source={SOURCE}", "/v1/events?from=2100", f"/v1/events/{EVENT}"]
     for url in urls:
-        app.extensions["fragment_cache"].entries.clear()
+        app.extensions["fragment_cache"].clear()
         cold = fresh(app, client, url)
         assert fresh(app, client, url) == cold  # now from the memo
     assert first["next"] and client.get("/v1/events?from=2100").json == {

@@ -1,83 +1,68 @@
-"""Schemathesis fuzzes every operation of the app's own /openapi.json on the seeded data.
+"""Schemathesis holds the API to its own /openapi.json: every check, every phase.
 
-Valid and invalid parameters alike must get a documented status, content type, headers
-and body: no 5xx, nothing undocumented. (Opaque cursors and dates are checked by the app,
-not by the schema, so "any schema-valid input is accepted" is not asserted.)
+The CLI runs against a live server on a freshly seeded database, with a curator's write
+token and rate limits off (TESTING): the examples, coverage, fuzzing and stateful phases,
+``--checks all``, a bounded number of examples and a fixed seed. Zero failures is the bar.
+The few schema-valid requests the API rightly refuses (a generated If-Match or cursor, a
+quote absent from its source) are dropped by tests/http/fuzz_hooks.py, which says why;
+the run's summary counts them.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-import schemathesis
 from flask import Flask
-from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import Unsatisfiable
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
-EXAMPLES = 30
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+SEED = os.environ.get("FUZZ_SEED", "20211005")  # Soyuz MS-19's launch; any fixed seed
 
 
 @pytest.fixture
-def app(seeded_app: Flask) -> Flask:
-    return seeded_app
-
-
-def operations(app: Flask) -> list[schemathesis.APIOperation]:
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
-    return [result.ok() for result in schema.get_all_operations()]
+def app(live_writable_app: Flask) -> Flask:
+    return live_writable_app  # the stateful phase writes: a database of its own
 
 
 def test_the_fuzzer_sees_every_route(app: Flask) -> None:
-    documented = {(op.method.upper(), op.path) for op in operations(app)}
+    documented = {
+        (method.upper(), path)
+        for path, operations in app.test_client().get("/openapi.json").get_json()["paths"].items()
+        for method in operations if method != "parameters"
+    }
     served = {
         (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
         for rule in app.url_map.iter_rules()
-        if not rule.rule.startswith(("/docs", "/openapi.json", "/static", "/embed/timelinejs"))
+        if not rule.rule.startswith(("/docs", "/openapi.json", "/static"))
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert served <= documented
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-                         ids=["valid", "invalid"])
-def test_every_operation_answers_as_documented(app: Flask, mode: GenerationMode) -> None:
-    ran = []
-    for operation in operations(app):
-        inputs = (operation.path_parameters, operation.query, operation.body)
-        if mode is GenerationMode.NEGATIVE and not any(len(part) for part in inputs):
-            continue  # nothing to make invalid
-
-        @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
-        def fuzz(case: schemathesis.Case) -> None:
-            case.call_and_validate(checks=CHECKS)
-
-        try:
-            fuzz()
-        except Unsatisfiable:
-            # A free-form string path parameter (an id) has no invalid value to send.
-            if mode is GenerationMode.POSITIVE or len(operation.query) or len(operation.body):
-                raise
-            continue
-        ran.append(operation.label)
-    # Every operation with valid inputs; every list (they take query parameters) with invalid.
-    assert len(ran) >= (10 if mode is GenerationMode.POSITIVE else 4), ran
+def test_schemathesis_finds_no_failure_with_every_check_and_the_stateful_phase(
+    app: Flask, live_server
+) -> None:
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(CONFIG),
+        "run", live_server.url("/openapi.json"),
+        "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
+        "--max-examples", str(EXAMPLES), "--seed", SEED, "--workers", "1",
+        "--header", f"Authorization: Bearer {app.config['WRITE_TOKEN']}",
+        "--no-color",
+    ]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.http.fuzz_hooks"}
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=600)
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    summary = output[output.rindex("SUMMARY"):]
+    for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
+        assert f"✅ {phase}" in summary, summary  # each phase ran and passed

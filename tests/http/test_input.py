@@ -8,8 +8,9 @@ import io
 from typing import Any
 
 import pytest
+from conftest import new_event
 from flask import Flask
-from flask.testing import FlaskClient, FlaskCliRunner
+from flask.testing import FlaskClient
 
 from schemas.common import MAX_ITEMS
 
@@ -17,22 +18,6 @@ SOURCE = "004_ba6c03b084f54831"
 FEED = "/v1/missions/the-challenge/feed.atom"
 
 
-@pytest.fixture
-def writer(app: Flask, runner: FlaskCliRunner) -> dict[str, str]:
-    """A seeded database (no source texts, so quotes are not checked) and a write token."""
-    assert runner.invoke(args=["seed"]).exit_code == 0
-    token = runner.invoke(args=["tokens", "create", "--name", "alice", "--scope", "write"])
-    return {"Authorization": f"Bearer {token.output.strip()}"}
-
-
-def event(**changes: Any) -> dict[str, Any]:
-    return {
-        "id": "crew-medical-check", "mission": "the-challenge", "type": "training",
-        "status": "occurred", "title": "Crew passes the medical check",
-        "summary": "The film crew was cleared to fly.", "start": {"date": "2021-10-05"},
-        "citations": [{"source": SOURCE, "quote": "Soyuz MS-19", "supports": ["title"]}],
-        **changes,
-    }
 
 
 def assert_invalid(response: Any, status: int, field: str) -> None:
@@ -56,14 +41,14 @@ def assert_invalid(response: Any, status: int, field: str) -> None:
 def test_control_characters_are_refused_in_every_text_field(
     client: FlaskClient, writer: dict[str, str], changes: dict[str, Any], field: str
 ) -> None:
-    assert_invalid(client.post("/v1/events", json=event(**changes), headers=writer), 422, field)
+    assert_invalid(client.post("/v1/events", json=new_event(**changes), headers=writer), 422, field)
     assert client.get(FEED).status_code == 200
 
 
 def test_prose_keeps_its_line_breaks_and_the_feed_stays_valid(
     client: FlaskClient, writer: dict[str, str]
 ) -> None:
-    body = event(summary="First line.\r\nSecond\tline.", note="A\nnote")
+    body = new_event(summary="First line.\r\nSecond\tline.", note="A\nnote")
     assert client.post("/v1/events", json=body, headers=writer).status_code == 201
     feed = client.get(FEED)
     assert feed.status_code == 200 and "Second\tline." in feed.get_data(as_text=True)
@@ -109,7 +94,7 @@ def test_limit_takes_ascii_digits_only(client: FlaskClient, limit: str) -> None:
 def test_lists_inside_an_event_are_bounded(
     client: FlaskClient, writer: dict[str, str], changes: dict[str, Any], field: str
 ) -> None:
-    assert_invalid(client.post("/v1/events", json=event(**changes), headers=writer), 422, field)
+    assert_invalid(client.post("/v1/events", json=new_event(**changes), headers=writer), 422, field)
 
 
 def test_openapi_shows_the_bounds(client: FlaskClient) -> None:

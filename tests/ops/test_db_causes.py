@@ -12,19 +12,12 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskCliRunner
 
 from api import create_app
 from api.extensions import db
 
 PERSON = "/v1/people/klim-shipenko"
 
-
-@pytest.fixture
-def writer(app: Flask, runner: FlaskCliRunner) -> dict[str, str]:
-    assert runner.invoke(args=["seed"]).exit_code == 0
-    token = runner.invoke(args=["tokens", "create", "--name", "alice", "--scope", "write"])
-    return {"Authorization": f"Bearer {token.output.strip()}"}
 
 
 @contextlib.contextmanager

@@ -7,8 +7,9 @@ import threading
 from typing import Any
 
 import pytest
+from conftest import new_event
 from flask import Flask
-from flask.testing import FlaskClient, FlaskCliRunner
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from api import queries
@@ -19,21 +20,6 @@ from api.models import EventPerson, Person
 SOURCE = "004_ba6c03b084f54831"
 
 
-@pytest.fixture
-def writer(app: Flask, runner: FlaskCliRunner) -> dict[str, str]:
-    assert runner.invoke(args=["seed"]).exit_code == 0
-    token = runner.invoke(args=["tokens", "create", "--name", "alice", "--scope", "write"])
-    return {"Authorization": f"Bearer {token.output.strip()}"}
-
-
-def event(**changes: Any) -> dict[str, Any]:
-    return {
-        "id": "crew-medical-check", "mission": "the-challenge", "type": "training",
-        "status": "occurred", "title": "Crew passes the medical check",
-        "summary": "The film crew was cleared to fly.", "start": {"date": "2021-10-05"},
-        "citations": [{"source": SOURCE, "quote": "Soyuz MS-19", "supports": ["title"]}],
-        **changes,
-    }
 
 
 def run_together(app: Flask, requests: list[Any]) -> list[Any]:
@@ -53,7 +39,7 @@ def run_together(app: Flask, requests: list[Any]) -> list[Any]:
 
 
 @pytest.mark.parametrize(("path", "body", "module"), [
-    ("/v1/events", event(), queries),
+    ("/v1/events", new_event(), queries),
     ("/v1/people", {"id": "guest", "name": "A Guest"}, writes),
 ])
 def test_concurrent_posts_of_one_new_id_get_one_201_and_409s(
@@ -107,7 +93,7 @@ def test_a_post_naming_a_person_deleted_meanwhile_gets_409(
         deleted.set()
         return response
 
-    body = event(people=[{"person": "guest", "role": "doctor"}])
+    body = new_event(people=[{"person": "guest", "role": "doctor"}])
     post, removal = run_together(app, [
         lambda c: c.post("/v1/events", json=body, headers=writer), delete])
     assert removal.status_code == 204

@@ -222,7 +222,9 @@ class TestLists:
         assert {"q", "sort", "count", "fields", "view", "tag", "location", "precision",
                 "changed_since", "person", "type"} <= set(params)
         assert params["type"]["schema"]["type"] == "array"
-        assert "relevance" in params["sort"]["schema"]["enum"]
+        assert params["sort"]["schema"]["$ref"] == "#/components/schemas/Sort"
+        assert "relevance" in spec["components"]["schemas"]["Sort"]["enum"]
+        assert params["type"]["schema"]["items"]["$ref"].endswith("/EventTypeFilter")
         page = operation["responses"]["200"]["content"]["application/json"]["schema"]
         name = page["$ref"].rsplit("/", 1)[-1]
         body = spec["components"]["schemas"][name]

@@ -29,8 +29,9 @@ def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flas
 
 
 def forget(app: Flask) -> None:
-    """Empty the memo of events' JSON (api/http/fragments.py): the next page is computed cold."""
-    app.extensions["fragment_cache"].entries.clear()
+    """Empty the memo of events' JSON (api/http/cache/fragments.py): the next page is
+    computed cold."""
+    app.extensions["fragment_cache"].clear()
 
 
 def statements(app: Flask, client, url: str) -> tuple[int, dict]:

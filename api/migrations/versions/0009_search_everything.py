@@ -7,16 +7,16 @@ PostgreSQL: ``events.search`` becomes a weighted tsvector of the 'english' confi
 over title, type, summary and search_text with the porter stemmer over unicode61 (Cyrillic is tokenised and
 case-folded; diacritics removed), kept in sync by triggers.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-22 06:20:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

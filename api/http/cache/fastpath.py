@@ -1,0 +1,111 @@
+"""The read fast path: a cache hit or a 304 answered before Flask builds a request.
+
+A hit's answer is already known: the body and every header the pipeline gave it (CORS,
+security headers, ETag, Cache-Control, Link) are stored with the entry (responses.py).
+What is new per request is added here, by the same functions Flask's path uses: the
+rate-limit count and headers (limits.count_read), the request id, the access-log line and
+the metrics (observability.record); the server adds Date. Everything else (argument
+parsing, the request context, routing, the before/after hooks, sessions) only matters for
+a miss, which goes on to Flask with its cache key and data version in the environ.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from werkzeug.http import parse_etags
+
+from api.http import limits, observability
+from api.http.cache.responses import (
+    EXTENSION,
+    KEY,
+    VERSION,
+    VERSION_ERROR,
+    Entry,
+    ResponseCache,
+)
+
+StartResponse = Callable[..., Any]
+def matches(if_none_match: str, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak comparison, as for GET)."""
+    return if_none_match == f'"{etag}"' or parse_etags(if_none_match).contains_weak(etag)
+
+
+def _path(environ: dict[str, Any]) -> str:
+    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+
+
+class FastPath:
+    """WSGI middleware in front of Flask's own ``wsgi_app`` (behind ProxyFix, if any)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.flask = app
+        self.next = app.wsgi_app
+        self._cache: ResponseCache | None = None
+
+    @property
+    def cache(self) -> ResponseCache:
+        if self._cache is None:
+            self._cache = self.flask.extensions[EXTENSION]
+        return self._cache
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        cache = self.cache
+        key = cache.key(environ) if cache.enabled else None
+        if key is None:
+            return self.next(environ, start_response)
+        started = time.perf_counter()
+        if cache.stale():
+            try:
+                with self.flask.app_context():
+                    cache.check_version()
+            except Exception as error:  # e.g. the database is down: Flask's path answers,
+                environ[VERSION_ERROR] = error  # with this error (no second connection try)
+                return self.next(environ, start_response)
+        entry = cache.get(key)
+        if entry is None:
+            environ[KEY], environ[VERSION] = key, cache.version
+            return self.next(environ, start_response)
+        limit_headers = limits.count_read(self.flask, environ)
+        if limit_headers is None:  # over budget (or the limiter's storage failed)
+            return self.next(environ, start_response)
+        return self.answer(environ, start_response, entry, limit_headers, started)
+
+    def answer(self, environ: dict[str, Any], start_response: StartResponse, entry: Entry,
+               extra: list[tuple[str, str]], started: float) -> Iterable[bytes]:
+        rid = observability.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and matches(if_none_match, entry.etag):
+            status, headers, body = 304, entry.not_modified, b""
+            start_response("304 NOT MODIFIED", [*headers, (observability.REQUEST_ID, rid),
+                                                *extra])
+        else:
+            status, body = 200, entry.body
+            start_response("200 OK", [*entry.full, (observability.REQUEST_ID, rid), *extra])
+            if environ["REQUEST_METHOD"] == "HEAD":
+                body = b""
+        observability.record(environ["REQUEST_METHOD"], _path(environ), entry.endpoint, status,
+                             time.perf_counter() - started, len(body), rid)
+        return [body]
+
+
+class LazySessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, without building a signer on requests that send no cookie.
+
+    The API itself uses no session; building the signer was a fifth of a request's cost.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
+def install(app: Flask) -> None:
+    """Put the fast path in front of Flask (call before ProxyFix wraps the app)."""
+    app.session_interface = LazySessionInterface()
+    app.wsgi_app = FastPath(app)  # type: ignore[method-assign]

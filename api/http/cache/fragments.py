@@ -1,0 +1,161 @@
+"""Each record's JSON, dumped by its schema once per version and reused by every page.
+
+A page of events costs little more than one query of ``(id, version)`` rows: the JSON of
+every event is memoised under ``(kind, url root, id, version)`` and only events missing from
+the memo are loaded and dumped, by the same schema as before. Event versions are unique
+over time (api/domain/store.py gives every event a write changes the write's data version), so a
+key names one representation for good and nothing needs expiring: a write only makes the
+events it changed miss. The url root is in the key because links are absolute.
+
+The memo is a per-worker LRU of at most ``FRAGMENT_CACHE_ENTRIES`` entries (the JSON
+bytes of one event: about 1-2 KB), so its memory is bounded whatever the table size;
+0 turns it off. Format documents (TimelineJS) memoise their per-event pieces the same way,
+under a ``kind`` of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from cachetools import LRUCache
+from flask import Flask, Response, current_app, request
+from marshmallow import Schema
+
+from api.http.jsonprovider import OPTIONS
+
+EXTENSION = "fragment_cache"
+_ITEMS = "\0items"  # stands for the items while orjson lays out a page
+
+
+class Fragments:
+    """A bounded, thread-safe LRU (cachetools) of rendered pieces."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.entries: LRUCache[Any, Any] = LRUCache(max(max_entries, 1))
+        self.enabled = max_entries > 0
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            return self.entries.get(key)
+
+    def get_many(self, keys: list[Any]) -> list[Any]:
+        """``get`` of each key, under one lock."""
+        get = self.entries.get
+        with self.lock:
+            return [get(key) for key in keys]
+
+    def put(self, key: Any, value: Any) -> None:
+        if self.enabled:
+            with self.lock:
+                self.entries[key] = value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+def dumps(obj: Any) -> bytes:
+    """JSON exactly as the app's JSON provider writes it (without its final newline)."""
+    return orjson.dumps(obj, default=current_app.json.default, option=OPTIONS)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One record's JSON, also as it sits one level deep in a document's list, and its hash
+    (documents hash their pieces' hashes instead of their whole bytes: see ``etag``)."""
+
+    json: bytes
+    nested: bytes
+    digest: bytes
+
+    @classmethod
+    def of(cls, json: bytes, host: bytes) -> Piece:
+        """``host`` (the request's URL root) is left out of the hash, as ``etag_of`` does:
+        a document's ETag is the same through every allowed host name."""
+        return cls(json, json.replace(b"\n", b"\n    "),
+                   hashlib.blake2b(json.replace(host, b""), digest_size=16).digest())
+
+
+def host() -> bytes:
+    return request.host_url.rstrip("/").encode()
+
+
+def pieces(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
+           render_one: Callable[[Any], Any], kind: Hashable = "json") -> list[Piece]:
+    """``render_one(record)`` of each record in ``rows`` (with ``id`` and ``version``), in
+    order, memoised under ``(kind, url root, id, version)``.
+
+    Records not memoised are fetched with ``load(ids)`` and rendered; a record ``load`` no
+    longer finds (deleted meanwhile) is left out.
+    """
+    memo: Fragments = current_app.extensions[EXTENSION]
+    root, found, missing = request.url_root, {}, []
+    values = memo.get_many([(kind, root, row.id, row.version) for row in rows])
+    for row, value in zip(rows, values, strict=True):
+        if value is None:
+            missing.append(row.id)
+        else:
+            found[row.id] = value
+    if missing:
+        root_host = host()
+        for obj in load(missing):
+            found[obj.id] = value = Piece.of(render_one(obj), root_host)
+            memo.put((kind, root, obj.id, obj.version), value)
+    return [found[row.id] for row in rows if row.id in found]
+
+
+def render(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
+           schema: type[Schema]) -> list[Piece]:
+    """The JSON of each record in ``rows``, dumped by ``schema`` (see ``pieces``)."""
+    dumper: list[Schema] = []  # built only when needed: it costs as much as a page
+
+    def dump(obj: Any) -> bytes:
+        if not dumper:
+            dumper.append(schema())
+        return dumps(dumper[0].dump(obj))
+
+    return pieces(rows, load, dump)
+
+
+def json_response(body: bytes, headers: dict[str, str] | None = None,
+                  etag: str | None = None) -> Response:
+    """A response with the JSON ``body``, as the app's JSON provider sends it."""
+    response = current_app.response_class(body + b"\n", mimetype=current_app.json.mimetype,
+                                          headers=headers)
+    if etag:
+        response.set_etag(etag)
+    return response
+
+
+def document(shape: dict[str, Any], key: str, items: list[Piece]) -> tuple[bytes, str]:
+    """The JSON of ``shape`` with the list ``shape[key]`` made of ``items``, and its ETag.
+
+    The same bytes as dumping the document whole: orjson lays out ``shape``; the items,
+    indented one level deeper, take the place of a placeholder. The ETag hashes the layout
+    and the items' hashes, so it changes exactly when the bytes do, without hashing them
+    (the request's URL root aside, as for every ETag: see api/http/cache/policy.py).
+    """
+    layout = dumps({**shape, key: [_ITEMS] if items else []})
+    tag = hashlib.blake2b(layout.replace(host(), b""), digest_size=16)
+    for item in items:
+        tag.update(item.digest)
+    if not items:
+        return layout, tag.hexdigest()
+    inner = b",\n    ".join(item.nested for item in items)
+    return layout.replace(dumps(_ITEMS), inner, 1), tag.hexdigest()
+
+
+def page(items: list[Piece], next_url: str | None, **extra: Any) -> tuple[bytes, str]:
+    """The JSON of ``{"items": [...], "next": next_url, **extra}`` and its ETag (see
+    ``document``)."""
+    return document({"items": None, "next": next_url, **extra}, "items", items)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = Fragments(app.config["FRAGMENT_CACHE_ENTRIES"])

@@ -1,0 +1,111 @@
+"""Schemathesis hooks for the contract run (tests/http/test_fuzz_openapi.py): the few
+"schema-valid request rejected" answers (ST202) that are right, and why no schema can
+rule them out. Every other failure of every check fails the run; the run's summary counts
+the failures dropped here.
+
+- 412 on PATCH/DELETE/PUT: a generated ``If-Match`` cannot name the resource's current ETag.
+- 428 on PUT: a PUT needs ``If-Match`` or ``If-None-Match: *`` (one of two headers, which
+  OpenAPI parameters cannot say; each is documented).
+- 400 naming only ``cursor``: a generated cursor is well-formed base64url but names no
+  position in the list (cursors are opaque; only ``next`` links hold real ones).
+- 400 naming only a rule between query parameters, which OpenAPI parameters cannot state:
+  ``from`` after ``to`` ("swap them"), ``sort=relevance`` without ``q`` (in the JSON
+  problem, or as the embed page's one message).
+- 400 naming only mission, person or source filters with "No ... did you mean": a
+  generated id or spelling is well-formed but names no record (which ids exist is data,
+  not schema); the answer suggests the nearest ones.
+- 422 naming only rules that need the database or several fields at once: a quote must
+  occur in its source's text, referenced ids must exist, an end cannot precede its start,
+  a stated precision must match the date, a person is listed once, an id cannot change.
+- 400 from the embed page (HTML) naming only ``start_at``: the event it opens on must
+  exist in that mission.
+
+- 400 naming ``If-Match`` when the value sent really breaks the documented pattern: the
+  coverage phase sends such values (``If-Match: 0``) to an optional header as if valid.
+
+And one "created resource not found" (ST302): a source created a moment ago has no article
+text until a curator PUTs it, so its ``/text`` is a 404 saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import schemathesis
+from schemathesis.openapi.checks import EnsureResourceAvailability, RejectedPositiveData
+
+from api.http.cache.policy import ETAG_PATTERN
+from schemas import flatten_errors
+
+QUERY_RULES = ("swap them.", "Sorting by relevance needs `q`.")
+STATEFUL_RULES = ("does not occur", "Unknown id", "cannot come before", "has precision",
+                  "is listed twice", "cannot change", "is taken")
+
+
+def _problem(response: Any) -> dict[str, Any]:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return {}
+
+
+def _content_type(response: Any) -> str:
+    values = [v for k, v in response.headers.items() if k.lower() == "content-type"]
+    return str(values[0][0] if values and isinstance(values[0], list) else values[0] if values
+               else "")
+
+
+def _messages(response: Any) -> list[tuple[str, str]]:
+    return flatten_errors(_problem(response).get("errors", {}))
+
+
+def _bad_if_match(case: Any) -> bool:
+    sent = (case.headers or {}).get("If-Match")
+    return sent is not None and re.match(ETAG_PATTERN, sent.strip()) is None
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"`|</?code>", "", text)
+
+
+def _unknown_id(path: str, message: str) -> bool:
+    """A filter naming an id (or person's spelling) the data does not hold (lookup.resolve)."""
+    return path in ("query.mission", "query.person", "query.source") and message.startswith(
+        ("No mission '", "No person '", "No source '"))
+
+
+def expected_rejection(method: str, response: Any, case: Any = None) -> bool:
+    """Whether a schema-valid request was rightly refused (see the module docstring)."""
+    status, messages = response.status_code, _messages(response)
+    if status == 400 and case is not None and _bad_if_match(case):
+        return "'If-Match'" in str(_problem(response).get("detail", ""))
+    if status == 412:
+        return method in ("PATCH", "DELETE", "PUT")
+    if status == 428:
+        return method == "PUT"
+    if status == 400 and "text/html" in _content_type(response):
+        page = response.content.decode("utf-8", "replace")
+        return page.count("Query parameter &#39;") == 1 and (
+            "&#39;start_at&#39;: No event" in page
+            or any(_plain(rule) in _plain(page) for rule in QUERY_RULES))
+    if status == 400:
+        return bool(messages) and all(
+            path == "query.cursor" or _unknown_id(path, message)
+            or (path.startswith("query.") and message.endswith(QUERY_RULES))
+            for path, message in messages)
+    if status == 422:
+        return bool(messages) and all(any(rule in message for rule in STATEFUL_RULES)
+                                      for _, message in messages)
+    return False
+
+
+@schemathesis.hook
+def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
+    if isinstance(failure, RejectedPositiveData):
+        return not expected_rejection(case.method.upper(), response, case)
+    if isinstance(failure, EnsureResourceAvailability):
+        return not (response.status_code == 404 and str(
+            _problem(response).get("detail", "")).startswith("No text is stored"))
+    return True
