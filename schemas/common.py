@@ -196,3 +196,18 @@ def flatten_errors(messages: Any, path: str = "") -> list[tuple[str, str]]:
     if isinstance(messages, list):
         return [pair for item in messages for pair in flatten_errors(item, path)]
     return [(path, str(messages))]
+
+
+class QuoteRefSchema(Schema):
+    """A verbatim quote from a source, named by the source and the words themselves.
+
+    In an event it must lie within one of the event's citations of that source (so it is
+    verified with it); in a source, within the source's own text.
+    """
+
+    source = Slug(required=True, metadata={"example": "003_edd1603faf14b1a0"})
+    quote = fields.String(
+        required=True, validate=validate.Length(1, 1000),
+        metadata={"description": "Verbatim, as in (part of) a citation of that source.",
+                  "example": "taking off on Tuesday morning"},
+    )
