@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas import dates
+from schemas.claims import ClaimSchema, claim_errors
 from schemas.common import (
     MAX_ITEMS,
     Items,
@@ -83,12 +84,27 @@ class CitationSchema(Schema):
         dump_only=True,
         metadata={"description": "The quote was found in the source's text (see `offsets`)."},
     )
+    unverified_reason = fields.Function(
+        lambda c: unverified_reason(c),
+        dump_only=True,
+        metadata={"description": "Why `verified` is false (null when it is true)."},
+    )
     offsets = fields.Function(
         lambda c: None if c.quote_start is None else {"start": c.quote_start, "end": c.quote_end},
         dump_only=True,
         metadata={"description": "Where the quote occurs in the source's text, in characters "
                   "(end exclusive); null when not verified."},
     )
+
+
+def unverified_reason(citation: Any) -> str | None:
+    """Why a citation is not verified: its source has no text, or the text lacks it."""
+    if citation.quote_start is not None:
+        return None
+    if not citation.source.has_text:
+        return (f"No text of source '{citation.source_id}' is loaded: seed with the articles "
+                "folder (flask seed --articles DIR) or PUT /v1/sources/{id}/text.")
+    return "The quote does not occur in the source's current text."
 
 
 class EventPersonSchema(Schema):
@@ -108,8 +124,8 @@ class EventSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     title = String(required=True, validate=validate.Length(1, 300))
     summary = String(prose=True, required=True, validate=validate.Length(1, 5000))
-    start = fields.Nested(dates.DateSchema, required=True)
-    end = fields.Nested(dates.DateSchema, allow_none=True, load_default=None)
+    start = fields.Nested(dates.BoundSchema, required=True)
+    end = fields.Nested(dates.BoundSchema, allow_none=True, load_default=None)
     edtf = fields.Function(
         lambda event: dates.edtf(event.start, event.end),
         dump_only=True,
@@ -123,6 +139,11 @@ class EventSchema(Schema):
     note = Text(metadata={"description": "Where sources differ, or how a date was inferred."})
     citations = Items(fields.Nested(CitationSchema), min=1, required=True,
                       metadata={"description": f"1 to {MAX_ITEMS}."})
+    claims = Items(
+        fields.Nested(ClaimSchema), load_default=list,
+        metadata={"description": "Facts the sources disagree on, each version with its quotes "
+                  f"(at most {MAX_ITEMS})."},
+    )
     links = links(
         "events.Event",
         mission=("missions.Mission", "id", "mission_id"),
@@ -134,8 +155,13 @@ class EventSchema(Schema):
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         start, end = data.get("start"), data.get("end")
+        if start and start["date"] == dates.OPEN and (end is None or end["date"] == dates.OPEN):
+            raise ValidationError("An open start needs a dated end.", "start")
         if start and end and dates.latest(end["date"]) < dates.earliest(start["date"]):
             raise ValidationError("The end cannot come before the start.", "end")
+        errors = claim_errors(data.get("claims", []), CITABLE_FIELDS)
+        if errors:
+            raise ValidationError({"claims": errors})
         people = [p["person_id"] for p in data.get("people", [])]
         if len(people) != len(set(people)):
             raise ValidationError("A person is listed twice.", "people")
@@ -159,6 +185,9 @@ class EventQuerySchema(PageQuerySchema):
                             "example": "yulia-peresild"})
     source = Slug(metadata={"description": "Events citing this source id.",
                             "example": "003_edd1603faf14b1a0"})
+    disputed = fields.Boolean(
+        metadata={"description": "true: only events whose sources disagree (with `claims`); "
+                  "false: only the others."})
     from_ = fields.String(
         data_key="from",
         validate=_date_arg,

@@ -79,6 +79,12 @@ def _date(rnd: random.Random) -> dict[str, Any]:
             "approximate": rnd.random() < 0.15, "inferred": rnd.random() < 0.1}
 
 
+def _stated(rnd: random.Random) -> dict[str, Any]:
+    """A source's stated date: a day, as a byline gives it."""
+    day = dates.earliest(_date(rnd)["date"]).isoformat()
+    return {"date": day, "precision": "day", "approximate": False, "inferred": False}
+
+
 def _sentence(rnd: random.Random, low: int, high: int) -> str:
     text = " ".join(rnd.choices(WORDS, cum_weights=CUM_WEIGHTS, k=rnd.randint(low, high)))
     return text[0].upper() + text[1:]
@@ -142,7 +148,7 @@ COLUMNS = {
     Citation: ("event_id", "source_id", "position", "quote", "supports"),
     EventPerson: ("event_id", "position", "person_id", "role"),
     Mission: ("id", "name", "summary"),
-    Source: ("id", "file", "title", "publisher", "author", "published", "language", "url",
+    Source: ("id", "file", "title", "publisher", "author", "stated_date", "language", "url",
              "note"),
     Person: ("id", "name", "aliases", "roles"),
 }
@@ -189,7 +195,7 @@ def load_synthetic(events: int, missions: int, seed: int = 1) -> dict[str, int]:
         _write(conn, Source, [
             (f"{PREFIX}{s:04d}", f"synthetic/{s:04d}.txt", _sentence(rnd, 3, 7),
              rnd.choice(("TASS", "Reuters", "Euronews", "Interfax")), None,
-             dates.earliest(_date(rnd)["date"]).isoformat(), rnd.choice(("en", "ru")),
+             _json(_stated(rnd)), rnd.choice(("en", "ru")),
              f"https://example.org/articles/{s}", None)
             for s in range(sources)])
         _write(conn, Person, [

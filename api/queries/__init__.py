@@ -10,13 +10,13 @@ import datetime as dt
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from api.domain import history
 from api.extensions import db
 from api.http.errors import Problem
-from api.models import Citation, Event, EventPerson
+from api.models import Citation, Claim, Event, EventPerson
 from api.queries import search
 from api.queries.pagination import paginate
 from schemas import dates
@@ -25,6 +25,7 @@ from schemas import dates
 WITH_DETAILS = (
     selectinload(Event.citations).joinedload(Citation.source),
     selectinload(Event.people).joinedload(EventPerson.person),
+    selectinload(Event.claims),
 )
 SORT_KEYS = (Event.earliest, Event.id)
 
@@ -40,12 +41,27 @@ def filtered_events(args: dict[str, Any]) -> Select:
         stmt = stmt.where(Event.people.any(EventPerson.person_id == args["person"]))
     if "source" in args:
         stmt = stmt.where(Event.citations.any(Citation.source_id == args["source"]))
+    if "disputed" in args:
+        stmt = stmt.where(Event.claims.any() if args["disputed"] else ~Event.claims.any())
     if "from_" in args:  # overlap: the event's last possible day is on or after `from`
         stmt = stmt.where(Event.latest >= dates.earliest(args["from_"]))
     if "to" in args:
         stmt = stmt.where(Event.earliest <= dates.latest(args["to"]))
     if "q" in args:
         stmt = stmt.where(search.matches(args["q"]))
+    return stmt
+
+
+def filtered_disputes(args: dict[str, Any]) -> Select:
+    """The claims (disputed facts) matching ``DisputeQuerySchema``, of live events or of
+    sources, unordered."""
+    live = select(Event.id)  # deleted events are left out of every select of Event
+    stmt = select(Claim).where(or_(Claim.event_id.in_(live), Claim.source_id.is_not(None)))
+    if "field" in args:
+        stmt = stmt.where(Claim.field == args["field"])
+    if "kind" in args:
+        column = Claim.event_id if args["kind"] == "event" else Claim.source_id
+        stmt = stmt.where(column.is_not(None))
     return stmt
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from schemas import dates
-from schemas.quotes import normalise
+from api.domain.quotes import normalise
 
 # A reference's date string, by (kind, id): None when the reference does not exist.
 Lookup = Callable[[str, str], "str | None"]
