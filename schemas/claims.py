@@ -65,6 +65,9 @@ def _subject_url(claim: Any) -> str:
 class DisputeSchema(ClaimSchema):
     """A disputed fact with what it is about: an event or a source."""
 
+    class Meta:
+        fields = ("id", "event", "source", "topic", "field", "values", "links")
+
     id = fields.Integer(dump_only=True)
     event = Slug(attribute="event_id", dump_only=True, allow_none=True)
     source = Slug(attribute="source_id", dump_only=True, allow_none=True)

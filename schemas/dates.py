@@ -9,7 +9,7 @@ or end may be open (``..``, as in EDTF): no bound is known on that side.
 A ``basis`` says where a date comes from: the quote it rests on and a named ``rule``,
 either ``stated`` (the quote gives the date) or a derivation from a ``reference`` (an
 event's start, or the day a source was written). Inferred and approximate dates must
-have one; api/derivations.py recomputes every date from its basis.
+have one; api/domain/derivations.py recomputes every date from its basis.
 """
 
 from __future__ import annotations

@@ -103,7 +103,8 @@ def unverified_reason(citation: Any) -> str | None:
         return None
     if not citation.source.has_text:
         return (f"No text of source '{citation.source_id}' is loaded: seed with the articles "
-                "folder (flask seed --articles DIR) or PUT /v1/sources/{id}/text.")
+                f"folder (flask seed --articles DIR) or PUT /v1/sources/{citation.source_id}"
+                "/text.")
     return "The quote does not occur in the source's current text."
 
 

@@ -75,8 +75,12 @@ def _date(rnd: random.Random) -> dict[str, Any]:
         text = f"{year:04d}-{rnd.randint(1, 12):02d}"
     else:
         text = f"{year:04d}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+    # Synthetic dates are plain stated dates: a hedged or derived date needs a basis (a
+    # quote, a rule, a reference) that random text cannot honestly give. Two draws stay, so
+    # the generated data is otherwise what it was.
+    rnd.random(), rnd.random()
     return {"date": text, "precision": dates.precision(text),
-            "approximate": rnd.random() < 0.15, "inferred": rnd.random() < 0.1}
+            "approximate": False, "inferred": False}
 
 
 def _stated(rnd: random.Random) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from schemas import dates
 from api.domain.quotes import normalise
+from schemas import dates
 
 # A reference's date string, by (kind, id): None when the reference does not exist.
 Lookup = Callable[[str, str], "str | None"]

@@ -323,8 +323,13 @@ def test_citations_are_edited_and_removed_with_if_match(
     citation, etag = get(client, url)
     assert citation["event"] == "gagarin-first-human-spaceflight"
     assert_problem(client.patch(url, json={"supports": ["title"]}, headers=alice), 428)
-    ok = client.patch(url, json={"supports": ["title"]}, headers={**alice, "If-Match": f'"{etag}"'})
-    assert ok.status_code == 200 and ok.json["supports"] == ["title"]
+    # The start date's basis quote is in this citation: it must keep supporting the start.
+    bare = client.patch(url, json={"supports": ["title"]},
+                        headers={**alice, "If-Match": f'"{etag}"'})
+    assert_problem(bare, 422, "'start.basis.quote'")
+    ok = client.patch(url, json={"supports": ["title", "start"]},
+                      headers={**alice, "If-Match": f'"{etag}"'})
+    assert ok.status_code == 200 and ok.json["supports"] == ["title", "start"]
     assert_problem(client.delete(url, headers={**alice, "If-Match": ok.headers["ETag"]}), 409)
     added = client.post("/v1/events/gagarin-first-human-spaceflight/citations", headers=alice,
                         json={k: only[k] for k in ("source", "quote", "supports")})

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 import yaml
 
-from api.derivations import disagreement, stated_dates
-from api.seed import DEFAULT_DIR
+from api.cli.seed import DEFAULT_DIR
+from api.domain.derivations import disagreement, stated_dates
+from api.domain.quotes import normalise, occurs
 from schemas import dates
-from schemas.quotes import normalise, occurs
 
 SEEDS = Path(DEFAULT_DIR)
 

@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from test_curation import alice, assert_problem, curated, get, new_event  # noqa: F401
 
+from api.cli.seed import DEFAULT_DIR
 from api.extensions import db
-from api.history import Revision
-from api.seed import DEFAULT_DIR
+from api.models import Revision
 
 SEEDS = Path(DEFAULT_DIR)
 EVENTS = yaml.safe_load((SEEDS / "events.yaml").read_text(encoding="utf-8"))

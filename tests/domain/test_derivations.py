@@ -1,4 +1,4 @@
-"""The resolver (api/derivations.py): each rule recomputes a date from its reference."""
+"""The resolver (api/domain/derivations.py): each rule recomputes a date from its reference."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.derivations import DerivationError, disagreement, resolve, stated_dates
+from api.domain.derivations import DerivationError, disagreement, resolve, stated_dates
 from schemas import dates
 
 
