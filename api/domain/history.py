@@ -95,11 +95,14 @@ def other_revisions(model: type[db.Model], record_id: str) -> Any:
 
 
 def record_all(who: str, event_ids: list[str]) -> bool:
-    """Record a revision of each of these events that changed since its last one."""
+    """Record a revision of each of these events that changed since its last one, in
+    timeline order (so their revision times, and the feeds ordered by them, do not depend
+    on the order the database happens to return rows in)."""
     events = db.session.scalars(
         select(Event).where(Event.id.in_(event_ids))
         .options(selectinload(Event.citations), selectinload(Event.people),
                  selectinload(Event.claims))
+        .order_by(Event.earliest, Event.id)
     )
     return any([record(event, who) is not None for event in events])
 
