@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
@@ -134,13 +135,22 @@ def day_after(date: dt.date) -> dt.date:
     return date if date == dt.date.max else date + dt.timedelta(days=1)
 
 
-def describe(basis: dict[str, Any]) -> str:
-    """A basis in words: ``the Tuesday of the week of the day source '003_…' was written``."""
+def reference_words(kind: str, ident: str) -> str:
+    """A reference by its id: ``the start of event 'x'``, ``the day source 'y' was written``."""
+    return (f"the start of event '{ident}'" if kind == "event"
+            else f"the day source '{ident}' was written")
+
+
+def describe(basis: dict[str, Any],
+             name: Callable[[str, str], str] = reference_words) -> str:
+    """A basis in words: ``the Tuesday of the week of the day source '003_…' was written``.
+
+    ``name(kind, id)`` says what the reference is (a display names a source by its title).
+    """
     rule, ref = basis["rule"], basis.get("reference")
     if rule == "stated":
         return f"stated by source '{basis['source']}'"
-    what = (f"the start of event '{ref['id']}'" if ref["kind"] == "event"
-            else f"the day source '{ref['id']}' was written")
+    what = name(ref["kind"], ref["id"])
     n = basis.get("offset") or 0
     plural = "" if abs(n) == 1 else "s"
     return {

@@ -79,19 +79,30 @@ def source_label(source: Any) -> str:
 
 
 def date_derivations(event: Event) -> list[str]:
-    """How each of the event's dates was reached, in words (from its basis)."""
+    """How each of the event's dates was reached, in words (from its basis); sources are
+    named as a reader sees them (``source_label``), not by id."""
+    cited = {c.source_id: source_label(c.source) for c in event.citations}
+
+    def source(ident: str) -> str:
+        return cited.get(ident, f"source '{ident}'")
+
+    def name(kind: str, ident: str) -> str:
+        return (f"the day {source(ident)} was written" if kind == "source"
+                else dates.reference_words(kind, ident))
+
     lines = []
-    for name, date in (("Start", event.start), ("End", event.end)):
+    for label, date in (("Start", event.start), ("End", event.end)):
         if not date:
             continue
         if date["date"] == dates.OPEN:
-            lines.append(f"{name}: open \N{EM DASH} no source gives a bound.")
+            lines.append(f"{label}: open \N{EM DASH} no source gives a bound.")
         elif date.get("basis"):
             basis = date["basis"]
-            how = "stated" if basis["rule"] == "stated" else f"inferred as {dates.describe(basis)}"
-            lines.append(f"{name} {_date_text(date)}: {how}, from \N{LEFT DOUBLE QUOTATION MARK}"
+            how = ("stated" if basis["rule"] == "stated"
+                   else f"inferred as {dates.describe(basis, name)}")
+            lines.append(f"{label} {_date_text(date)}: {how}, from \N{LEFT DOUBLE QUOTATION MARK}"
                          f"{basis['quote']}\N{RIGHT DOUBLE QUOTATION MARK} "
-                         f"(source '{basis['source']}').")
+                         f"({source(basis['source'])}).")
     return lines
 
 

@@ -126,9 +126,11 @@ def test_timelinejs_display_date_tells_the_truth(client: FlaskClient) -> None:
 def test_timelinejs_says_how_each_date_was_reached(client: FlaskClient) -> None:
     slides = {s["unique_id"]: s for s in client.get(TIMELINE_ALL).json["events"]}
     launch = TextOf.parse(slides["soyuz-ms-19-launch"]["text"]["text"]).text
-    assert ("Start 5 October 2021: inferred as the Tuesday of the week of the day source "
-            "'003_edd1603faf14b1a0' was written, from \N{LEFT DOUBLE QUOTATION MARK}taking off on "
-            "Tuesday morning\N{RIGHT DOUBLE QUOTATION MARK}") in launch
+    euronews = ("Russian actress and director en route to ISS for first movie shot in space, "
+                "Euronews")
+    assert (f"Start 5 October 2021: inferred as the Tuesday of the week of the day {euronews} "
+            "was written, from \N{LEFT DOUBLE QUOTATION MARK}taking off on Tuesday morning"
+            f"\N{RIGHT DOUBLE QUOTATION MARK} ({euronews}).") in launch
     docking = TextOf.parse(slides["soyuz-ms-19-docking"]["text"]["text"]).text
     assert "Start 5 October 2021: stated, from" in docking
     idea = TextOf.parse(slides["moon-film-idea"]["text"]["text"]).text
