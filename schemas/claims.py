@@ -2,58 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PageQuerySchema, QuoteRefSchema, Slug
+from schemas.common import Items, PageQuerySchema, QuoteRefSchema, Slug, String
 
 
 class ClaimValueSchema(Schema):
     """One version of a disputed fact and the quotes that give it."""
 
-    value = fields.String(required=True, validate=validate.Length(1, 300),
-                          metadata={"example": "surgeon"})
-    quotes = fields.List(fields.Nested(QuoteRefSchema), required=True,
-                         validate=validate.Length(min=1))
+    value = String(required=True, validate=validate.Length(1, 300),
+                   metadata={"example": "surgeon"})
+    quotes = Items(fields.Nested(QuoteRefSchema), min=1, required=True)
 
 
 class ClaimSchema(Schema):
     """A fact the sources disagree on: its topic, the field it affects, each version."""
 
-    topic = fields.String(required=True, validate=validate.Length(1, 200),
-                          metadata={"example": "the heroine's profession"})
-    field = fields.String(
+    topic = String(required=True, validate=validate.Length(1, 200),
+                   metadata={"example": "the heroine's profession"})
+    field = String(
         required=True, validate=validate.Length(1, 40),
         metadata={"description": "The field of the event (or source) the disagreement "
                   "concerns.", "example": "summary"},
     )
-    values = fields.List(fields.Nested(ClaimValueSchema), required=True,
-                         validate=validate.Length(min=2))
+    values = Items(fields.Nested(ClaimValueSchema), min=2, required=True)
 
 
-def claim_errors(claims: list[dict[str, Any]], fields_: tuple[str, ...],
-                 found: Callable[[dict[str, Any]], str | None] = lambda _: None
-                 ) -> dict[int, Any]:
-    """Errors of a record's claims: an unknown field, or a quote ``found`` rejects.
-
-    (Whether a quote lies within the record's citations is checked where the quotes are
-    known: api/domain/quotes.py.)
-    """
-    errors: dict[int, Any] = {}
-    for i, claim in enumerate(claims):
-        if claim["field"] not in fields_:
-            errors.setdefault(i, {})["field"] = [f"Must be one of: {', '.join(fields_)}."]
-        for j, value in enumerate(claim["values"]):
-            for k, ref in enumerate(value["quotes"]):
-                message = found(ref)
-                if message:
-                    errors.setdefault(i, {}).setdefault("values", {}).setdefault(
-                        j, {}).setdefault("quotes", {})[k] = {"quote": [message]}
-    return errors
-
+def claim_schema(name: str, fields_: tuple[str, ...]) -> type[Schema]:
+    """``ClaimSchema`` whose ``field`` is one of ``fields_`` (an event's or a source's)."""
+    field = String(required=True, validate=validate.OneOf(fields_), metadata={
+        "description": "The field the disagreement concerns.", "example": fields_[0]})
+    return type(f"{name}Schema", (ClaimSchema,), {"field": field})
 
 
 def _subject_url(claim: Any) -> str:
@@ -77,7 +59,7 @@ class DisputeSchema(ClaimSchema):
 class DisputeQuerySchema(PageQuerySchema):
     """Filters of the dispute list."""
 
-    field = fields.String(validate=validate.Length(1, 40),
-                          metadata={"description": "Only disputes about this field."})
+    field = String(validate=validate.Length(1, 40),
+                   metadata={"description": "Only disputes about this field."})
     kind = fields.String(validate=validate.OneOf(["event", "source"]),
                          metadata={"description": "Only disputes about events or sources."})

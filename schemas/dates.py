@@ -32,7 +32,7 @@ from marshmallow import (
 )
 from marshmallow.experimental.context import Context
 
-from schemas.common import QuoteRefSchema, Slug, named_enum
+from schemas.common import QuoteRefSchema, Slug, StrictBoolean, named_enum
 
 PRECISIONS = named_enum("Precision", ("year", "month", "day"))
 BOUND_PRECISIONS = named_enum("BoundPrecision", (*PRECISIONS, "open"))
@@ -228,10 +228,10 @@ class DateSchema(Schema):
         validate=validate.OneOf(PRECISIONS),
         metadata={"enum": list(PRECISIONS), "description": "Derived from `date` when omitted."},
     )
-    approximate = fields.Boolean(
+    approximate = StrictBoolean(
         load_default=False, metadata={"description": "The source hedges (about, as early as)."}
     )
-    inferred = fields.Boolean(
+    inferred = StrictBoolean(
         load_default=False,
         metadata={"description": "Derived from other facts rather than stated by a source."},
     )

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas import dates
-from schemas.claims import ClaimSchema, claim_errors
+from schemas.claims import claim_schema
 from schemas.common import (
     MAX_ITEMS,
     Items,
@@ -141,7 +141,7 @@ class EventSchema(Schema):
     citations = Items(fields.Nested(CitationSchema), min=1, required=True,
                       metadata={"description": f"1 to {MAX_ITEMS}."})
     claims = Items(
-        fields.Nested(ClaimSchema), load_default=list,
+        fields.Nested(claim_schema("EventClaim", CITABLE_FIELDS)), load_default=list,
         metadata={"description": "Facts the sources disagree on, each version with its quotes "
                   f"(at most {MAX_ITEMS})."},
     )
@@ -160,9 +160,6 @@ class EventSchema(Schema):
             raise ValidationError("An open start needs a dated end.", "start")
         if start and end and dates.latest(end["date"]) < dates.earliest(start["date"]):
             raise ValidationError("The end cannot come before the start.", "end")
-        errors = claim_errors(data.get("claims", []), CITABLE_FIELDS)
-        if errors:
-            raise ValidationError({"claims": errors})
         people = [p["person_id"] for p in data.get("people", [])]
         if len(people) != len(set(people)):
             raise ValidationError("A person is listed twice.", "people")

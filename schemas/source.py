@@ -4,12 +4,24 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.claims import ClaimSchema, claim_errors
-from schemas.common import MAX_ITEMS, URL_PATTERN, Items, Slug, String, Text, links, patch_of
+from schemas.claims import claim_schema
+from schemas.common import (
+    MAX_ITEMS,
+    URL_PATTERN,
+    Items,
+    Slug,
+    StrictBoolean,
+    String,
+    Text,
+    links,
+    named_enum,
+    patch_of,
+)
 from schemas.dates import DateSchema
 
 # The fields of a source a claim (a disagreement about the source) can concern.
-SOURCE_CLAIM_FIELDS = ("title", "publisher", "author", "stated_date", "written_date")
+SOURCE_CLAIM_FIELDS = named_enum("SourceClaimField", (
+    "title", "publisher", "author", "stated_date", "written_date"))
 
 
 class SourceSchema(Schema):
@@ -23,7 +35,7 @@ class SourceSchema(Schema):
     )
     title = Text(metadata={"description": "The article's headline, or (`title_supplied`) a "
                            "descriptive title the curators gave it."})
-    title_supplied = fields.Boolean(
+    title_supplied = StrictBoolean(
         load_default=False,
         metadata={"description": "The article has no headline: the curators wrote `title`."},
     )
@@ -44,7 +56,7 @@ class SourceSchema(Schema):
                            "percent-encoded."))
     note = Text()
     claims = Items(
-        fields.Nested(ClaimSchema), load_default=list,
+        fields.Nested(claim_schema("SourceClaim", SOURCE_CLAIM_FIELDS)), load_default=list,
         metadata={"description": "Where the article contradicts itself or other sources "
                   f"about its own metadata, e.g. its date (at most {MAX_ITEMS})."},
     )
@@ -59,8 +71,10 @@ class SourceSchema(Schema):
             if basis and basis["source"] != own:
                 raise ValidationError({name: {"basis": {"source": [
                     "A source's dates rest on its own words: use its id."]}}})
-        errors = claim_errors(data.get("claims", []), SOURCE_CLAIM_FIELDS, lambda ref: None
-                              if ref["source"] == own else "Quote the source itself.")
+        errors = {i: {"values": {j: {"quotes": {k: {"source": ["Quote the source itself."]}}}}}
+                  for i, claim in enumerate(data.get("claims") or [])
+                  for j, value in enumerate(claim["values"])
+                  for k, ref in enumerate(value["quotes"]) if ref["source"] != own}
         if errors:
             raise ValidationError({"claims": errors})
 
