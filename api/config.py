@@ -33,6 +33,11 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SECRET_KEY = os.environ.get("SECRET_KEY") or os.urandom(32).hex()
 
+    # The sources' article texts: `flask seed` loads them from here when the folder exists,
+    # so every citation is verified (with offsets) out of the box.
+    ARTICLES_DIR = os.environ.get("ARTICLES_DIR") or os.path.join(
+        os.path.dirname(PROJECT_DIR), "shared", "seeds")
+
     # Seconds a client or shared cache may reuse a GET response before revalidating with
     # its ETag, and the seconds after that it may still serve it while it revalidates
     # (stale-while-revalidate; 0 leaves the directive out). See docs/performance.md.

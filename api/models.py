@@ -16,11 +16,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
     Session,
+    column_property,
     mapped_column,
     relationship,
     with_loader_criteria,
@@ -49,15 +51,25 @@ class Source(db.Model):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     file: Mapped[str] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(Text)
+    title_supplied: Mapped[bool] = mapped_column(default=False, server_default=false())
     publisher: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(Text)
-    published: Mapped[dt.date | None] = mapped_column(Date)
+    # The date the article states, and when its content was written (schemas.dates, with
+    # their basis); the second is what its relative dates are read against.
+    stated_date: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    written_date: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(35))
     url: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     # The article's full text, for checking quotes: shown to curators only.
     text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # Whether a text is stored, without loading it (why a citation is unverified).
+    has_text: Mapped[bool] = column_property(text.column.is_not(None))
     version: Mapped[int] = mapped_column(default=1)  # bumped by every write (compare-and-swap)
+
+    claims: Mapped[list[Claim]] = relationship(
+        back_populates="source", order_by="Claim.position", cascade="all, delete-orphan"
+    )
 
 
 class Person(db.Model):
@@ -105,6 +117,9 @@ class Event(db.Model):
     people: Mapped[list[EventPerson]] = relationship(
         back_populates="event", order_by="EventPerson.position", cascade="all, delete-orphan"
     )
+    claims: Mapped[list[Claim]] = relationship(
+        back_populates="event", order_by="Claim.position", cascade="all, delete-orphan"
+    )
 
 
 @event.listens_for(Event, "before_insert")
@@ -138,6 +153,24 @@ class Citation(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="citations")
     source: Mapped[Source] = relationship()
+
+
+class Claim(db.Model):
+    """A fact the sources disagree on, about an event or a source (schemas.claims)."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str | None] = mapped_column(ForeignKey("events.id"), index=True)
+    source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id"), index=True)
+    position: Mapped[int]
+    topic: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(40))
+    # Each version: {"value": ..., "quotes": [{"source": ..., "quote": ...}, ...]}.
+    values: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+    event: Mapped[Event | None] = relationship(back_populates="claims")
+    source: Mapped[Source | None] = relationship(back_populates="claims")
 
 
 class EventPerson(db.Model):

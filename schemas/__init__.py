@@ -1,7 +1,8 @@
 """Marshmallow schemas: one definition per shape, for API output, input and seed files."""
 
-from schemas.common import PageQuerySchema, flatten_errors, page_of, patch_of
-from schemas.dates import DateSchema
+from schemas.claims import ClaimSchema, DisputeQuerySchema, DisputeSchema
+from schemas.common import PageQuerySchema, QuoteRefSchema, flatten_errors, page_of, patch_of
+from schemas.dates import DateSchema, DerivationSchema
 from schemas.event import (
     CITABLE_FIELDS,
     EVENT_TYPES,
@@ -25,7 +26,11 @@ __all__ = [
     "AsOfQuerySchema",
     "CitationPatchSchema",
     "CitationSchema",
+    "ClaimSchema",
     "DateSchema",
+    "DerivationSchema",
+    "DisputeQuerySchema",
+    "DisputeSchema",
     "EventPatchSchema",
     "EventPersonSchema",
     "EventQuerySchema",
@@ -35,6 +40,7 @@ __all__ = [
     "PersonDetailSchema",
     "PersonPatchSchema",
     "PersonSchema",
+    "QuoteRefSchema",
     "RevisionQuerySchema",
     "RevisionSchema",
     "SourceDetailSchema",

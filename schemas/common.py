@@ -94,6 +94,16 @@ class String(fields.String):
         return check_characters(super()._deserialize(value, attr, data, **kwargs), self.prose)
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON boolean only: ``0``, ``1`` and ``"yes"`` are refused (as the OpenAPI document
+    says), where marshmallow's ``Boolean`` would read them as true or false."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Digits(fields.Integer):
     """An integer in ASCII digits only (``int()`` alone accepts other scripts and ``5_0``)."""
 
@@ -206,3 +216,18 @@ def flatten_errors(messages: Any, path: str = "") -> list[tuple[str, str]]:
     if isinstance(messages, list):
         return [pair for item in messages for pair in flatten_errors(item, path)]
     return [(path, str(messages))]
+
+
+class QuoteRefSchema(Schema):
+    """A verbatim quote from a source, named by the source and the words themselves.
+
+    In an event it must lie within one of the event's citations of that source (so it is
+    verified with it); in a source, within the source's own text.
+    """
+
+    source = Slug(required=True, metadata={"example": "003_edd1603faf14b1a0"})
+    quote = String(
+        prose=True, required=True, validate=validate.Length(1, 1000),
+        metadata={"description": "Verbatim, as in (part of) a citation of that source.",
+                  "example": "taking off on Tuesday morning"},
+    )

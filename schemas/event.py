@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from schemas import dates
+from schemas.claims import claim_schema
 from schemas.common import (
     MAX_ITEMS,
     FullMatch,
@@ -85,12 +86,28 @@ class CitationSchema(Schema):
         dump_only=True,
         metadata={"description": "The quote was found in the source's text (see `offsets`)."},
     )
+    unverified_reason = fields.Function(
+        lambda c: unverified_reason(c),
+        dump_only=True,
+        metadata={"description": "Why `verified` is false (null when it is true)."},
+    )
     offsets = fields.Function(
         lambda c: None if c.quote_start is None else {"start": c.quote_start, "end": c.quote_end},
         dump_only=True,
         metadata={"description": "Where the quote occurs in the source's text, in characters "
                   "(end exclusive); null when not verified."},
     )
+
+
+def unverified_reason(citation: Any) -> str | None:
+    """Why a citation is not verified: its source has no text, or the text lacks it."""
+    if citation.quote_start is not None:
+        return None
+    if not citation.source.has_text:
+        return (f"No text of source '{citation.source_id}' is loaded: seed with the articles "
+                f"folder (flask seed --articles DIR) or PUT /v1/sources/{citation.source_id}"
+                "/text.")
+    return "The quote does not occur in the source's current text."
 
 
 class EventPersonSchema(Schema):
@@ -110,8 +127,8 @@ class EventSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     title = String(required=True, validate=validate.Length(1, 300))
     summary = String(prose=True, required=True, validate=validate.Length(1, 5000))
-    start = fields.Nested(dates.DateSchema, required=True)
-    end = fields.Nested(dates.DateSchema, allow_none=True, load_default=None)
+    start = fields.Nested(dates.BoundSchema, required=True)
+    end = fields.Nested(dates.BoundSchema, allow_none=True, load_default=None)
     edtf = fields.Function(
         lambda event: dates.edtf(event.start, event.end),
         dump_only=True,
@@ -125,6 +142,11 @@ class EventSchema(Schema):
     note = Text(metadata={"description": "Where sources differ, or how a date was inferred."})
     citations = Items(fields.Nested(CitationSchema), min=1, required=True,
                       metadata={"description": f"1 to {MAX_ITEMS}."})
+    claims = Items(
+        fields.Nested(claim_schema("EventClaim", CITABLE_FIELDS)), load_default=list,
+        metadata={"description": "Facts the sources disagree on, each version with its quotes "
+                  f"(at most {MAX_ITEMS})."},
+    )
     links = links(
         "events.Event",
         mission=("missions.Mission", "id", "mission_id"),
@@ -136,6 +158,8 @@ class EventSchema(Schema):
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         start, end = data.get("start"), data.get("end")
+        if start and start["date"] == dates.OPEN and (end is None or end["date"] == dates.OPEN):
+            raise ValidationError("An open start needs a dated end.", "start")
         if start and end and dates.latest(end["date"]) < dates.earliest(start["date"]):
             raise ValidationError("The end cannot come before the start.", "end")
         people = [p["person_id"] for p in data.get("people", [])]
@@ -217,22 +241,28 @@ def filter_enum(name: str, choices: tuple[str, ...]) -> tuple[str, ...]:
                       varnames=(*upper, *(f"NOT_{u}" for u in upper)))
 
 
+FREE_VALUE, FREE_VALUES = 40, 3  # longest free-text filter value, and how many
+
+
 def Values(choices: tuple[str, ...] | None = None, what: str = "value", *,
            ids: bool = False, **kwargs: Any) -> fields.List:
     """A filter taking several values: repeat the parameter (``type=launch&type=docking``)
     to match any of them; a value starting with ``-`` excludes instead (``type=-context``).
-    ``choices`` is a named enumeration of ``filter_enum``; ``ids``: values are ids."""
+    ``choices`` is a named enumeration of ``filter_enum``; ``ids``: values are ids. The
+    bounds keep the longest documented URL inside gunicorn's request line (8190 bytes;
+    tests/ops/test_request_limits.py): free text is short (names, tags, a place)."""
+    most = 20
     if choices is not None:
         shown = [c for c in choices if not c.startswith("-")]
         item: fields.Field = fields.String(validate=validate.OneOf(
             choices,
             error=f"'{{input}}' is not one of: {', '.join(shown)} (prefix '-' to exclude)."))
     elif ids:
-        item = String(validate=ID_FILTER)
+        item, most = String(validate=ID_FILTER), 5
     else:
-        item = String(validate=validate.Length(1, 200))
+        item, most = String(validate=validate.Length(1, FREE_VALUE)), FREE_VALUES
     description = kwargs.pop("description")
-    return _ValueList(item, validate=validate.Length(1, 20), metadata={"description": (
+    return _ValueList(item, validate=validate.Length(1, most), metadata={"description": (
         f"{description} Repeat the parameter for several {what}s (any of them matches); "
         f"prefix a {what} with `-` to exclude it."), **kwargs.pop("metadata", {})}, **kwargs)
 
@@ -272,7 +302,11 @@ class EventQuerySchema(PageQuerySchema):
     changed_since = fields.AwareDateTime(
         default_timezone=dt.UTC,
         metadata={"description": "Events created or changed at or after this moment (ISO "
-                  "8601; UTC if no offset), e.g. the time of your last sync."})
+                  "8601; UTC if no offset), e.g. the time of your last sync.",
+                  "maxLength": 40})  # no ISO 8601 moment is longer
+    disputed = fields.Boolean(
+        metadata={"description": "true: only events whose sources disagree (with `claims`); "
+                  "false: only the others."})
     from_ = fields.String(
         data_key="from",
         validate=_date_arg,

@@ -8,7 +8,8 @@ from typing import Any
 from marshmallow import Schema, fields
 
 # Fields derived on load from others: seed files leave them out.
-DERIVED = ("start.precision", "end.precision")
+DERIVED = ("start.precision", "end.precision", "stated_date.precision",
+           "written_date.precision")
 
 
 def _dump_only(schema: Schema, prefix: str = "") -> list[str]:

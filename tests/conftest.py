@@ -126,6 +126,7 @@ def articles() -> Path:
 def writer(app: Flask, runner: FlaskCliRunner) -> dict[str, str]:
     """The dataset seeded (without source texts, so quotes are not checked), and the
     Authorization header of a curator's write token."""
+    app.config["ARTICLES_DIR"] = ""  # `flask seed` would load them from ../shared/seeds
     assert runner.invoke(args=["seed"]).exit_code == 0
     token = runner.invoke(args=["tokens", "create", "--name", "alice", "--scope", "write"])
     return {"Authorization": f"Bearer {token.output.strip()}"}

@@ -23,7 +23,7 @@ from schemas.seedform import seed_form
 
 # Verbatim quotes and dates are double-quoted on one line (easy to grep and compare);
 # summaries and notes are folded (">-") into lines filled up to WIDTH characters.
-QUOTED = ("quote", "date", "published")
+QUOTED = ("quote", "date")
 FOLDED = ("summary", "note")
 WIDTH = 97
 

@@ -21,8 +21,8 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import or_, select
 
 from api.config import PROJECT_DIR
-from api.domain import history, quotes
-from api.domain.store import apply, event_references, touch
+from api.domain import derivations, history, quotes
+from api.domain.store import apply, event_references, own_dates, reference_date, touch
 from api.extensions import db
 from api.models import Citation, Event, Mission, Person, Source
 from schemas import EventSchema, MissionSchema, PersonSchema, SourceSchema, flatten_errors
@@ -39,10 +39,47 @@ DEFAULT_DIR = os.path.join(PROJECT_DIR, "seeds")
 
 
 class SeedError(click.ClickException):
-    """An invalid seed file: names the file, the record and the field."""
+    """An invalid seed file: names the file, the record and the field (or the line)."""
 
     def __init__(self, path: str, record: str, field: str, message: str) -> None:
         super().__init__(f"{path}: record {record}: field '{field}': {message}")
+
+
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    """A mapping that names a key twice: YAML would silently keep the last value."""
+
+    def __init__(self, key: Any, first: yaml.Mark, again: yaml.Mark) -> None:
+        super().__init__(problem=f"duplicate key '{key}' (first at line {first.line + 1})",
+                         problem_mark=again)
+        self.key, self.line, self.first_line = key, again.line + 1, first.line + 1
+
+
+class SeedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice in a mapping is an error."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:  # an unhashable key: the base class reports it
+                break
+            if first is not key_node.start_mark:
+                raise DuplicateKeyError(key, first, key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: str) -> Any:
+    """A seed file's content; a duplicate key fails as ``path:LINE: duplicate key ...``."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=SeedLoader)  # a SafeLoader
+    except DuplicateKeyError as err:
+        raise click.ClickException(f"{path}:{err.line}: duplicate key '{err.key}' (also at "
+                                   f"line {err.first_line}): remove one of them") from err
+    except (OSError, yaml.YAMLError) as err:
+        raise SeedError(path, "-", "-", f"cannot read: {err}") from err
 
 
 @dataclass
@@ -64,11 +101,7 @@ def read_seeds(directory: str) -> list[Record]:
     known: dict[type[db.Model], set[str]] = {}
     for filename, model, schema in KINDS:
         path = os.path.join(directory, filename)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                raw_records = yaml.safe_load(handle) or []
-        except (OSError, yaml.YAMLError) as err:
-            raise SeedError(path, "-", "-", f"cannot read: {err}") from err
+        raw_records = read_yaml(path) or []
         if not isinstance(raw_records, list):
             raise SeedError(path, "-", "-", "the file must hold a list of records")
         ids = known.setdefault(model, set())
@@ -174,7 +207,8 @@ def load_seeds(directory: str, sources_dir: str | None = None,
     values stay in the record's history. Events a curator deleted stay deleted (their ids
     are never reused). With ``sources_dir``, each source's article text is loaded from its
     ``file`` there (replacing a stored one only with ``overwrite``). Every quote whose
-    source has a text must occur in it; each event that changed gets a revision by "seed".
+    source has a text must occur in it, and every date must follow from its basis; each event
+    that changed gets a revision by "seed".
     """
     report = Report()
     try:
@@ -206,6 +240,7 @@ def load_seeds(directory: str, sources_dir: str | None = None,
             raise SeedError(os.path.join(directory, "events.yaml"), f"'{citation.event_id}'",
                             f"citations.{citation.position}.quote",
                             f"not found in the text of source '{citation.source_id}'")
+        _check_own_quotes_and_dates(records)
         if history.record_all("seed", written) or any(
             counts["created"] or counts["updated"] or counts["texts"]
             for counts in report.counts.values()
@@ -218,6 +253,26 @@ def load_seeds(directory: str, sources_dir: str | None = None,
     return report
 
 
+def _check_own_quotes_and_dates(records: list[Record]) -> None:
+    """Each source's own quotes occur in its text, each event's basis and claim quotes lie
+    in its citations, and every date follows from its basis."""
+    for record in records:
+        if record.model not in (Event, Source):
+            continue
+        obj = db.session.get(record.model, record.data["id"])
+        if obj is None:  # a deleted event
+            continue
+        if record.model is Source:
+            for field, quote in quotes.missing_own_quotes(obj):
+                raise SeedError(record.path, record.label, field,
+                                f"not found in the source's text: {quote!r}")
+        else:
+            for field, why in quotes.unsupported_refs(obj).items():
+                raise SeedError(record.path, record.label, field, why)
+        for field, why in derivations.problems(own_dates(obj), reference_date):
+            raise SeedError(record.path, record.label, field, why)
+
+
 def _deleted(event_id: str) -> bool:
     stmt = select(Event.id).where(Event.id == event_id, Event.deleted_at.is_not(None))
     return db.session.scalar(stmt.execution_options(include_deleted=True)) is not None
@@ -226,8 +281,10 @@ def _deleted(event_id: str) -> bool:
 @click.command("seed")
 @click.option("--dir", "directory", default=None, type=click.Path(file_okay=False),
               help="Folder of seed files (default: the project's seeds/).")
-@click.option("--sources", "sources_dir", default=None, type=click.Path(file_okay=False),
-              help="Folder of the sources' article texts (file names as in sources.yaml).")
+@click.option("--articles", "--sources", "sources_dir", default=None,
+              type=click.Path(exists=True, file_okay=False),
+              help="Folder of the sources' article texts (file names as in sources.yaml); "
+                   "default: ARTICLES_DIR (../shared/seeds beside the project) when present.")
 @click.option("--overwrite", is_flag=True,
               help="Where a record differs, replace the database's version with the file's "
                    "(the old one stays in the history). Without it, only what is missing is "
@@ -236,6 +293,9 @@ def seed_command(directory: str | None, sources_dir: str | None, overwrite: bool
     """Create or migrate the schema, then create what the seed files hold and the database
     lacks; report every field where they disagree (see docs/curation.md)."""
     upgrade(directory=current_app.extensions["migrate"].directory)
+    default = current_app.config.get("ARTICLES_DIR")
+    if sources_dir is None and default and os.path.isdir(default):
+        sources_dir = default
     report = load_seeds(directory or current_app.config.get("SEEDS_DIR") or DEFAULT_DIR,
                         sources_dir, overwrite)
     for name, counts in report.counts.items():
@@ -244,7 +304,11 @@ def seed_command(directory: str | None, sources_dir: str | None, overwrite: bool
         click.echo(f"{name}: {counts['created']} created, {counts['updated']} updated, "
                    f"{counts['unchanged']} unchanged{kept}{deleted}")
     if sources_dir:
-        click.echo(f"source texts: {report['sources.yaml']['texts']} loaded or changed")
+        click.echo(f"source texts from {sources_dir}: "
+                   f"{report['sources.yaml']['texts']} loaded or changed")
+    else:
+        click.echo(f"source texts: none loaded (no folder {default or 'given'}); quotes "
+                   "stay unverified until you seed with --articles DIR")
     if report.differences:
         verb = "overwritten with the file's" if overwrite else "kept (--overwrite to replace)"
         click.echo(f"{len(report.differences)} field(s) differ between the files and the "

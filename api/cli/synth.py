@@ -76,8 +76,18 @@ def _date(rnd: random.Random) -> dict[str, Any]:
         text = f"{year:04d}-{rnd.randint(1, 12):02d}"
     else:
         text = f"{year:04d}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+    # Synthetic dates are plain stated dates: a hedged or derived date needs a basis (a
+    # quote, a rule, a reference) that random text cannot honestly give. Two draws stay, so
+    # the generated data is otherwise what it was.
+    rnd.random(), rnd.random()
     return {"date": text, "precision": dates.precision(text),
-            "approximate": rnd.random() < 0.15, "inferred": rnd.random() < 0.1}
+            "approximate": False, "inferred": False}
+
+
+def _stated(rnd: random.Random) -> dict[str, Any]:
+    """A source's stated date: a day, as a byline gives it."""
+    day = dates.earliest(_date(rnd)["date"]).isoformat()
+    return {"date": day, "precision": "day", "approximate": False, "inferred": False}
 
 
 def _sentence(rnd: random.Random, low: int, high: int) -> str:
@@ -150,7 +160,7 @@ COLUMNS = {
     Citation: ("event_id", "source_id", "position", "quote", "supports"),
     EventPerson: ("event_id", "position", "person_id", "role"),
     Mission: ("id", "name", "summary"),
-    Source: ("id", "file", "title", "publisher", "author", "published", "language", "url",
+    Source: ("id", "file", "title", "publisher", "author", "stated_date", "language", "url",
              "note"),
     Person: ("id", "name", "aliases", "roles"),
 }
@@ -198,7 +208,7 @@ def load_synthetic(events: int, missions: int, seed: int = 1) -> dict[str, int]:
         source_rows = [
             (f"{PREFIX}{s:04d}", f"synthetic/{s:04d}.txt", _sentence(rnd, 3, 7),
              rnd.choice(("TASS", "Reuters", "Euronews", "Interfax")), None,
-             dates.earliest(_date(rnd)["date"]).isoformat(), rnd.choice(("en", "ru")),
+             _json(_stated(rnd)), rnd.choice(("en", "ru")),
              f"https://example.org/articles/{s}", None)
             for s in range(sources)]
         _write(conn, Source, source_rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from marshmallow.experimental.context import Context
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +14,7 @@ from api.domain.quotes import unverifiable
 from api.extensions import db
 from api.models import (
     Citation,
+    Claim,
     Event,
     EventPerson,
     Person,
@@ -22,6 +24,7 @@ from api.models import (
     utcnow,
 )
 from schemas import EventSchema, PersonSchema, SourceSchema
+from schemas.dates import RECORDED
 from schemas.seedform import seed_form
 
 ACTIONS = ("create", "update", "delete")
@@ -92,10 +95,14 @@ def other_revisions(model: type[db.Model], record_id: str) -> Any:
 
 
 def record_all(who: str, event_ids: list[str]) -> bool:
-    """Record a revision of each of these events that changed since its last one."""
-    events = db.session.scalars(  # in timeline order: the change times follow it
-        select(Event).where(Event.id.in_(event_ids)).order_by(Event.earliest, Event.id)
-        .options(selectinload(Event.citations), selectinload(Event.people))
+    """Record a revision of each of these events that changed since its last one, in
+    timeline order (so their revision times, and the feeds ordered by them, do not depend
+    on the order the database happens to return rows in)."""
+    events = db.session.scalars(
+        select(Event).where(Event.id.in_(event_ids))
+        .options(selectinload(Event.citations), selectinload(Event.people),
+                 selectinload(Event.claims))
+        .order_by(Event.earliest, Event.id)
     )
     return any([record(event, who) is not None for event in events])
 
@@ -114,8 +121,12 @@ def as_of(event_id: str, moment: dt.datetime) -> Revision | None:
 
 
 def rebuild(revision: Revision) -> Event:
-    """A detached event as the revision recorded it, ready to render like a live one."""
-    data = EventSchema().load(revision.snapshot)
+    """A detached event as the revision recorded it, ready to render like a live one.
+
+    A revision recorded before dates needed a basis loads as it was recorded.
+    """
+    with Context({RECORDED: True}):
+        data = EventSchema().load(revision.snapshot)
     # A citation that still exists keeps its id (its address); one since removed has none.
     ids = {(source, quote): ident for ident, source, quote in db.session.execute(
         select(Citation.id, Citation.source_id, Citation.quote)
@@ -126,5 +137,6 @@ def rebuild(revision: Revision) -> Event:
                  for i, c in enumerate(data.pop("citations"))]
     people = [EventPerson(position=i, **p, person=db.session.get(Person, p["person_id"]))
               for i, p in enumerate(data.pop("people"))]
+    claims = [Claim(position=i, **c) for i, c in enumerate(data.pop("claims"))]
     unverifiable(citations)  # sets each citation's offsets against today's source text
-    return Event(**data, citations=citations, people=people)
+    return Event(**data, citations=citations, people=people, claims=claims)

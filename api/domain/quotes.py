@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from api.extensions import db
-from api.models import Citation, Source
+from api.models import Citation, Event, Source
 
 # Typographic quotes map to plain ones; runs of whitespace (incl. no-break) to one space.
 _TYPOGRAPHY = str.maketrans({
@@ -69,6 +69,52 @@ def unverifiable(citations: Iterable[Citation]) -> list[Citation]:
         if text is not None and span is None:
             failed.append(citation)
     return failed
+
+
+def quoted_in(citations: Iterable[Citation], source: str, quote: str,
+              supporting: str | None = None) -> bool:
+    """Whether ``quote`` lies within a citation of ``source`` (that supports a field)."""
+    return any(c.source_id == source and occurs(quote, c.quote)
+               and (supporting is None or supporting in c.supports) for c in citations)
+
+
+def unsupported_refs(event: Event) -> dict[str, str]:
+    """The quotes of an event's date bases and claims that none of its citations holds, by
+    field: a basis quote must lie within a citation of its source that supports that date
+    (so it is verified with it), a claim's quote within a citation of its source."""
+    problems = {}
+    for name in ("start", "end"):
+        basis = (getattr(event, name) or {}).get("basis")
+        if basis and not quoted_in(event.citations, basis["source"], basis["quote"], name):
+            problems[f"{name}.basis.quote"] = (f"Must lie within a citation of source "
+                                               f"'{basis['source']}' that supports '{name}'.")
+    for i, claim in enumerate(event.claims):
+        for j, value in enumerate(claim.values):
+            for k, ref in enumerate(value["quotes"]):
+                if not quoted_in(event.citations, ref["source"], ref["quote"]):
+                    problems[f"claims.{i}.values.{j}.quotes.{k}.quote"] = (
+                        f"Must lie within a citation of source '{ref['source']}'.")
+    return problems
+
+
+def own_quotes(source: Source) -> list[tuple[str, str]]:
+    """``(field, quote)`` of every quote a source's own metadata rests on: the bases of
+    its dates and the versions of its claims."""
+    refs = [(f"{name}.basis.quote", date["basis"]["quote"])
+            for name in ("stated_date", "written_date")
+            if (date := getattr(source, name)) and date.get("basis")]
+    refs += [(f"claims.{i}.values.{j}.quotes.{k}.quote", ref["quote"])
+             for i, claim in enumerate(source.claims)
+             for j, value in enumerate(claim.values)
+             for k, ref in enumerate(value["quotes"])]
+    return refs
+
+
+def missing_own_quotes(source: Source) -> list[tuple[str, str]]:
+    """The ``own_quotes`` its text (when it has one) does not contain."""
+    if source.text is None:
+        return []
+    return [(field, quote) for field, quote in own_quotes(source) if not occurs(quote, source.text)]
 
 
 def load_texts(directory: str, overwrite: bool = True

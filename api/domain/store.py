@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import Text, cast, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.domain import searchtext
 from api.extensions import db
-from api.models import Citation, DataVersion, Event, EventPerson, Mission, Person, Source
+from api.models import (
+    Citation,
+    Claim,
+    DataVersion,
+    Event,
+    EventPerson,
+    Mission,
+    Person,
+    Source,
+)
 
 # Ordered lists of child rows, matched to the new data by position.
-CHILDREN: dict[str, type[db.Model]] = {"citations": Citation, "people": EventPerson}
+CHILDREN: dict[str, type[db.Model]] = {"citations": Citation, "people": EventPerson,
+                                       "claims": Claim}
 # Set in ``session.info`` by ``touch()``: the response cache expires on that commit.
 CHANGED = "api.data_changed"
 # Also in ``session.info``: the data version ``touch()`` gave this transaction, and what its
@@ -53,7 +63,42 @@ def event_references(data: dict[str, Any]) -> list[tuple[str, type[db.Model], st
              for i, c in enumerate(data["citations"])]
     refs += [(f"people.{i}.person", Person, p["person_id"])
              for i, p in enumerate(data["people"])]
+    refs += [(f"{name}.basis.reference", Event if ref["kind"] == "event" else Source, ref["id"])
+             for name in ("start", "end")
+             if (ref := ((data.get(name) or {}).get("basis") or {}).get("reference"))]
     return refs
+
+
+def reference_date(kind: str, ident: str) -> str | None:
+    """The date a basis refers to: an event's start, or the day a source was written."""
+    if kind == "event":
+        found = db.session.get(Event, ident)
+        return found.start["date"] if found and found.deleted_at is None else None
+    source = db.session.get(Source, ident)
+    return source.written_date["date"] if source and source.written_date else None
+
+
+def derived_from(kind: str, ident: str) -> list[str]:
+    """The events and sources (as ``event 'id'``) with a date whose basis refers to
+    ``kind`` ``ident``: what a delete of it would leave without a reference."""
+    wanted, found = {"kind": kind, "id": ident}, []
+    for model, names in ((Event, ("start", "end")), (Source, ("stated_date", "written_date"))):
+        columns = [getattr(model, name) for name in names]
+        # A cheap filter on the JSON text first; then the exact test on the dates.
+        stmt = select(model.id, *columns).where(
+            or_(*(cast(c, Text).contains(ident, autoescape=True) for c in columns)))
+        for row in db.session.execute(stmt):
+            if any(((date or {}).get("basis") or {}).get("reference") == wanted
+                   for date in row[1:]):
+                found.append(f"{'event' if model is Event else 'source'} '{row.id}'")
+    return found
+
+
+def own_dates(obj: Any) -> dict[str, dict[str, Any] | None]:
+    """A record's dates that may have a basis, by field name."""
+    if isinstance(obj, Event):
+        return {"start": obj.start, "end": obj.end}
+    return {"stated_date": obj.stated_date, "written_date": obj.written_date}
 
 
 def touch() -> int:
@@ -98,6 +143,8 @@ def _track(session: Session, _context: object) -> None:
             events.add(obj.id)
         elif isinstance(obj, Citation | EventPerson):
             events.add(obj.event_id)
+        elif isinstance(obj, Claim):
+            events.add(obj.event_id)  # None for a source's claim (discarded below)
         elif isinstance(obj, Source):
             sources.add(obj.id)  # its title, publisher and url show in citing events
         elif isinstance(obj, Person):

@@ -37,20 +37,24 @@ def _date_text(date: dict[str, Any]) -> str:
 
 
 def date_span(event: Event) -> str:
-    """The event's dates as words at their precision: ``October 2021``, ``c. 2030``."""
-    text = _date_text(event.start)
-    if event.end:
-        text += f" \N{EN DASH} {_date_text(event.end)}"
-    return text
+    """The event's dates as words at their precision: ``October 2021``, ``c. 2021``,
+    ``2030 onwards`` (an open end), ``by 11 October 2021`` (an open start)."""
+    start, end = event.start, event.end
+    if start["date"] == dates.OPEN:
+        return f"by {_date_text(end)}"  # an open start needs a dated end
+    if end and end["date"] == dates.OPEN:
+        return f"{_date_text(start)} onwards"
+    return _date_text(start) + (f" \N{EN DASH} {_date_text(end)}" if end else "")
 
 
 def day_precise(event: Event) -> bool:
-    """Whether every date of the event names a day (not only a month or a year)."""
+    """Whether every date of the event names a day (not only a month or a year, and no
+    bound is open)."""
     return all(dates.precision(d["date"]) == "day" for d in (event.start, event.end) if d)
 
 
 def display_date(event: Event) -> str:
-    """The event's date as honest as its sources: e.g. ``c. 2030 (planned)``."""
+    """The event's date as honest as its sources: e.g. ``2030 onwards (planned)``."""
     text = date_span(event)
     notes = [] if event.status == "occurred" else [event.status]
     if any(d and d.get("inferred") for d in (event.start, event.end)):
@@ -65,31 +69,63 @@ def web_url(url: str | None) -> str | None:
 
 def source_label(source: Any) -> str:
     """How a reader sees a source: its title and publisher; an untitled one is described
-    by what is known of it (publisher, author, date), never by its bare id."""
+    by what is known of it (publisher, author, when it was written), never by its bare id."""
     if source.title:
         return ", ".join(part for part in (source.title, source.publisher) if part)
     by = ", ".join(part for part in (source.publisher, source.author) if part)
     text = "Untitled article" + (f" ({by})" if by else "")
-    day = source.published
-    return text + (f", {day.day} {calendar.month_name[day.month]} {day.year}" if day else "")
+    day = source.written_date or source.stated_date
+    return text + (f", {_date_text(day)}" if day else "")
+
+
+def date_derivations(event: Event) -> list[str]:
+    """How each of the event's dates was reached, in words (from its basis); sources are
+    named as a reader sees them (``source_label``), not by id."""
+    cited = {c.source_id: source_label(c.source) for c in event.citations}
+
+    def source(ident: str) -> str:
+        return cited.get(ident, f"source '{ident}'")
+
+    def name(kind: str, ident: str) -> str:
+        return (f"the day {source(ident)} was written" if kind == "source"
+                else dates.reference_words(kind, ident))
+
+    lines = []
+    for label, date in (("Start", event.start), ("End", event.end)):
+        if not date:
+            continue
+        if date["date"] == dates.OPEN:
+            lines.append(f"{label}: open \N{EM DASH} no source gives a bound.")
+        elif date.get("basis"):
+            basis = date["basis"]
+            how = ("stated" if basis["rule"] == "stated"
+                   else f"inferred as {dates.describe(basis, name)}")
+            lines.append(f"{label} {_date_text(date)}: {how}, from \N{LEFT DOUBLE QUOTATION MARK}"
+                         f"{basis['quote']}\N{RIGHT DOUBLE QUOTATION MARK} "
+                         f"({source(basis['source'])}).")
+    return lines
 
 
 def event_html(event: Event) -> str:
-    """The summary and cited quotes as HTML; every piece of data is escaped."""
+    """The summary, how the dates were reached and the cited quotes as HTML; every piece
+    of data is escaped."""
+    derived = Markup("").join(Markup("<li>{}</li>").format(line)
+                              for line in date_derivations(event))
+    how = Markup("<p>How the dates were reached:</p><ul>{}</ul>").format(derived) if derived \
+        else Markup("")
     items = []
     for citation in event.citations:
         name = escape(source_label(citation.source))
         url = web_url(citation.source.url)
         cite = Markup('<a href="{}">{}</a>').format(url, name) if url else name
         items.append(Markup("<li><q>{}</q> — <cite>{}</cite></li>").format(citation.quote, cite))
-    return str(
-        Markup("<p>{}</p><p>Sources:</p><ul>{}</ul>").format(event.summary, Markup("").join(items))
-    )
+    return str(Markup("<p>{}</p>{}<p>Sources:</p><ul>{}</ul>").format(
+        event.summary, how, Markup("").join(items)))
 
 
 def event_text(event: Event) -> str:
     """The summary, date and cited quotes as plain text."""
-    lines = [event.summary, "", f"When: {display_date(event)}"]
+    lines = [event.summary, "", f"When: {display_date(event)}", *date_derivations(event)]
     if event.location:
         lines.append(f"Where: {event.location}")
     lines += ["", "Sources:"]

@@ -3,7 +3,8 @@
 A day-precision event spans its days. An event known only to the month or the year is a
 one-day marker on its first possible day, its date written in the title (``First steps on
 the Moon (1969)``): a calendar would otherwise show it as a banner across the whole month
-or year. ``precision="day"`` leaves such events out.
+or year. An event with an open bound (``2030/..``) is a marker on its known bound.
+``precision="day"`` leaves such events out.
 """
 
 from __future__ import annotations
@@ -24,16 +25,18 @@ PRECISIONS = ("any", "day")
 
 
 def vevent(event: Event, url: str) -> icalendar.Event:
-    """An all-day event: the event's days, or a one-day marker when its dates are coarser."""
+    """An all-day event: the event's days, or a one-day marker when its dates are coarser
+    or a bound is open (on the first known day: an open bound gives way to the other)."""
+    first, last = dates.known_span(event.start, event.end)
     out = icalendar.Event()
     out.add("uid", f"{event.id}@{UID_DOMAIN}")  # stable: the event id never changes
     out.add("dtstamp", changed(event))
-    out.add("dtstart", event.earliest)
+    out.add("dtstart", first)
     if day_precise(event):
-        out.add("dtend", dates.day_after(event.latest))  # DTEND of an all-day event is exclusive
+        out.add("dtend", dates.day_after(last))  # DTEND of an all-day event is exclusive
         out.add("summary", event.title)
     else:
-        out.add("dtend", dates.day_after(event.earliest))
+        out.add("dtend", dates.day_after(first))
         out.add("summary", f"{event.title} ({date_span(event)})")
     out.add("description", event_text(event))
     out.add("status", STATUS[event.status])

@@ -31,15 +31,17 @@ def timeline_date(value: dict[str, Any]) -> dict[str, int]:
 
 
 def slide(event: Event, group: str) -> dict[str, Any]:
+    """One slide; an open bound has no date on the slide (its display date says so)."""
+    known = [d for d in (event.start, event.end) if d and d["date"] != dates.OPEN]
     out = {
         "unique_id": event.id,
-        "start_date": timeline_date(event.start),
+        "start_date": timeline_date(known[0]),
         "display_date": display_date(event),
         "text": {"headline": str(escape(event.title)), "text": event_html(event)},
         "group": CONTEXT if is_context(event) else getattr(event, group),
     }
-    if event.end:
-        out["end_date"] = timeline_date(event.end)
+    if len(known) == 2:
+        out["end_date"] = timeline_date(known[1])
     return out
 
 

@@ -16,16 +16,16 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from api.domain import history
-from api.domain.quotes import unverifiable
-from api.domain.store import apply, touch
+from api.domain import derivations, history
+from api.domain.quotes import missing_own_quotes, unsupported_refs, unverifiable
+from api.domain.store import apply, own_dates, reference_date, touch
 from api.extensions import db
 from api.http import errors
 from api.http.cache import representation_etag
 from api.http.cache.policy import ETAG_PATTERN, MAX_IF_MATCH
 from api.http.errors import Problem
 from api.http.security import accepts
-from api.models import Event
+from api.models import Event, Source
 from api.queries import taken
 from schemas.seedform import seed_form
 
@@ -112,6 +112,24 @@ def claim(obj: Any) -> None:
     set_committed_value(obj, "version", obj.version + 1)
 
 
+def check_record(obj: Any) -> None:
+    """422 when a source's own quotes are missing from its text, an event's basis or claim
+    quotes lie in none of its citations, or a date does not follow from its basis
+    (api/domain/derivations.py)."""
+    db.session.flush()
+    problems = {}
+    if isinstance(obj, Source):
+        problems |= {field: ["Not found in the source's text."]
+                     for field, _ in missing_own_quotes(obj)}
+    if isinstance(obj, Event):
+        problems |= {field: [why] for field, why in unsupported_refs(obj).items()}
+    if isinstance(obj, Event | Source):
+        problems |= {field: [f"Does not follow from its basis: {why}."]
+                     for field, why in derivations.problems(own_dates(obj), reference_date)}
+    if problems:
+        invalid(problems)
+
+
 def commit() -> None:
     """End a write: mark the data changed and commit."""
     touch()
@@ -129,6 +147,7 @@ def save_event(event: Event, action: str = "update") -> None:
                 "(whitespace and typographic quotes aside)."
             ]} for c in failed
         }})
+    check_record(event)
     history.record(event, g.curator, action)
     commit()
 
@@ -149,6 +168,7 @@ def create(model: type[db.Model], data: dict[str, Any]) -> Any:
     obj = model(id=data["id"])
     db.session.add(obj)
     apply(obj, data)
+    check_record(obj)
     history.record_other(obj, g.curator, "create")
     commit()
     return obj
@@ -162,6 +182,7 @@ def change(obj: Any, schema_cls: type[Schema], shown: Any, patch: dict[str, Any]
     claim(obj)
     history.baseline(obj)
     apply(obj, data)
+    check_record(obj)
     history.record_other(obj, g.curator)
     commit()
 

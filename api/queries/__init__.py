@@ -20,7 +20,7 @@ from api.domain import history
 from api.domain.store import data_version
 from api.extensions import db
 from api.http.errors import Problem
-from api.models import Citation, Event, EventPerson, Mission, Person, Source
+from api.models import Citation, Claim, Event, EventPerson, Mission, Person, Source
 from api.queries import lookup, search
 from api.queries.pagination import paginate
 from schemas import dates
@@ -29,6 +29,7 @@ from schemas import dates
 WITH_DETAILS = (
     selectinload(Event.citations).joinedload(Citation.source),
     selectinload(Event.people).joinedload(EventPerson.person),
+    selectinload(Event.claims),
 )
 SORT_KEYS = (Event.earliest, Event.id)
 # The unique keys of each order (``-name``: the same keys, descending).
@@ -42,7 +43,7 @@ IDS = {"mission": (Mission, "mission"), "source": (Source, "source"),
        "person": (Person, "person")}
 # The arguments that choose events (everything else shapes the answer).
 FILTERS = ("mission", "type", "status", "person", "source", "tag", "location", "precision",
-           "changed_since", "from_", "to", "q")
+           "changed_since", "from_", "to", "q", "disputed")
 
 
 def _values(values: list[str]) -> tuple[list[str], list[str]]:
@@ -96,6 +97,8 @@ def filtered_events(args: dict[str, Any]) -> Select:
     if "changed_since" in args:
         moment = args["changed_since"].astimezone(dt.UTC).replace(tzinfo=None)
         stmt = stmt.where(Event.changed_at >= moment)
+    if "disputed" in args:
+        stmt = stmt.where(Event.claims.any() if args["disputed"] else ~Event.claims.any())
     if "from_" in args:  # overlap: the event's last possible day is on or after `from`
         stmt = stmt.where(Event.latest >= dates.earliest(args["from_"]))
     if "to" in args:
@@ -111,6 +114,19 @@ def order(args: dict[str, Any]) -> tuple[tuple[Any, ...], bool]:
     if sort == "relevance":
         return (search.score(args["q"]), Event.id), False
     return ORDERS[sort.removeprefix("-")], sort.startswith("-")
+
+
+def filtered_disputes(args: dict[str, Any]) -> Select:
+    """The claims (disputed facts) matching ``DisputeQuerySchema``, of live events or of
+    sources, unordered."""
+    live = select(Event.id)  # deleted events are left out of every select of Event
+    stmt = select(Claim).where(or_(Claim.event_id.in_(live), Claim.source_id.is_not(None)))
+    if "field" in args:
+        stmt = stmt.where(Claim.field == args["field"])
+    if "kind" in args:
+        column = Claim.event_id if args["kind"] == "event" else Claim.source_id
+        stmt = stmt.where(column.is_not(None))
+    return stmt
 
 
 EMBEDDED_EVENTS = 100

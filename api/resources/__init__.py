@@ -3,10 +3,20 @@
 from flask import Flask
 
 from api.extensions import smorest
-from api.resources import citations, events, formats, meta, missions, people, revisions, sources
+from api.resources import (
+    citations,
+    disputes,
+    events,
+    formats,
+    meta,
+    missions,
+    people,
+    revisions,
+    sources,
+)
 
 BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp,
-              citations.blp, revisions.blp, formats.blp)
+              citations.blp, revisions.blp, formats.blp, disputes.blp)
 
 
 def init_app(app: Flask) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from api import queries
 from api.domain import history
-from api.domain.store import apply, event_references
+from api.domain.store import apply, derived_from, event_references
 from api.extensions import db
 from api.http import writes
 from api.http.auth import require
@@ -149,10 +149,14 @@ class EventItem(MethodView):
         """Delete an event (curators; needs If-Match)
 
         The event leaves every list and answers 410 Gone; its revisions stay, and its id
-        is never used again.
+        is never used again. 409 while another date's basis refers to it.
         """
         event = get_event(id)
         writes.check_if_match(writes.etag(EventSchema(), event))
+        users = derived_from("event", id)
+        if users:
+            raise Problem(409, f"The dates of {', '.join(users)} derive from this event: "
+                          "change their basis first.")
         writes.claim(event)
         event.deleted_at = utcnow()
         history.record(event, g.curator, "delete")

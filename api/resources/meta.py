@@ -54,6 +54,7 @@ COLLECTIONS = (
     ("events", "events.Events"),
     ("sources", "sources.Sources"),
     ("people", "people.People"),
+    ("disputes", "disputes.Disputes"),
     ("openapi", "api-docs.openapi_json"),
     ("docs", "api-docs.openapi_swagger_ui"),
     ("health", "meta.Health"),

@@ -41,6 +41,8 @@ class Kind:
     involving: Callable[[str], ColumnElement[bool]]  # the events showing record ``id``
     events_phrase: str  # "the events involving them"
     used_by: tuple[Any, str]  # (the column referring to a record, what refers: "events")
+    # The records whose date bases refer to record ``id`` (a source's written date).
+    referred: Callable[[str], list[str]] = lambda _id: []
 
 
 def summary(text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -101,7 +103,9 @@ def register(kind: Kind) -> Callable[[str], Any]:
         @summary(f"Delete a {noun} no {kind.used_by[1][:-1]} uses (curators; needs If-Match)")
         def delete(self, id: str) -> None:
             column, users = kind.used_by
-            used = queries.cited(column, id)
-            writes.remove(detail(id), kind.detail_schema(), users if used else None)
+            used = users if queries.cited(column, id) else None
+            if not used and (referring := kind.referred(id)):
+                used = f"the date bases of {', '.join(referring)}"
+            writes.remove(detail(id), kind.detail_schema(), used)
 
     return detail

@@ -10,7 +10,8 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from api.domain.quotes import unverifiable
+from api.domain.quotes import missing_own_quotes, unverifiable
+from api.domain.store import derived_from
 from api.extensions import db
 from api.http import writes
 from api.http.auth import require
@@ -34,6 +35,7 @@ source_detail = records.register(records.Kind(
     patch_schema=SourcePatchSchema, noun="source", collection="Sources", item="Source",
     involving=lambda id: Event.citations.any(Citation.source_id == id),
     events_phrase="the events it supports", used_by=(Citation.source_id, "citations"),
+    referred=lambda id: derived_from("source", id),
 ))
 
 
@@ -73,10 +75,12 @@ class SourceText(MethodView):
             writes.invalid({"body": err.messages})
         db.session.flush()
         citations = db.session.scalars(select(Citation).where(Citation.source_id == id))
-        failed = unverifiable(citations)
+        failed = {f"citation {c.id} (event '{c.event_id}')": ["The quote does not occur in "
+                  "this text."] for c in unverifiable(citations)}
+        failed |= {f"source's {field}": ["The quote does not occur in this text."]
+                   for field, _ in missing_own_quotes(source)}
         if failed:
-            writes.invalid({f"citation {c.id} (event '{c.event_id}')": [
-                "The quote does not occur in this text."] for c in failed})
+            writes.invalid(failed)
         writes.commit()
         return None, 204, {"ETag": f'"{text_etag(source.text)}"'}
 

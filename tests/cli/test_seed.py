@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
+from api.domain.quotes import normalise
 from api.domain.store import data_version
 from api.extensions import db
 from api.models import Citation, Event, Mission, Person, Source
@@ -94,8 +95,8 @@ def test_an_edit_updates_exactly_what_changed(
      "record '{id}' (#4): field 'start.date'"),
     ("events.yaml", lambda rs: rs[5]["citations"][0].pop("quote"),
      "record '{id}' (#6): field 'citations.0.quote'"),
-    ("events.yaml", lambda rs: rs[2]["citations"][0].update(source="nowhere"),
-     "record '{id}' (#3): field 'citations.0.source': unknown id 'nowhere'"),
+    ("events.yaml", lambda rs: rs[2]["citations"][-1].update(source="nowhere"),
+     "record '{id}' (#3): field 'citations.1.source': unknown id 'nowhere'"),
     ("people.yaml", lambda rs: rs[1].update(id="Not A Slug"),
      "record 'Not A Slug' (#2): field 'id'"),
     ("events.yaml", lambda rs: rs[-1].update(status="rumoured"),
@@ -134,3 +135,73 @@ def test_migrations_match_the_models(app: Flask) -> None:
         context = MigrationContext.configure(connection, opts={"include_object": include_object})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+def test_a_duplicate_key_is_refused_naming_the_file_and_line(
+    app: Flask, runner: FlaskCliRunner, seeds_copy: Path
+) -> None:
+    path = seeds_copy / "events.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("  title: "))
+    lines.insert(first + 1, "  title: A second title the loader would silently keep\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    result = seed(runner, seeds_copy)
+    assert result.exit_code != 0
+    assert (f"{path}:{first + 2}: duplicate key 'title' (also at line {first + 1})"
+            in result.output), result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_a_date_its_basis_contradicts_aborts_the_seed(
+    app: Flask, runner: FlaskCliRunner, seeds_copy: Path
+) -> None:
+    def land_a_day_late(events: list[dict]) -> None:
+        landing = next(e for e in events if e["id"] == "crew-returns-to-earth")
+        landing["start"]["date"] = "2021-10-18"
+
+    edit(seeds_copy, "events.yaml", land_a_day_late)
+    result = seed(runner, seeds_copy)
+    assert result.exit_code != 0
+    assert ("record 'crew-returns-to-earth' (#" in result.output and "field 'start.date': the "
+            "basis gives '2021-10-17' (12 days after the start of event 'soyuz-ms-19-launch'), "
+            "not '2021-10-18'" in result.output), result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_seeding_verifies_every_quote_out_of_the_box(
+    app: Flask, runner: FlaskCliRunner, client: FlaskClient, articles: Path
+) -> None:
+    """`flask seed` with no option loads the articles from ARTICLES_DIR (by default
+    ../shared/seeds beside the project), so every citation reads verified, with offsets."""
+    app.config["ARTICLES_DIR"] = str(articles)
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert f"source texts from {articles}: 5 loaded or changed" in result.output
+    texts = {p.name: p.read_text(encoding="utf-8") for p in articles.glob("*.txt")}
+    url, checked = "/v1/events?limit=100", 0
+    while url:
+        page = client.get(url).json
+        for citation in (c for event in page["items"] for c in event["citations"]):
+            assert citation["verified"] is True and citation["unverified_reason"] is None
+            text = texts[citation["source"] + ".txt"]
+            span = citation["offsets"]
+            assert normalise(text[span["start"]:span["end"]]) == normalise(citation["quote"])
+            checked += 1
+        url = page["next"]
+    assert checked >= 100
+
+
+def test_without_the_articles_each_citation_says_why_it_is_unverified(
+    app: Flask, runner: FlaskCliRunner, client: FlaskClient, tmp_path: Path
+) -> None:
+    app.config["ARTICLES_DIR"] = str(tmp_path / "absent")
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert "source texts: none loaded" in result.output
+    event = client.get("/v1/events/soyuz-ms-19-launch").json
+    for citation in event["citations"]:
+        assert citation["verified"] is False and citation["offsets"] is None
+        assert citation["unverified_reason"].startswith(
+            f"No text of source '{citation['source']}' is loaded")

@@ -30,11 +30,24 @@ def date_strings(draw: st.DrawFn) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-date_objects = st.fixed_dictionaries(
-    {"date": date_strings()},
-    optional={"approximate": st.booleans(), "inferred": st.booleans(),
-              "precision": st.none()},
-)
+STATED = {"source": "s", "quote": "q", "rule": "stated"}
+DERIVED = {"source": "s", "quote": "q", "rule": "year-of",
+           "reference": {"kind": "source", "id": "s"}}
+
+
+@st.composite
+def date_objects(draw: st.DrawFn) -> dict:
+    """A valid date object: inferred and approximate ones carry a basis, as they must."""
+    raw = draw(st.fixed_dictionaries(
+        {"date": date_strings()},
+        optional={"approximate": st.booleans(), "inferred": st.booleans(),
+                  "precision": st.none()},
+    ))
+    if raw.get("inferred"):
+        raw["basis"] = DERIVED
+    elif raw.get("approximate") or draw(st.booleans()):
+        raw["basis"] = STATED
+    return raw
 
 
 def is_valid(text: str) -> bool:
@@ -50,7 +63,7 @@ def is_valid(text: str) -> bool:
     return False
 
 
-@given(date_objects)
+@given(date_objects())
 def test_valid_dates_round_trip(raw: dict) -> None:
     raw = {k: v for k, v in raw.items() if v is not None}
     loaded = DateSchema().load(raw)
@@ -58,10 +71,31 @@ def test_valid_dates_round_trip(raw: dict) -> None:
     assert loaded["precision"] == dates.PRECISIONS[raw["date"].count("-")]
     assert loaded["approximate"] is raw.get("approximate", False)
     assert loaded["inferred"] is raw.get("inferred", False)
-    dumped = DateSchema().dump(loaded)
+    assert loaded.get("basis") == raw.get("basis")
+    dumped = DateSchema(exclude=["basis.explanation", "basis.reference.url"]).dump(loaded)
     assert DateSchema().load(dumped) == loaded  # output is valid input, unchanged
     suffix = "~" if loaded["approximate"] else ""
     assert dates.edtf(loaded) == raw["date"] + suffix
+
+
+@given(date_strings(), st.booleans())
+def test_an_inferred_or_approximate_date_without_a_basis_is_refused(text: str,
+                                                                    inferred: bool) -> None:
+    with pytest.raises(ValidationError) as error:
+        DateSchema().load({"date": text, "inferred": inferred, "approximate": not inferred})
+    assert list(error.value.messages) == ["basis"]
+
+
+@given(date_strings())
+def test_an_open_end_covers_every_later_day(text: str) -> None:
+    start, end = {"date": text}, dates.BoundSchema().load({"date": dates.OPEN})
+    assert end["precision"] == "open"
+    assert dates.edtf(start, end) == f"{text}/.."
+    assert dates.latest(end["date"]) == dt.date.max
+    assert dates.known_span(start, end) == (dates.earliest(text), dates.latest(text))
+    with pytest.raises(ValidationError) as error:
+        DateSchema().load({"date": dates.OPEN})  # only an event's start or end may be open
+    assert list(error.value.messages) == ["date"]
 
 
 @given(date_strings())
@@ -123,7 +157,7 @@ def test_a_stated_precision_must_match_the_date(text: str, precision: str) -> No
         assert list(error.value.messages) == ["precision"]
 
 
-@given(st.text(min_size=1, max_size=10).filter(lambda t: not is_valid(t)))
+@given(st.text(min_size=1, max_size=10).filter(lambda t: not is_valid(t) and t != dates.OPEN))
 def test_an_event_names_the_invalid_date_field(text: str) -> None:
     with pytest.raises(ValidationError) as error:
         EventSchema().load({"start": {"date": text}}, partial=True)

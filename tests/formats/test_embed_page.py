@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from api.extensions import db
+from api.formats import source_label
 from api.models import Event, Source
 
 EMBED = "/embed/the-challenge"
@@ -121,11 +122,21 @@ def test_context_events_are_left_out_unless_asked_for(client: FlaskClient, app: 
 def test_every_citation_names_its_source_in_words(client: FlaskClient, app: Flask) -> None:
     with app.app_context():
         ids = set(db.session.scalars(select(Source.id)))
-        untitled = db.session.scalars(select(Source).where(Source.title.is_(None))).all()
-        assert untitled  # the seeds hold an article without a title
     for slide in client.get(f"{TIMELINE}?context=1").json["events"]:
-        text = slide["text"]["text"]
+        text = slide["text"]["text"]  # citations and the bases of dates alike
         assert not [id for id in ids if id in text], slide["unique_id"]
     launch = next(s for s in client.get(TIMELINE).json["events"]
                   if s["unique_id"] == "soyuz-ms-19-launch")
-    assert "<cite>Untitled article, 23 February 2022</cite>" in launch["text"]["text"]
+    # The article without a headline has a title the curators supplied, and says so.
+    assert ("<cite>Untitled article: a Russian film crew docks at the ISS to shoot a feature "
+            "film (title supplied by the curators)</cite>") in launch["text"]["text"]
+
+
+def test_an_untitled_source_is_described_by_what_is_known_of_it() -> None:
+    written = {"date": "2021-10-05", "approximate": True, "inferred": True}
+    source = Source(id="x", title=None, publisher="DW", author=None, written_date=written,
+                    stated_date={"date": "2022-02-23", "approximate": False, "inferred": False})
+    assert source_label(source) == "Untitled article (DW), c. 5 October 2021"
+    bare = Source(id="y", title=None, publisher=None, author=None, written_date=None,
+                  stated_date=None)
+    assert source_label(bare) == "Untitled article"

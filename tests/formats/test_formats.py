@@ -100,19 +100,41 @@ def test_timelinejs_has_a_slide_per_event_at_its_real_precision(
     assert launch["start_date"] == {"year": 2021, "month": 10, "day": 5}
     assert "end_date" not in launch
     assert slides["iss-filming"]["end_date"] == {"year": 2021, "month": 10, "day": 17}
-    assert slides["post-production"]["end_date"] == {"year": 2022, "month": 12}
+    assert slides["post-production"]["end_date"] == {"year": 2022}
+    plan = slides["china-crewed-moon-landing-plan"]  # as early as 2030: no end on the slide
+    assert plan["start_date"] == {"year": 2030} and "end_date" not in plan
+    made = slides["the-challenge-co-production"]  # open start: the slide sits at its bound
+    assert made["start_date"] == {"year": 2021, "month": 10, "day": 11}
 
 
 def test_timelinejs_display_date_tells_the_truth(client: FlaskClient) -> None:
     slides = {s["unique_id"]: s for s in client.get(TIMELINE_ALL).json["events"]}
-    assert slides["china-crewed-moon-landing-plan"]["display_date"] == "c. 2030 (planned)"
-    assert slides["moon-film-idea"]["display_date"] == "c. 2030 (speculative, date inferred)"
+    assert slides["china-crewed-moon-landing-plan"]["display_date"] == "2030 onwards (planned)"
+    assert slides["moon-film-idea"]["display_date"] == (
+        "October 2021 onwards (speculative, date inferred)")
     assert slides["china-crewed-mars-mission-plan"]["display_date"] == "2033 (planned)"
-    assert slides["soyuz-ms-19-launch"]["display_date"] == "5 October 2021"
+    assert slides["soyuz-ms-19-docking"]["display_date"] == "5 October 2021"
+    assert slides["soyuz-ms-19-launch"]["display_date"] == "5 October 2021 (date inferred)"
     assert slides["gagarin-first-human-spaceflight"]["display_date"] == "April 1961 (date inferred)"
     assert slides["crew-training"]["display_date"] == (
-        "c. 2021 \N{EN DASH} c. 5 October 2021 (date inferred)"
+        "2020 \N{EN DASH} 5 October 2021 (date inferred)"
     )
+    assert slides["the-challenge-co-production"]["display_date"] == (
+        "by 11 October 2021 (date inferred)")
+
+
+def test_timelinejs_says_how_each_date_was_reached(client: FlaskClient) -> None:
+    slides = {s["unique_id"]: s for s in client.get(TIMELINE_ALL).json["events"]}
+    launch = TextOf.parse(slides["soyuz-ms-19-launch"]["text"]["text"]).text
+    euronews = ("Russian actress and director en route to ISS for first movie shot in space, "
+                "Euronews")
+    assert (f"Start 5 October 2021: inferred as the Tuesday of the week of the day {euronews} "
+            "was written, from \N{LEFT DOUBLE QUOTATION MARK}taking off on Tuesday morning"
+            f"\N{RIGHT DOUBLE QUOTATION MARK} ({euronews}).") in launch
+    docking = TextOf.parse(slides["soyuz-ms-19-docking"]["text"]["text"]).text
+    assert "Start 5 October 2021: stated, from" in docking
+    idea = TextOf.parse(slides["moon-film-idea"]["text"]["text"]).text
+    assert "End: open \N{EM DASH} no source gives a bound." in idea
 
 
 def test_timelinejs_groups_and_cites(client: FlaskClient, app: Flask) -> None:
@@ -123,7 +145,7 @@ def test_timelinejs_groups_and_cites(client: FlaskClient, app: Flask) -> None:
     assert {s["unique_id"]: s["group"] for s in by_type}["soyuz-ms-19-launch"] == "launch"
     launch = next(s for s in slides if s["unique_id"] == "soyuz-ms-19-launch")
     text = TextOf.parse(launch["text"]["text"])
-    assert "took off from Baikonur" in text.text
+    assert "lifted off from Baikonur" in text.text
     assert len(text.tags["q"]) == citation_counts(app)["soyuz-ms-19-launch"]
     assert "Euronews" in text.text  # the publisher of a cited source
 
@@ -231,10 +253,12 @@ def test_calendar_has_all_day_events_never_longer_than_their_days(
     assert span("soyuz-ms-19-launch") == (dt.date(2021, 10, 5), dt.date(2021, 10, 6))
     assert span("iss-filming") == (dt.date(2021, 10, 5), dt.date(2021, 10, 18))
     # Coarser dates are a one-day marker on their first day, never a month or year banner
-    # (tests/formats/test_calendar.py).
+    # (tests/formats/test_calendar.py); an open bound gives way to the known one.
     assert span("gagarin-first-human-spaceflight") == (dt.date(1961, 4, 1), dt.date(1961, 4, 2))
     assert span("first-moon-steps-1969") == (dt.date(1969, 1, 1), dt.date(1969, 1, 2))
-    assert span("post-production") == (dt.date(2021, 10, 17), dt.date(2021, 10, 18))
+    assert span("post-production") == (dt.date(2021, 10, 1), dt.date(2021, 10, 2))
+    assert span("china-crewed-moon-landing-plan") == (dt.date(2030, 1, 1), dt.date(2030, 1, 2))
+    assert span("the-challenge-co-production") == (dt.date(2021, 10, 11), dt.date(2021, 10, 12))
 
 
 def test_calendar_marks_plans_tentative_and_describes_with_citations(
@@ -322,7 +346,9 @@ def test_csv_has_a_row_per_event_with_its_citation_count(
         assert r["title"] == events[r["id"]].title
     launch = next(r for r in rows if r["id"] == "soyuz-ms-19-launch")
     assert launch["location"] == "Baikonur Cosmodrome, Kazakhstan"
-    assert launch["date"] == "5 October 2021" and launch["edtf"] == "2021-10-05"
+    assert launch["date"] == "5 October 2021 (date inferred)" and launch["edtf"] == "2021-10-05"
+    plan = next(r for r in rows if r["id"] == "china-crewed-moon-landing-plan")
+    assert (plan["start"], plan["end"], plan["edtf"]) == ("2030", "..", "2030/..")
     newest = csv_rows(client, CSV + "?sort=-start")
     assert [r["id"] for r in newest] == list(reversed(event_ids(app)))
     assert client.get(CSV).headers["Content-Disposition"] == 'attachment; filename="events.csv"'

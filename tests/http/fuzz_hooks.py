@@ -16,7 +16,12 @@ the failures dropped here.
   not schema); the answer suggests the nearest ones.
 - 422 naming only rules that need the database or several fields at once: a quote must
   occur in its source's text, referenced ids must exist, an end cannot precede its start,
-  a stated precision must match the date, a person is listed once, an id cannot change.
+  a stated precision must match the date, a person is listed once, an id cannot change;
+  and a date's basis (docs/data-model.md): an inferred or approximate date needs one, its
+  rule decides `inferred`, which parameter it takes and whether it has a reference, its
+  quote must lie in a citation supporting that date (a claim's, in a citation; a
+  source's, in its own words), the date must follow from it, an open bound has none and
+  an open start needs a dated end.
 - 400 from the embed page (HTML) naming only ``start_at``: the event it opens on must
   exist in that mission.
 
@@ -41,7 +46,12 @@ from schemas import flatten_errors
 
 QUERY_RULES = ("swap them.", "Sorting by relevance needs `q`.")
 STATEFUL_RULES = ("does not occur", "Unknown id", "cannot come before", "has precision",
-                  "is listed twice", "cannot change", "is taken")
+                  "is listed twice", "cannot change", "is taken",
+                  # a date's basis: several fields at once, or the database
+                  "needs a basis", "exactly when its basis rule", "The rule '",
+                  "A stated date has no reference", "An open bound is neither",
+                  "An open start needs", "Must lie within a citation", "Does not follow from",
+                  "rest on its own words", "Quote the source itself")
 
 
 def _problem(response: Any) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from api.queries import events_page, get_event, search
 from schemas import EventQuerySchema, EventSchema, page_of
 
 EVENT = "soyuz-ms-19-launch"
-SOURCE = "004_ba6c03b084f54831"  # cited by EVENT and 20 other events
+SOURCE = "004_ba6c03b084f54831"  # cited 20 times, by EVENT and 10 other events
+LEAF = "kalachev-pr-criticism"  # no other date derives from it: it can be deleted
 PERSON = "anton-shkaplerov"
 PAGE = "/v1/events?limit=100"
 
@@ -76,12 +77,13 @@ def test_pages_are_the_bytes_of_the_schema_dump_cold_and_warm(app: Flask,
     urls = ["/v1/events?limit=7", first["next"].removeprefix("http://localhost"),
             "/v1/events?limit=5&sort=-start&status=occurred",
             "/v1/events?q=soyuz&limit=3&sort=start",
-            f"/v1/events?source={SOURCE}", "/v1/events?from=2100", f"/v1/events/{EVENT}"]
+            f"/v1/events?source={SOURCE}", "/v1/events?from=2100&type=launch",
+            f"/v1/events/{EVENT}"]
     for url in urls:
         app.extensions["fragment_cache"].clear()
         cold = fresh(app, client, url)
         assert fresh(app, client, url) == cold  # now from the memo
-    assert first["next"] and client.get("/v1/events?from=2100").json == {
+    assert first["next"] and client.get("/v1/events?from=2100&type=launch").json == {
         "items": [], "next": None, "prev": None, "count": None}
 
 
@@ -122,7 +124,7 @@ def test_a_source_retitled_shows_in_every_event_citing_it(
     page = fresh(app, client)
     shown = [c["source_title"] for e in page["items"] for c in e["citations"]
              if c["source"] == SOURCE]
-    assert len(shown) > 20 and set(shown) == {"A new title"}
+    assert len(shown) >= 20 and set(shown) == {"A new title"}
 
 
 def test_a_person_renamed_shows_in_every_event_involving_them(
@@ -137,12 +139,12 @@ def test_a_person_renamed_shows_in_every_event_involving_them(
 
 def test_a_deleted_event_leaves_the_page(app: Flask, client: FlaskClient,
                                          writer: dict[str, str]) -> None:
-    fresh(app, client), fresh(app, client, f"/v1/events/{EVENT}")
-    etag = client.get(f"/v1/events/{EVENT}").headers["ETag"]
-    assert client.delete(f"/v1/events/{EVENT}",
+    fresh(app, client), fresh(app, client, f"/v1/events/{LEAF}")
+    etag = client.get(f"/v1/events/{LEAF}").headers["ETag"]
+    assert client.delete(f"/v1/events/{LEAF}",
                          headers={**writer, "If-Match": etag}).status_code == 204
-    assert EVENT not in {e["id"] for e in fresh(app, client)["items"]}
-    assert client.get(f"/v1/events/{EVENT}").status_code == 410
+    assert LEAF not in {e["id"] for e in fresh(app, client)["items"]}
+    assert client.get(f"/v1/events/{LEAF}").status_code == 410
     assert client.get("/v1/events/no-such-event").status_code == 404
 
 

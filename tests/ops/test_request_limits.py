@@ -30,9 +30,13 @@ def _schema(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     return spec["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
 
 
-def _longest(spec: dict[str, Any], parameter: dict[str, Any]) -> str:
-    """The longest value the document allows for ``parameter``, as long as it can be."""
+def _longest(spec: dict[str, Any], parameter: dict[str, Any]) -> Any:
+    """The longest value the document allows for ``parameter``, as long as it can be (a
+    list of its longest items for a repeated parameter)."""
     schema = _schema(spec, parameter["schema"])
+    if schema.get("type") == "array":
+        item = _longest(spec, {**parameter, "schema": schema["items"]})
+        return [item] * schema["maxItems"]
     if "enum" in schema:
         return max(schema["enum"], key=len)
     if schema.get("type") == "boolean":
@@ -59,7 +63,8 @@ def longest_requests(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str,
                 target = target.replace(f"{{{p['name']}}}", quote(_longest(spec, p), safe=""))
             query = {p["name"]: _longest(spec, p) for p in parameters if p["in"] == "query"}
             headers = {p["name"]: _longest(spec, p) for p in parameters if p["in"] == "header"}
-            yield method.upper(), target + ("?" + urlencode(query) if query else ""), headers
+            line = target + ("?" + urlencode(query, doseq=True) if query else "")
+            yield method.upper(), line, headers
 
 
 def test_the_longest_documented_request_fits_gunicorns_limits(spec: dict[str, Any]) -> None:

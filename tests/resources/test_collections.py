@@ -31,7 +31,14 @@ def test_source_detail_lists_the_events_it_supports(client: FlaskClient) -> None
     assert all(s["file"].endswith(".txt") for s in sources)
     euronews = client.get("/v1/sources/003_edd1603faf14b1a0").json
     assert euronews["publisher"] == "Euronews"
-    assert euronews["published"] is None  # the article does not say: nothing invented
+    assert euronews["stated_date"] is None  # the article does not say: nothing invented
+    written = euronews["written_date"]  # but its content dates it, and says how
+    assert written["date"] == "2021-10-05" and written["inferred"] is True
+    assert written["basis"]["reference"]["url"].endswith("/v1/events/soyuz-ms-19-docking")
+    untitled = client.get("/v1/sources/004_ba6c03b084f54831").json
+    assert untitled["title_supplied"] is True and "supplied by the curators" in untitled["title"]
+    assert untitled["stated_date"]["date"] == "2022-02-23"
+    assert untitled["written_date"]["date"] == "2021-10-05"
     ids = {e["id"] for e in euronews["events"]}
     assert "soyuz-ms-19-launch" in ids
     launch = client.get("/v1/events/soyuz-ms-19-launch").json

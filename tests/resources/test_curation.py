@@ -235,29 +235,42 @@ def test_two_curators_racing_with_the_same_etag_one_wins_one_gets_412(
 
 # --- Delete -------------------------------------------------------------------------------
 
+LEAF = "kalachev-pr-criticism"  # cites SOURCE; no other date derives from it
+
+
 def test_a_deleted_event_is_gone_but_keeps_its_history_and_id(
     curated: Flask, client: FlaskClient, alice: dict[str, str]
 ) -> None:
-    url = f"/v1/events/{EVENT}"
+    url = f"/v1/events/{LEAF}"
     _, etag = get(client, url)
     assert_problem(client.delete(url, headers=alice), 428)
     assert client.delete(url, headers={**alice, "If-Match": f'"{etag}"'}).status_code == 204
     assert_problem(client.get(url), 410, "deleted", "/revisions")
     ids = [e["id"] for e in client.get("/v1/events?limit=100").json["items"]]
-    assert EVENT not in ids and len(ids) == 34
+    assert LEAF not in ids and len(ids) == 34
     source_events = [e["id"] for e in client.get(f"/v1/sources/{SOURCE}").json["events"]]
-    assert EVENT not in source_events
+    assert LEAF not in source_events
     revisions = client.get(f"{url}/revisions").json["items"]
     assert [(r["action"], r["who"]) for r in revisions] == [("create", "seed"),
                                                             ("delete", "alice")]
     as_of = client.get(url, query_string={"as_of": revisions[0]["at"]})
-    assert as_of.status_code == 200 and as_of.json["id"] == EVENT
+    assert as_of.status_code == 200 and as_of.json["id"] == LEAF
     assert_problem(client.get(url, query_string={"as_of": revisions[1]["at"]}), 410)
-    reuse = client.post("/v1/events", json=new_event(id=EVENT), headers=alice)
+    reuse = client.post("/v1/events", json=new_event(id=LEAF), headers=alice)
     assert_problem(reuse, 409, "taken")
     with curated.app_context():  # seeding again does not bring it back
         assert load_seeds(DEFAULT_DIR)["events.yaml"]["deleted"] == 1
     assert_problem(client.get(url), 410)
+
+
+def test_an_event_other_dates_derive_from_cannot_be_deleted(
+    curated: Flask, client: FlaskClient, alice: dict[str, str]
+) -> None:
+    url = f"/v1/events/{EVENT}"
+    body, etag = get(client, url)
+    response = client.delete(url, headers={**alice, "If-Match": f'"{etag}"'})
+    assert_problem(response, 409, "crew-returns-to-earth", "pre-launch-press-conference")
+    assert get(client, url) == (body, etag)
 
 
 # --- Verified citations -------------------------------------------------------------------
@@ -272,9 +285,10 @@ def test_a_fabricated_quote_is_rejected_and_changes_nothing(
     position = len(body["citations"])
     assert_problem(response, 422, f"citations.{position}.quote", SOURCE)
     citations = [{k: c[k] for k in ("source", "quote", "supports")} for c in body["citations"]]
+    citations[2] = fake  # (a citation no date basis or claim quotes from)
     response = client.patch(url, headers={**alice, "If-Match": f'"{etag}"'},
-                            json={"title": "Changed", "citations": [fake, *citations[1:]]})
-    assert_problem(response, 422, "citations.0.quote")
+                            json={"title": "Changed", "citations": citations})
+    assert_problem(response, 422, "citations.2.quote")
     assert get(client, url) == (body, etag)  # the title did not change either
     assert len(client.get(f"{url}/revisions").json["items"]) == 1
 
@@ -309,8 +323,13 @@ def test_citations_are_edited_and_removed_with_if_match(
     citation, etag = get(client, url)
     assert citation["event"] == "gagarin-first-human-spaceflight"
     assert_problem(client.patch(url, json={"supports": ["title"]}, headers=alice), 428)
-    ok = client.patch(url, json={"supports": ["title"]}, headers={**alice, "If-Match": f'"{etag}"'})
-    assert ok.status_code == 200 and ok.json["supports"] == ["title"]
+    # The start date's basis quote is in this citation: it must keep supporting the start.
+    bare = client.patch(url, json={"supports": ["title"]},
+                        headers={**alice, "If-Match": f'"{etag}"'})
+    assert_problem(bare, 422, "'start.basis.quote'")
+    ok = client.patch(url, json={"supports": ["title", "start"]},
+                      headers={**alice, "If-Match": f'"{etag}"'})
+    assert ok.status_code == 200 and ok.json["supports"] == ["title", "start"]
     assert_problem(client.delete(url, headers={**alice, "If-Match": ok.headers["ETag"]}), 409)
     added = client.post("/v1/events/gagarin-first-human-spaceflight/citations", headers=alice,
                         json={k: only[k] for k in ("source", "quote", "supports")})

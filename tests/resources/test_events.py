@@ -34,8 +34,9 @@ def test_event_detail_has_citations_people_and_location(client: FlaskClient) -> 
     event = client.get("/v1/events/soyuz-ms-19-launch").json
     assert event["type"] == "launch"
     assert event["status"] == "occurred"
-    assert event["start"] == {"date": "2021-10-05", "precision": "day",
-                              "approximate": False, "inferred": False}
+    start = event["start"]
+    assert {k: start[k] for k in ("date", "precision", "approximate", "inferred")} == {
+        "date": "2021-10-05", "precision": "day", "approximate": False, "inferred": True}
     assert event["edtf"] == "2021-10-05"
     assert "Baikonur" in event["location"]
     assert {p["person"] for p in event["people"]} >= {"yulia-peresild", "klim-shipenko"}
@@ -56,14 +57,37 @@ def test_every_event_is_cited(client: FlaskClient) -> None:
 def test_inferred_and_approximate_dates_say_so(client: FlaskClient) -> None:
     shoot = client.get("/v1/events/iss-filming").json
     assert shoot["start"]["date"] == "2021-10-05"
-    assert shoot["end"] == {"date": "2021-10-17", "precision": "day",
-                            "approximate": False, "inferred": True}
+    end = shoot["end"]
+    assert (end["date"], end["precision"], end["approximate"], end["inferred"]) == (
+        "2021-10-17", "day", False, True)
     assert shoot["edtf"] == "2021-10-05/2021-10-17"
     plan = client.get("/v1/events/china-crewed-moon-landing-plan").json
     assert plan["start"]["precision"] == "year"
-    assert plan["start"]["approximate"] is True
-    assert plan["edtf"] == "2030~"
+    assert plan["start"]["approximate"] is False  # "as early as 2030": a bound, not "about"
+    assert plan["end"] == {"date": "..", "precision": "open", "approximate": False,
+                           "inferred": False}
+    assert plan["edtf"] == "2030/.."
     assert plan["status"] in {"planned", "speculative"}
+    trips = client.get("/v1/events/bezos-branson-tourist-flights").json
+    assert trips["start"]["approximate"] is True and trips["edtf"] == "2021~"
+
+
+def test_every_date_shows_how_it_was_reached(client: FlaskClient) -> None:
+    """The launch date, derived step by step: docking (stated) -> 003's writing -> Tuesday."""
+    launch = client.get("/v1/events/soyuz-ms-19-launch").json["start"]["basis"]
+    assert launch["rule"] == "weekday-of-week" and launch["weekday"] == "tuesday"
+    assert launch["quote"] == "taking off on Tuesday morning"
+    assert launch["explanation"] == ("the Tuesday of the week of the day source "
+                                     "'003_edd1603faf14b1a0' was written")
+    source = client.get(launch["reference"]["url"]).json
+    assert source["id"] == "003_edd1603faf14b1a0"
+    written = source["written_date"]
+    assert written["date"] == "2021-10-05" and written["basis"]["rule"] == "same-date"
+    docking = client.get(written["basis"]["reference"]["url"]).json["start"]
+    assert docking["date"] == "2021-10-05" and docking["inferred"] is False
+    assert docking["basis"] == {"source": "004_ba6c03b084f54831", "rule": "stated",
+                                "quote": "docked this Tuesday (05.10.2021)",
+                                "explanation": "stated by source '004_ba6c03b084f54831'"}
 
 
 def test_unknown_event_is_a_404_problem(client: FlaskClient) -> None:
