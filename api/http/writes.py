@@ -74,12 +74,16 @@ etag = representation_etag  # the ETag a GET of ``obj`` answers with (api/http/c
 
 def check_if_match(current: str | None) -> None:
     """PATCH, PUT and DELETE must name the current ETag: 428 without If-Match (empty or ``*``
-    alike), 400 when it is no list of entity tags, 412 when stale. ``None``: nothing is
-    stored yet, and ``If-None-Match: *`` creates it."""
+    alike), 400 when it is no list of entity tags (or a PUT's If-None-Match is not ``*``),
+    412 when stale. ``None``: nothing is stored yet, and ``If-None-Match: *`` creates it."""
     sent = request.headers.get("If-Match", "").strip()
     if sent and sent != "*" and (len(sent) > MAX_IF_MATCH or not re.match(ETAG_PATTERN, sent)):
         raise Problem(400, "Invalid header 'If-Match': send the ETag exactly as your GET "
                       'gave it, quotes included (e.g. If-Match: "abc...").')
+    none_match = request.headers.get("If-None-Match")
+    if request.method == "PUT" and none_match is not None and none_match.strip() != "*":
+        raise Problem(400, "Invalid header 'If-None-Match': only * (store the first "
+                      "version, when none exists yet) is allowed.")
     if current is None:
         if request.if_none_match.star_tag and not sent:
             return

@@ -25,8 +25,9 @@ the failures dropped here.
 - 400 from the embed page (HTML) naming only ``start_at``: the event it opens on must
   exist in that mission.
 
-- 400 naming ``If-Match`` when the value sent really breaks the documented pattern: the
-  coverage phase sends such values (``If-Match: 0``) to an optional header as if valid.
+- 400 naming ``If-Match`` (or a PUT's ``If-None-Match``) when the value sent really breaks
+  the documented pattern: the coverage phase sends such values (``If-Match: 0``) to an
+  optional header as if valid.
 
 And one "created resource not found" (ST302): a source created a moment ago has no article
 text until a curator PUTs it, so its ``/text`` is a 404 saying so.
@@ -86,11 +87,18 @@ def _unknown_id(path: str, message: str) -> bool:
         ("No mission '", "No person '", "No source '"))
 
 
+def _bad_if_none_match(case: Any) -> bool:
+    sent = (case.headers or {}).get("If-None-Match")
+    return case.method.upper() == "PUT" and sent is not None and sent.strip() != "*"
+
+
 def expected_rejection(method: str, response: Any, case: Any = None) -> bool:
     """Whether a schema-valid request was rightly refused (see the module docstring)."""
     status, messages = response.status_code, _messages(response)
     if status == 400 and case is not None and _bad_if_match(case):
         return "'If-Match'" in str(_problem(response).get("detail", ""))
+    if status == 400 and case is not None and _bad_if_none_match(case):
+        return "'If-None-Match'" in str(_problem(response).get("detail", ""))
     if status == 412:
         return method in ("PATCH", "DELETE", "PUT")
     if status == 428:

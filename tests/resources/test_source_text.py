@@ -64,6 +64,8 @@ def test_the_first_text_of_a_source_needs_if_none_match(
     url = "/v1/sources/new-source/text"
     assert put(client, "An article.", writer, url).status_code == 428
     assert put(client, "An article.", {**writer, "If-Match": '"x"'}, url).status_code == 412
+    bad = put(client, "An article.", {**writer, "If-Match": '"x"', "If-None-Match": "nope"}, url)
+    assert bad.status_code == 400 and "'If-None-Match'" in bad.json["detail"]  # only * is
     assert put(client, "An article.", {**writer, "If-None-Match": "*"}, url).status_code == 204
     assert put(client, "Another.", {**writer, "If-None-Match": "*"}, url).status_code == 428
     assert client.get(url, headers=writer).get_data(as_text=True) == "An article."
