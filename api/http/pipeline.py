@@ -18,12 +18,9 @@ each ``init_app`` call; Flask runs ``before_request`` hooks in registration orde
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from flask import Flask
-from flask_smorest import Blueprint
-from marshmallow import Schema
 
 from api.extensions import cors
 from api.http import (
@@ -50,25 +47,6 @@ def configure(app: Flask) -> None:
     cache.install(app)  # the fast path, in front of Flask and behind the proxy fix
     trust.configure(app)  # X-Forwarded-* from TRUSTED_PROXIES only
     faults.init_app(app)  # engine options, the bounded <int:> converter, database errors
-    _reuse_argument_schemas()
-
-
-def _reuse_argument_schemas() -> None:
-    """Parse arguments with one instance of each schema class, not a new one per request
-    (webargs' default; building a schema deep-copies its fields: a fifth of a cold page)."""
-    parser = Blueprint.ARGUMENTS_PARSER
-    if getattr(parser, "_reuses_schemas", False):
-        return
-    new_schema = parser._get_schema
-    one = functools.cache(lambda cls: cls())
-
-    def get_schema(argmap: Any, req: Any) -> Schema:
-        if isinstance(argmap, type) and issubclass(argmap, Schema):
-            return one(argmap)
-        return new_schema(argmap, req)
-
-    parser._get_schema = get_schema
-    parser._reuses_schemas = True
 
 
 def cors_origins(config: dict[str, Any]) -> list[str]:

@@ -34,13 +34,13 @@ MERGE_PATCH = "application/merge-patch+json"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def body(blp: Blueprint, schema: Schema | type[Schema], content_type: str = JSON
+def body(blp: Blueprint, schema: type[Schema], content_type: str = JSON
          ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate a write: its required JSON body, validated by ``schema`` (the view gets the
     loaded data first), documented in OpenAPI, and its media type the one 415 check knows."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        parsed = blp.arguments(schema, location="json", content_type=content_type,
+        parsed = blp.arguments(schema(), location="json", content_type=content_type,
                                required=True)(view)
         return accepts(content_type)(parsed)
 

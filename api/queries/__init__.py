@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from cachetools import LRUCache, cached
 from flask import url_for
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -157,27 +157,19 @@ def event_versions_page(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any]
     return paginate(stmt, keys, args, descending=descending, rows=True)
 
 
-_COUNTS: OrderedDict[Any, int] = OrderedDict()
-_COUNTS_LOCK = threading.Lock()
 COUNTS_KEPT = 256
+_COUNTS: LRUCache[Any, int] = LRUCache(COUNTS_KEPT)
+_COUNTS_LOCK = threading.Lock()
 
 
+@cached(_COUNTS, lock=_COUNTS_LOCK,
+        key=lambda args: (str(db.engine.url), data_version(),
+                          tuple(sorted((k, repr(args[k])) for k in FILTERS if k in args))))
 def count_events(args: dict[str, Any]) -> int:
     """The exact number of events matching the filters of ``args``, remembered (per
     worker, for ``COUNTS_KEPT`` filter sets) until the data version changes."""
-    key = (str(db.engine.url), data_version(),
-           tuple(sorted((k, repr(args[k])) for k in FILTERS if k in args)))
-    with _COUNTS_LOCK:
-        if key in _COUNTS:
-            _COUNTS.move_to_end(key)
-            return _COUNTS[key]
     inner = filtered_events(args).with_only_columns(Event.id).subquery()
-    total = db.session.scalar(select(func.count()).select_from(inner)) or 0
-    with _COUNTS_LOCK:
-        _COUNTS[key] = total
-        while len(_COUNTS) > COUNTS_KEPT:
-            _COUNTS.popitem(last=False)
-    return total
+    return db.session.scalar(select(func.count()).select_from(inner)) or 0
 
 
 def load_events(ids: list[str]) -> list[Event]:

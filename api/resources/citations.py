@@ -42,7 +42,7 @@ def _renumber(event: Event) -> None:
 
 @blp.route("/events/<string:id>/citations", endpoint="EventCitations")
 class EventCitations(MethodView):
-    @blp.arguments(PageQuerySchema, location="query")
+    @blp.arguments(PageQuerySchema(), location="query")
     @blp.response(200, page_of(CitationSchema))
     def get(self, args: dict[str, Any], id: str) -> Any:
         """List an event's citations"""

@@ -18,7 +18,7 @@ blp = Blueprint("disputes", __name__, url_prefix="/v1/disputes",
 
 @blp.route("")
 class Disputes(MethodView):
-    @blp.arguments(DisputeQuerySchema, location="query")
+    @blp.arguments(DisputeQuerySchema(), location="query")
     @blp.response(200, page_of(DisputeSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """List disputed facts

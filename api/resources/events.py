@@ -77,7 +77,7 @@ def event_response(id: str) -> Response:
 
 @blp.route("")
 class Events(MethodView):
-    @blp.arguments(EventQuerySchema, location="query", as_kwargs=False)
+    @blp.arguments(EventQuerySchema(), location="query", as_kwargs=False)
     @blp.response(200, EventPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List events
@@ -113,7 +113,7 @@ class Events(MethodView):
 
 @blp.route("/<string:id>", endpoint="Event")
 class EventItem(MethodView):
-    @blp.arguments(AsOfQuerySchema, location="query")
+    @blp.arguments(AsOfQuerySchema(), location="query")
     @blp.response(200, EventSchema)
     @blp.alt_response(410, description="The event was deleted (or had been, at `as_of`).")
     def get(self, args: dict[str, Any], id: str) -> Event | Response:

@@ -110,7 +110,7 @@ def _response(body: str | bytes, mimetype: str, headers: dict[str, str] | None =
 @blp.route("/v1/missions/<string:id>/timelinejs", endpoint="Timeline")
 class Timeline(MethodView):
     @blp.doc(operationId="get_timelinejs")
-    @blp.arguments(TimelineQuerySchema, location="query")
+    @blp.arguments(TimelineQuerySchema(), location="query")
     @blp.response(200, TimelineSchema)
     def get(self, args: dict[str, Any], id: str) -> Any:
         """A mission's events as a TimelineJS3 document
@@ -146,7 +146,7 @@ def calendar_response(id: str, args: dict[str, Any]) -> Response:
 
 @blp.route("/v1/missions/<string:id>/calendar.ics", endpoint="Calendar")
 class Calendar(MethodView):
-    @blp.arguments(CalendarQuerySchema, location="query")
+    @blp.arguments(CalendarQuerySchema(), location="query")
     @blp.response(200, content_type=CALENDAR, example="BEGIN:VCALENDAR\r\n...")
     def get(self, args: dict[str, Any], id: str) -> Response:
         """A mission's events as an iCalendar (RFC 5545) to subscribe to
@@ -165,7 +165,7 @@ def _feed_urls(mission: Mission) -> tuple[str, str]:
 
 @blp.route("/v1/missions/<string:id>/feed.json", endpoint="JsonFeed")
 class JsonFeed(MethodView):
-    @blp.arguments(FeedQuerySchema, location="query")
+    @blp.arguments(FeedQuerySchema(), location="query")
     @blp.response(200, content_type=JSON_FEED, example={"version": feeds.JSON_FEED_VERSION})
     def get(self, args: dict[str, Any], id: str) -> Response:
         """A mission's events as a JSON Feed 1.1, newest change first"""
@@ -179,7 +179,7 @@ class JsonFeed(MethodView):
 
 @blp.route("/v1/missions/<string:id>/feed.atom", endpoint="AtomFeed")
 class AtomFeed(MethodView):
-    @blp.arguments(FeedQuerySchema, location="query")
+    @blp.arguments(FeedQuerySchema(), location="query")
     @blp.response(200, content_type=ATOM, example="<feed xmlns=\"http://www.w3.org/2005/Atom\">")
     def get(self, args: dict[str, Any], id: str) -> Response:
         """A mission's events as an Atom feed, newest change first"""
@@ -191,7 +191,7 @@ class AtomFeed(MethodView):
 
 @blp.route("/v1/events.csv", endpoint="EventsCsv")
 class EventsCsv(MethodView):
-    @blp.arguments(TableQuerySchema, location="query")
+    @blp.arguments(TableQuerySchema(), location="query")
     @blp.response(200, content_type=CSV, example=",".join(table.COLUMNS))
     def get(self, args: dict[str, Any]) -> Response:
         """Events as a CSV table, one row per event with its citation count

@@ -18,7 +18,7 @@ blp = Blueprint("missions", __name__, url_prefix="/v1/missions", description="Mi
 
 @blp.route("")
 class Missions(MethodView):
-    @blp.arguments(PageQuerySchema, location="query")
+    @blp.arguments(PageQuerySchema(), location="query")
     @blp.response(200, page_of(MissionSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """List missions"""

@@ -68,7 +68,7 @@ def register(kind: Kind) -> Callable[[str], Any]:
 
     @blp.route("", endpoint=kind.collection)
     class Collection(MethodView):
-        @blp.arguments(PageQuerySchema, location="query")
+        @blp.arguments(PageQuerySchema(), location="query")
         @blp.response(200, page_of(kind.schema))
         @summary(f"List {blp.name}")
         def get(self, args: dict[str, Any]) -> Any:

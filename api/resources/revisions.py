@@ -22,7 +22,7 @@ PAGE = page_of(RevisionSchema)
 
 @blp.route("/events/<string:id>/revisions", endpoint="EventRevisions")
 class EventRevisions(MethodView):
-    @blp.arguments(RevisionQuerySchema, location="query")
+    @blp.arguments(RevisionQuerySchema(), location="query")
     @blp.response(200, PAGE)
     def get(self, args: dict[str, Any], id: str) -> Any:
         """List an event's revisions (deleted events' too)
@@ -48,7 +48,7 @@ def other_revisions(model: type[db.Model], noun: str, id: str, args: dict[str, A
 
 @blp.route("/people/<string:id>/revisions", endpoint="PersonRevisions")
 class PersonRevisions(MethodView):
-    @blp.arguments(RevisionQuerySchema, location="query")
+    @blp.arguments(RevisionQuerySchema(), location="query")
     @blp.response(200, PAGE)
     def get(self, args: dict[str, Any], id: str) -> Any:
         """List a person's revisions (deleted people's too)
@@ -61,7 +61,7 @@ class PersonRevisions(MethodView):
 
 @blp.route("/sources/<string:id>/revisions", endpoint="SourceRevisions")
 class SourceRevisions(MethodView):
-    @blp.arguments(RevisionQuerySchema, location="query")
+    @blp.arguments(RevisionQuerySchema(), location="query")
     @blp.response(200, PAGE)
     def get(self, args: dict[str, Any], id: str) -> Any:
         """List a source's revisions (deleted sources' too)
