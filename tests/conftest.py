@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,37 +35,110 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-def _postgres_schema() -> tuple[str, Callable[[], None]]:
-    """A new empty schema in the test database, and how to drop it."""
+def _postgres_url(schema: str) -> str:
+    """The test database's URL with ``schema`` as the only search path."""
     from api.config import database_url
 
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(database_url(POSTGRES_URL), poolclass=sa.pool.NullPool)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {name}"))
     url = sa.make_url(database_url(POSTGRES_URL)).update_query_dict(
-        {"options": f"-csearch_path={name}"}
-    )
+        {"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def _postgres_admin() -> sa.Engine:
+    from api.config import database_url
+
+    return sa.create_engine(database_url(POSTGRES_URL), poolclass=sa.pool.NullPool)
+
+
+def _postgres_schema(script: str | None) -> tuple[str, Callable[[], None]]:
+    """A new schema in the test database, empty or made by ``script`` (a dump of a
+    template schema, its name as ``TEMPLATE``), its URL, and how to drop it."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = _postgres_admin()
+    with admin.begin() as conn:
+        if script is None:
+            conn.execute(sa.text(f"CREATE SCHEMA {name}"))
+        else:
+            conn.exec_driver_sql(script.replace(TEMPLATE, name))
 
     def drop() -> None:
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
         admin.dispose()
 
-    return url.render_as_string(hide_password=False), drop
+    return _postgres_url(name), drop
 
 
-def make_app(backend: str, tmp: Path, seeded: bool, **config: object) -> Iterator[Flask]:
-    """An app on a new database with the schema migrated (and the seeds loaded)."""
-    if backend == "postgresql":
-        url, drop = _postgres_schema()
-    else:
-        url, drop = f"sqlite:///{tmp / 'test.sqlite'}", lambda: None
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, **config})
+# Migrating (and seeding) a database takes a second or more, and nearly every test needs
+# one: each kind is made once per run, by the migrations, then copied for every app (a
+# SQLite file copied; a PostgreSQL schema replayed from its pg_dump, with the template's
+# name replaced). Without pg_dump, each PostgreSQL app is migrated as before.
+TEMPLATE = "tmpl_" + uuid.uuid4().hex[:12]
+_TEMPLATES: dict[tuple[str, bool], Path | str | None] = {}
+_TEMPLATE_DIR = Path(tempfile.mkdtemp(prefix="timeline-templates-"))
+
+
+def _prepare(url: str, seeded: bool) -> None:
+    """Migrate the database at ``url`` with Alembic (and load the seeds)."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         if seeded:
             load_seeds(DEFAULT_DIR)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _template(backend: str, seeded: bool) -> Path | str | None:
+    """The template for apps of ``backend``: a SQLite file, a PostgreSQL dump (SQL), or
+    None where there is no pg_dump."""
+    key = (backend, seeded)
+    if key in _TEMPLATES:
+        return _TEMPLATES[key]
+    if backend == "sqlite":
+        path = _TEMPLATE_DIR / f"{'seeded' if seeded else 'empty'}.sqlite"
+        _prepare(f"sqlite:///{path}", seeded)
+        _TEMPLATES[key] = path
+    elif shutil.which("pg_dump") is None:
+        _TEMPLATES[key] = None
+    else:
+        url, drop = _postgres_schema(None)
+        _prepare(url, seeded)
+        schema = sa.make_url(url).query["options"].split("=")[1]
+        dump = subprocess.run(
+            ["pg_dump", "--schema", schema, "--no-owner", "--no-privileges",
+             "--rows-per-insert=500", _libpq_url(POSTGRES_URL)],
+            capture_output=True, text=True, check=True).stdout
+        drop()
+        # psql meta-commands (\restrict, in newer pg_dumps) are not SQL
+        _TEMPLATES[key] = "\n".join(line for line in dump.splitlines()
+                                     if not line.startswith("\\")).replace(schema, TEMPLATE)
+    return _TEMPLATES[key]
+
+
+def _libpq_url(url: str) -> str:
+    """A SQLAlchemy URL as libpq takes it (no ``+driver``)."""
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_templates() -> Iterator[None]:
+    yield
+    shutil.rmtree(_TEMPLATE_DIR, ignore_errors=True)
+
+
+def make_app(backend: str, tmp: Path, seeded: bool, **config: object) -> Iterator[Flask]:
+    """An app on a new database with the schema migrated (and the seeds loaded): a copy
+    of the run's template of that kind."""
+    template = _template(backend, seeded)
+    if backend == "postgresql":
+        url, drop = _postgres_schema(template if isinstance(template, str) else None)
+        if template is None:
+            _prepare(url, seeded)
+    else:
+        url, drop = f"sqlite:///{tmp / 'test.sqlite'}", lambda: None
+        shutil.copyfile(template, tmp / "test.sqlite")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, **config})
     yield app
     with app.app_context():
         db.session.remove()
