@@ -1,8 +1,9 @@
 """Marshmallow schemas: one definition per shape, for API output, input and seed files."""
 
+from schemas.basis import DerivationSchema
 from schemas.claims import ClaimSchema, DisputeQuerySchema, DisputeSchema
 from schemas.common import PageQuerySchema, QuoteRefSchema, flatten_errors, page_of, patch_of
-from schemas.dates import DateSchema, DerivationSchema
+from schemas.dates import DateSchema
 from schemas.event import (
     CITABLE_FIELDS,
     EVENT_TYPES,
