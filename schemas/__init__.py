@@ -12,9 +12,9 @@ from schemas.event import (
     CitationSchema,
     EventPatchSchema,
     EventPersonSchema,
-    EventQuerySchema,
     EventSchema,
 )
+from schemas.eventlist import EventQuerySchema
 from schemas.mission import MissionSchema
 from schemas.person import PersonDetailSchema, PersonPatchSchema, PersonSchema
 from schemas.revision import AsOfQuerySchema, RevisionQuerySchema, RevisionSchema
