@@ -3,27 +3,19 @@ a spreadsheet would run as a formula."""
 
 from __future__ import annotations
 
-import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from formats_common import CSV, citation_counts, csv_rows, event_ids, events_where, hostile_event
 
 from api.formats.table import row
 
 
-@pytest.fixture
-def app(seeded_app: Flask) -> Flask:
-    return seeded_app
-
-
-def test_csv_has_a_row_per_event_with_its_citation_count(
-    client: FlaskClient, app: Flask
-) -> None:
+def test_csv_has_a_row_per_event_with_its_citation_count(seeded_app: Flask) -> None:
+    client = seeded_app.test_client()  # of the shared seeded app: this file reads only
     rows = csv_rows(client)
-    assert [r["id"] for r in rows] == event_ids(app)
-    counts = citation_counts(app)
+    assert [r["id"] for r in rows] == event_ids(seeded_app)
+    counts = citation_counts(seeded_app)
     assert all(int(r["citations"]) == counts[r["id"]] for r in rows)
-    events = {e.id: e for e in events_where(app)}
+    events = {e.id: e for e in events_where(seeded_app)}
     for r in rows:  # commas, quotes and non-ASCII text survive the round trip
         assert r["summary"] == events[r["id"]].summary
         assert r["title"] == events[r["id"]].title
@@ -33,7 +25,7 @@ def test_csv_has_a_row_per_event_with_its_citation_count(
     plan = next(r for r in rows if r["id"] == "china-crewed-moon-landing-plan")
     assert (plan["start"], plan["end"], plan["edtf"]) == ("2030", "..", "2030/..")
     newest = csv_rows(client, CSV + "?sort=-start")
-    assert [r["id"] for r in newest] == list(reversed(event_ids(app)))
+    assert [r["id"] for r in newest] == list(reversed(event_ids(seeded_app)))
     assert client.get(CSV).headers["Content-Disposition"] == 'attachment; filename="events.csv"'
 
 
