@@ -14,7 +14,9 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "cache")
@@ -30,7 +32,44 @@ def render(listen: str, upstream: str, prefix: str, user: str = "www-data",
     return text
 
 
-class Nginx:
+class Child:
+    """A server run as a child process, its output in a log file: started and waited for
+    until ``ready()`` (an ``OSError`` counts as not yet), stopped with SIGTERM. The tests'
+    gunicorn (tests/ops/test_gunicorn.py) runs on it too."""
+
+    def __init__(self, args: list[str], log: Path, ready: Callable[[], bool], what: str,
+                 timeout: float = 10, **popen: Any) -> None:
+        self.log = log.open("w+")
+        self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                        **popen)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if ready():
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{what} did not start:\n" + self.output())
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self, timeout: float = 10) -> int:
+        """SIGTERM (a graceful or fast shutdown), then SIGKILL after ``timeout`` seconds;
+        returns the exit status."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+
+class Nginx(Child):
     """nginx in the foreground (``daemon off``) with its own prefix under ``prefix``."""
 
     def __init__(self, prefix: Path, port: int, upstream: str) -> None:
@@ -41,34 +80,19 @@ class Nginx:
         user = pwd.getpwuid(os.geteuid()).pw_name  # workers as whoever runs this
         conf = prefix / "nginx.conf"
         conf.write_text(render(f"127.0.0.1:{port}", upstream, str(prefix), user, "64m"))
-        self.log = (prefix / "nginx.log").open("w+")
-        self.process = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf)],
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("nginx did not start:\n" + self.output())
 
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read()
+        def ready() -> bool:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: fast shutdown
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
+        super().__init__([nginx, "-p", str(prefix), "-c", str(conf)], prefix / "nginx.log",
+                         ready, "nginx")
+
+    def stop(self, timeout: float = 10) -> int:
+        try:
+            return super().stop(timeout)
+        finally:
+            self.log.close()
 
 
 def main() -> None:

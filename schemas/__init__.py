@@ -1,8 +1,9 @@
 """Marshmallow schemas: one definition per shape, for API output, input and seed files."""
 
+from schemas.basis import DerivationSchema
 from schemas.claims import ClaimSchema, DisputeQuerySchema, DisputeSchema
 from schemas.common import PageQuerySchema, QuoteRefSchema, flatten_errors, page_of, patch_of
-from schemas.dates import DateSchema, DerivationSchema
+from schemas.dates import DateSchema
 from schemas.event import (
     CITABLE_FIELDS,
     EVENT_TYPES,
@@ -11,9 +12,9 @@ from schemas.event import (
     CitationSchema,
     EventPatchSchema,
     EventPersonSchema,
-    EventQuerySchema,
     EventSchema,
 )
+from schemas.eventlist import EventQuerySchema
 from schemas.mission import MissionSchema
 from schemas.person import PersonDetailSchema, PersonPatchSchema, PersonSchema
 from schemas.revision import AsOfQuerySchema, RevisionQuerySchema, RevisionSchema

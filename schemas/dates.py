@@ -1,4 +1,4 @@
-"""Dates with honest precision, and the basis each one rests on.
+"""Dates with honest precision: date strings, their days, and the date schemas.
 
 A date is written as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``: only as precise as the
 sources allow. It may be ``approximate`` (the source hedges) and ``inferred`` (derived
@@ -6,10 +6,8 @@ rather than stated). Each date covers an interval of days, from its earliest to 
 latest possible day; events sort by the earliest and filter by overlap. An event's start
 or end may be open (``..``, as in EDTF): no bound is known on that side.
 
-A ``basis`` says where a date comes from: the quote it rests on and a named ``rule``,
-either ``stated`` (the quote gives the date) or a derivation from a ``reference`` (an
-event's start, or the day a source was written). Inferred and approximate dates must
-have one; api/domain/derivations.py recomputes every date from its basis.
+Inferred and approximate dates must have a ``basis``, where the date comes from
+(schemas/basis.py: the quote, the rule and its reference).
 """
 
 from __future__ import annotations
@@ -17,10 +15,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Callable
 from typing import Any
 
-from flask import url_for
 from marshmallow import (
     Schema,
     ValidationError,
@@ -32,32 +28,12 @@ from marshmallow import (
 )
 from marshmallow.experimental.context import Context
 
-from schemas.common import QuoteRefSchema, Slug, StrictBoolean, named_enum
+from schemas.basis import DerivationSchema
+from schemas.common import StrictBoolean, named_enum
 
 PRECISIONS = named_enum("Precision", ("year", "month", "day"))
 BOUND_PRECISIONS = named_enum("BoundPrecision", (*PRECISIONS, "open"))
 OPEN = ".."  # an open bound: EDTF's ``2030/..``
-WEEKDAYS = named_enum("Weekday", ("monday", "tuesday", "wednesday", "thursday", "friday",
-                                   "saturday", "sunday"))
-# Each rule: the parameter it takes (or None), and what it computes from the reference.
-RULES: dict[str, tuple[str | None, str]] = {
-    "stated": (None, "the date the quote states (no reference)"),
-    "same-date": (None, "the reference's date, at its precision"),
-    "days-after": ("offset", "the reference day plus `offset` days (negative: before)"),
-    "weekday-of-week": ("weekday", "the `weekday` of the week (Monday to Sunday) holding "
-                                   "the reference day"),
-    "month-of": (None, "the month of the reference"),
-    "month-of-year": ("month", "month `month` of the reference's year"),
-    "year-of": (None, "the year of the reference"),
-    "years-before": ("offset", "the year `offset` years before the reference's year"),
-    "years-after": ("offset", "the year `offset` years after the reference's year"),
-    "anniversary": ("offset", "the reference's date `offset` years earlier, at its precision "
-                              "(the reference is its `offset`-th anniversary)"),
-}
-RULE_NAMES = named_enum("DerivationRule", tuple(RULES))
-PARAMETERS = ("offset", "weekday", "month")
-REFERENCE_KINDS = {"event": "the start of the event", "source": "the day the source was written"}
-named_enum("ReferenceKind", tuple(REFERENCE_KINDS))
 # Set while loading what was stored under an earlier, laxer schema (old revisions).
 RECORDED = "recorded"
 # ASCII digits only, and nothing after the date (``$`` would accept a trailing newline).
@@ -133,86 +109,6 @@ def known_span(start: dict[str, Any], end: dict[str, Any] | None = None
 def day_after(date: dt.date) -> dt.date:
     """The next day; the last representable day (9999-12-31) has none and stays itself."""
     return date if date == dt.date.max else date + dt.timedelta(days=1)
-
-
-def reference_words(kind: str, ident: str) -> str:
-    """A reference by its id: ``the start of event 'x'``, ``the day source 'y' was written``."""
-    return (f"the start of event '{ident}'" if kind == "event"
-            else f"the day source '{ident}' was written")
-
-
-def describe(basis: dict[str, Any],
-             name: Callable[[str, str], str] = reference_words) -> str:
-    """A basis in words: ``the Tuesday of the week of the day source '003_…' was written``.
-
-    ``name(kind, id)`` says what the reference is (a display names a source by its title).
-    """
-    rule, ref = basis["rule"], basis.get("reference")
-    if rule == "stated":
-        return f"stated by source '{basis['source']}'"
-    what = name(ref["kind"], ref["id"])
-    n = basis.get("offset") or 0
-    plural = "" if abs(n) == 1 else "s"
-    return {
-        "same-date": lambda: f"the same date as {what}",
-        "days-after": lambda: (f"{n} day{plural} after {what}" if n >= 0
-                               else f"{-n} day{plural} before {what}"),
-        "weekday-of-week": lambda: f"the {basis['weekday'].title()} of the week of {what}",
-        "month-of": lambda: f"the month of {what}",
-        "month-of-year": lambda: f"{calendar.month_name[basis['month']]} of the year of {what}",
-        "year-of": lambda: f"the year of {what}",
-        "years-before": lambda: f"{n} year{plural} before the year of {what}",
-        "years-after": lambda: f"{n} year{plural} after the year of {what}",
-        "anniversary": lambda: f"{n} years before {what}, its {n}th anniversary",
-    }[rule]()
-
-
-class ReferenceSchema(Schema):
-    """What a derived date is computed from: an event's start or a source's writing day."""
-
-    kind = fields.String(required=True, validate=validate.OneOf(list(REFERENCE_KINDS)),
-                         metadata={"description": "; ".join(
-                             f"`{k}`: {v}" for k, v in REFERENCE_KINDS.items())})
-    id = Slug(required=True)
-    url = fields.Function(
-        lambda ref: url_for("events.Event" if ref["kind"] == "event" else "sources.Source",
-                            id=ref["id"], _external=True),
-        dump_only=True,
-    )
-
-
-class DerivationSchema(QuoteRefSchema):
-    """How a date was reached: the quote, the rule, and (unless stated) its reference."""
-
-    rule = fields.String(required=True, validate=validate.OneOf(list(RULES)),
-                         metadata={"description": "; ".join(
-                             f"`{k}`: {v}" for k, (_, v) in RULES.items())})
-    reference = fields.Nested(ReferenceSchema)
-    offset = fields.Integer(validate=validate.Range(-100_000, 100_000),
-                            metadata={"description": "For days-after, years-before, "
-                                      "years-after and anniversary."})
-    weekday = fields.String(validate=validate.OneOf(WEEKDAYS),
-                            metadata={"description": "For weekday-of-week."})
-    month = fields.Integer(validate=validate.Range(1, 12),
-                           metadata={"description": "For month-of-year."})
-    explanation = fields.Function(describe, dump_only=True,
-                                  metadata={"example": "the Tuesday of the week of the day "
-                                            "source '003_edd1603faf14b1a0' was written"})
-
-    @validates_schema
-    def _check(self, data: dict[str, Any], **_: Any) -> None:
-        rule = data.get("rule")
-        if rule not in RULES:
-            return
-        wanted = RULES[rule][0]
-        for name in PARAMETERS:
-            if name == wanted and name not in data:
-                raise ValidationError(f"The rule '{rule}' needs '{name}'.", name)
-            if name != wanted and name in data:
-                raise ValidationError(f"The rule '{rule}' takes no '{name}'.", name)
-        if (rule == "stated") == ("reference" in data):
-            raise ValidationError("A stated date has no reference; every other rule needs one.",
-                                  "reference")
 
 
 class DateSchema(Schema):

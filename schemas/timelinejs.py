@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schemas.common import Slug, named_enum
-from schemas.event import LIST_ONLY, EventQuerySchema
+from schemas.eventlist import LIST_ONLY, EventQuerySchema
 
 GROUPS = named_enum("TimelineGroup", ("status", "type"))
 CALENDAR_PRECISIONS = named_enum("CalendarPrecision", ("any", "day"))

@@ -197,14 +197,35 @@ def articles() -> Path:
     return folder
 
 
+def make_token(app: Flask, name: str, scope: str = "write") -> str:
+    """A new API token of ``scope`` for ``name``, made with ``flask tokens create``."""
+    result = app.test_cli_runner().invoke(
+        args=["tokens", "create", "--name", name, "--scope", scope])
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
 @pytest.fixture
 def writer(app: Flask, runner: FlaskCliRunner) -> dict[str, str]:
     """The dataset seeded (without source texts, so quotes are not checked), and the
     Authorization header of a curator's write token."""
     app.config["ARTICLES_DIR"] = ""  # `flask seed` would load them from ../shared/seeds
     assert runner.invoke(args=["seed"]).exit_code == 0
-    token = runner.invoke(args=["tokens", "create", "--name", "alice", "--scope", "write"])
-    return {"Authorization": f"Bearer {token.output.strip()}"}
+    return {"Authorization": f"Bearer {make_token(app, 'alice')}"}
+
+
+@pytest.fixture
+def curated(app: Flask, articles: Path) -> Flask:
+    """The dataset with its source texts loaded (so quotes are checked)."""
+    with app.app_context():
+        load_seeds(DEFAULT_DIR, str(articles))
+    return app
+
+
+@pytest.fixture
+def alice(curated: Flask) -> dict[str, str]:
+    """The Authorization header of a curator's write token on the ``curated`` app."""
+    return {"Authorization": f"Bearer {make_token(curated, 'alice')}"}
 
 
 def new_event(**changes: Any) -> dict[str, Any]:

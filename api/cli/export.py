@@ -15,7 +15,7 @@ import click
 import yaml
 from sqlalchemy import select
 
-from api.cli.seed import KINDS
+from api.cli.seedfiles import KINDS
 from api.extensions import db
 from api.models import Event
 from api.queries import SORT_KEYS, WITH_DETAILS

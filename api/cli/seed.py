@@ -2,7 +2,8 @@
 
 Seeding never loses a curator's work: it creates what is missing and reports every field
 where a file and the database disagree; only ``--overwrite`` replaces the database's
-values, and their old versions stay in the history."""
+values, and their old versions stay in the history. Reading and validating the files is
+api/cli/seedfiles.py."""
 
 from __future__ import annotations
 
@@ -14,120 +15,20 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 import click
-import yaml
 from flask import current_app
 from flask_migrate import upgrade
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema
 from sqlalchemy import or_, select
 
+from api.cli.seedfiles import KINDS, Record, SeedError, read_seeds
 from api.config import PROJECT_DIR
 from api.domain import derivations, history, quotes
-from api.domain.store import apply, event_references, own_dates, reference_date, touch
+from api.domain.store import apply, own_dates, reference_date, touch
 from api.extensions import db
-from api.models import Citation, Event, Mission, Person, Source
-from schemas import EventSchema, MissionSchema, PersonSchema, SourceSchema, flatten_errors
+from api.models import Citation, Event, Source
 from schemas.seedform import seed_form
 
-# Seed files in load order: what a record refers to is loaded before it.
-KINDS: tuple[tuple[str, type[db.Model], type[Schema]], ...] = (
-    ("missions.yaml", Mission, MissionSchema),
-    ("sources.yaml", Source, SourceSchema),
-    ("people.yaml", Person, PersonSchema),
-    ("events.yaml", Event, EventSchema),
-)
 DEFAULT_DIR = os.path.join(PROJECT_DIR, "seeds")
-
-
-class SeedError(click.ClickException):
-    """An invalid seed file: names the file, the record and the field (or the line)."""
-
-    def __init__(self, path: str, record: str, field: str, message: str) -> None:
-        super().__init__(f"{path}: record {record}: field '{field}': {message}")
-
-
-class DuplicateKeyError(yaml.MarkedYAMLError):
-    """A mapping that names a key twice: YAML would silently keep the last value."""
-
-    def __init__(self, key: Any, first: yaml.Mark, again: yaml.Mark) -> None:
-        super().__init__(problem=f"duplicate key '{key}' (first at line {first.line + 1})",
-                         problem_mark=again)
-        self.key, self.line, self.first_line = key, again.line + 1, first.line + 1
-
-
-class SeedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, except that a key given twice in a mapping is an error."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, yaml.Mark] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                first = seen.setdefault(key, key_node.start_mark)
-            except TypeError:  # an unhashable key: the base class reports it
-                break
-            if first is not key_node.start_mark:
-                raise DuplicateKeyError(key, first, key_node.start_mark)
-        return super().construct_mapping(node, deep=deep)
-
-
-def read_yaml(path: str) -> Any:
-    """A seed file's content; a duplicate key fails as ``path:LINE: duplicate key ...``."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=SeedLoader)  # a SafeLoader
-    except DuplicateKeyError as err:
-        raise click.ClickException(f"{path}:{err.line}: duplicate key '{err.key}' (also at "
-                                   f"line {err.first_line}): remove one of them") from err
-    except (OSError, yaml.YAMLError) as err:
-        raise SeedError(path, "-", "-", f"cannot read: {err}") from err
-
-
-@dataclass
-class Record:
-    path: str
-    label: str  # how to name the record in an error: its id and position
-    model: type[db.Model]
-    data: dict[str, Any]
-
-
-def _label(raw: Any, index: int) -> str:
-    ident = raw.get("id") if isinstance(raw, dict) else None
-    return f"'{ident}' (#{index + 1})" if ident else f"#{index + 1}"
-
-
-def read_seeds(directory: str) -> list[Record]:
-    """Parse and validate every seed file; raise ``SeedError`` at the first problem."""
-    records: list[Record] = []
-    known: dict[type[db.Model], set[str]] = {}
-    for filename, model, schema in KINDS:
-        path = os.path.join(directory, filename)
-        raw_records = read_yaml(path) or []
-        if not isinstance(raw_records, list):
-            raise SeedError(path, "-", "-", "the file must hold a list of records")
-        ids = known.setdefault(model, set())
-        for index, raw in enumerate(raw_records):
-            label = _label(raw, index)
-            try:
-                data = schema().load(raw)
-            except ValidationError as err:
-                field, message = flatten_errors(err.messages)[0]
-                raise SeedError(path, label, field, message) from err
-            if data["id"] in ids:
-                raise SeedError(path, label, "id", "duplicate id")
-            ids.add(data["id"])
-            records.append(Record(path, label, model, data))
-    _check_references(records, known)
-    return records
-
-
-def _check_references(records: list[Record], known: dict[type[db.Model], set[str]]) -> None:
-    def exists(model: type[db.Model], ident: str) -> bool:
-        return ident in known[model] or db.session.get(model, ident) is not None
-
-    for record in (r for r in records if r.model is Event):
-        for field, model, ident in event_references(record.data):
-            if not exists(model, ident):
-                raise SeedError(record.path, record.label, field, f"unknown id '{ident}'")
 
 
 @dataclass

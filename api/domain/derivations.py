@@ -15,6 +15,7 @@ from typing import Any
 
 from api.domain.quotes import normalise
 from schemas import dates
+from schemas.basis import RULES, WEEKDAYS, describe
 
 # A reference's date string, by (kind, id): None when the reference does not exist.
 Lookup = Callable[[str, str], "str | None"]
@@ -79,7 +80,7 @@ _RESOLVERS: dict[str, Callable[[dict[str, Any], str], str]] = {
     "days-after": lambda b, ref: (_day(ref, b["rule"]) + dt.timedelta(days=b["offset"]))
     .isoformat(),
     "weekday-of-week": lambda b, ref: (
-        _day(ref, b["rule"]) + dt.timedelta(days=dates.WEEKDAYS.index(b["weekday"])
+        _day(ref, b["rule"]) + dt.timedelta(days=WEEKDAYS.index(b["weekday"])
                                             - _day(ref, b["rule"]).weekday())).isoformat(),
     "month-of": lambda b, ref: _month(ref, b["rule"]),
     "month-of-year": lambda b, ref: f"{_year(ref):04d}-{b['month']:02d}",
@@ -88,7 +89,7 @@ _RESOLVERS: dict[str, Callable[[dict[str, Any], str], str]] = {
     "years-after": lambda b, ref: f"{_year(ref) + b['offset']:04d}",
     "anniversary": lambda b, ref: _anniversary(ref, b["offset"]),
 }
-assert set(_RESOLVERS) | {"stated"} == set(dates.RULES), "a rule without a resolver"
+assert set(_RESOLVERS) | {"stated"} == set(RULES), "a rule without a resolver"
 
 
 def resolve(basis: dict[str, Any], reference: str | None) -> str:
@@ -132,7 +133,7 @@ def disagreement(date: dict[str, Any], lookup: Lookup) -> str | None:
     stored = date["date"]
     if derived == stored or (basis["rule"] == "stated" and derived.startswith(stored + "-")):
         return None
-    return f"the basis gives '{derived}' ({dates.describe(basis)}), not '{stored}'"
+    return f"the basis gives '{derived}' ({describe(basis)}), not '{stored}'"
 
 
 def problems(record_dates: dict[str, dict[str, Any] | None], lookup: Lookup

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 
 from api.models import Citation, Event, EventPerson, Person, Source
-from schemas.event import SEARCHED_FIELDS
+from schemas.eventlist import SEARCHED_FIELDS
 
 FIELDS = SEARCHED_FIELDS[3:]  # after the title, type and summary, which have columns
 CHUNK = 500

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from api.models import Event
 from schemas import dates
+from schemas.basis import describe, reference_words
 
 # "Newest change first" for feeds: by the time of an event's latest revision. Events
 # without one (bulk-loaded synthetic data) come last, newest date first.
@@ -88,7 +89,7 @@ def date_derivations(event: Event) -> list[str]:
 
     def name(kind: str, ident: str) -> str:
         return (f"the day {source(ident)} was written" if kind == "source"
-                else dates.reference_words(kind, ident))
+                else reference_words(kind, ident))
 
     lines = []
     for label, date in (("Start", event.start), ("End", event.end)):
@@ -99,7 +100,7 @@ def date_derivations(event: Event) -> list[str]:
         elif date.get("basis"):
             basis = date["basis"]
             how = ("stated" if basis["rule"] == "stated"
-                   else f"inferred as {dates.describe(basis, name)}")
+                   else f"inferred as {describe(basis, name)}")
             lines.append(f"{label} {_date_text(date)}: {how}, from \N{LEFT DOUBLE QUOTATION MARK}"
                          f"{basis['quote']}\N{RIGHT DOUBLE QUOTATION MARK} "
                          f"({source(basis['source'])}).")

@@ -22,7 +22,7 @@ from api.http.errors import Problem
 from api.models import Event, utcnow
 from api.queries import event_as_of, get_event, load_events, search
 from schemas import AsOfQuerySchema, EventPatchSchema, EventQuerySchema, EventSchema, page_of
-from schemas.event import COMPACT_FIELDS, EventListItemSchema
+from schemas.eventlist import COMPACT_FIELDS, EventListItemSchema
 
 EventPageSchema = page_of(EventListItemSchema, "EventPageSchema", count=fields.Integer(
     allow_none=True, required=True,

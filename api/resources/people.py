@@ -10,9 +10,7 @@ from schemas import PersonDetailSchema, PersonPatchSchema, PersonSchema
 
 blp = Blueprint("people", __name__, url_prefix="/v1/people", description="People.")
 
-person_detail = records.register(records.Kind(
-    blp=blp, model=Person, schema=PersonSchema, detail_schema=PersonDetailSchema,
-    patch_schema=PersonPatchSchema, noun="person", collection="People", item="Person",
-    involving=lambda id: Event.people.any(EventPerson.person_id == id),
-    events_phrase="the events involving them", used_by=(EventPerson.person_id, "events"),
-))
+person_detail = records.register(blp, records.Kind(
+    Person, (PersonSchema, PersonDetailSchema, PersonPatchSchema), "person",
+    used_by=(Event.people, EventPerson.person_id, "events"),
+    events_phrase="the events involving them"))

@@ -14,7 +14,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 
 from api import queries
 from api.extensions import db
@@ -28,19 +28,16 @@ from schemas import PageQuerySchema, page_of
 
 @dataclass(frozen=True)
 class Kind:
-    """What differs between people and sources."""
+    """What differs between people and sources; the rest follows from it (the endpoints
+    are named after the blueprint and the model: ``people.People``, ``people.Person``)."""
 
-    blp: Blueprint
     model: type[db.Model]
-    schema: type[Schema]
-    detail_schema: type[Schema]
-    patch_schema: type[Schema]
+    schemas: tuple[type[Schema], type[Schema], type[Schema]]  # record, detail, patch
     noun: str  # "person": in messages and summaries
-    collection: str  # endpoint names: "People" and "Person"
-    item: str
-    involving: Callable[[str], ColumnElement[bool]]  # the events showing record ``id``
+    # Event's relationship to the rows referring to a record, their column holding its id,
+    # and what they are called: (Event.people, EventPerson.person_id, "events").
+    used_by: tuple[Any, Any, str]
     events_phrase: str  # "the events involving them"
-    used_by: tuple[Any, str]  # (the column referring to a record, what refers: "events")
     # The records whose date bases refer to record ``id`` (a source's written date).
     referred: Callable[[str], list[str]] = lambda _id: []
 
@@ -55,57 +52,59 @@ def summary(text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return decorator
 
 
-def register(kind: Kind) -> Callable[[str], Any]:
-    """Add the collection and item routes of ``kind`` to its blueprint; returns the
-    function loading one record as its GET shows it (404 if there is none)."""
-    blp, model, noun = kind.blp, kind.model, kind.noun
-    endpoint = f"{blp.name}.{kind.item}"
+def register(blp: Blueprint, kind: Kind) -> Callable[[str], Any]:
+    """Add the collection and item routes of ``kind`` to ``blp``; returns the function
+    loading one record as its GET shows it (404 if there is none)."""
+    model, noun = kind.model, kind.noun
+    schema, detail_schema, patch_schema = kind.schemas
+    relationship, column, users = kind.used_by
+    item = model.__name__
+    endpoint = f"{blp.name}.{item}"
 
     def detail(id: str) -> Any:
         record = get_or_404(model, id, f"No {noun} with id '{id}'.")
-        record.events = first_events(kind.involving(id))
+        record.events = first_events(relationship.any(column == id))
         return record
 
-    @blp.route("", endpoint=kind.collection)
+    @blp.route("", endpoint=blp.name.title())
     class Collection(MethodView):
         @blp.arguments(PageQuerySchema(), location="query")
-        @blp.response(200, page_of(kind.schema))
+        @blp.response(200, page_of(schema))
         @summary(f"List {blp.name}")
         def get(self, args: dict[str, Any]) -> Any:
             _, page, headers = paginate(select(model), (model.id,), args)
             return page, 200, headers
 
         @require("write")
-        @writes.body(blp, kind.schema)
-        @blp.response(201, kind.detail_schema)
+        @writes.body(blp, schema)
+        @blp.response(201, detail_schema)
         @summary(f"Create a {noun} (curators)")
         def post(self, data: dict[str, Any]) -> Any:
             record = writes.create(model, data)
-            return writes.answer(detail(record.id), kind.detail_schema(), 201, endpoint)
+            return writes.answer(detail(record.id), detail_schema(), 201, endpoint)
 
-    @blp.route("/<string:id>", endpoint=kind.item)
+    @blp.route("/<string:id>", endpoint=item)
     class Item(MethodView):
-        @blp.response(200, kind.detail_schema)
+        @blp.response(200, detail_schema)
         @summary(f"Get a {noun}, with {kind.events_phrase}")
         def get(self, id: str) -> Any:
             return detail(id)
 
         @require("write")
-        @writes.body(blp, kind.patch_schema, writes.MERGE_PATCH)
-        @blp.response(200, kind.detail_schema)
+        @writes.body(blp, patch_schema, writes.MERGE_PATCH)
+        @blp.response(200, detail_schema)
         @summary(f"Change a {noun} (curators; needs If-Match)")
         def patch(self, patch: dict[str, Any], id: str) -> Any:
-            writes.change(detail(id), kind.schema, kind.detail_schema(), patch)
-            return writes.answer(detail(id), kind.detail_schema(), 200, endpoint)
+            writes.change(detail(id), schema, detail_schema(), patch)
+            return writes.answer(detail(id), detail_schema(), 200, endpoint)
 
         @require("write")
         @blp.response(204)
-        @summary(f"Delete a {noun} no {kind.used_by[1][:-1]} uses (curators; needs If-Match)")
+        @summary(f"Delete a {noun} no {users[:-1]} uses (curators; needs If-Match)")
         def delete(self, id: str) -> None:
-            column, users = kind.used_by
             used = users if queries.cited(column, id) else None
             if not used and (referring := kind.referred(id)):
                 used = f"the date bases of {', '.join(referring)}"
-            writes.remove(detail(id), kind.detail_schema(), used)
+            writes.remove(detail(id), detail_schema(), used)
 
     return detail

@@ -30,13 +30,10 @@ from schemas.common import TEXT_PATTERNS, check_characters
 blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Cited sources.")
 
 
-source_detail = records.register(records.Kind(
-    blp=blp, model=Source, schema=SourceSchema, detail_schema=SourceDetailSchema,
-    patch_schema=SourcePatchSchema, noun="source", collection="Sources", item="Source",
-    involving=lambda id: Event.citations.any(Citation.source_id == id),
-    events_phrase="the events it supports", used_by=(Citation.source_id, "citations"),
-    referred=lambda id: derived_from("source", id),
-))
+source_detail = records.register(blp, records.Kind(
+    Source, (SourceSchema, SourceDetailSchema, SourcePatchSchema), "source",
+    used_by=(Event.citations, Citation.source_id, "citations"),
+    events_phrase="the events it supports", referred=lambda id: derived_from("source", id)))
 
 
 @blp.route("/<string:id>/text", endpoint="SourceText")

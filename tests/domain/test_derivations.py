@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from api.domain.derivations import DerivationError, disagreement, resolve, stated_dates
 from schemas import dates
+from schemas.basis import RULES, WEEKDAYS, describe
 
 
 def basis(rule: str, **params: object) -> dict:
@@ -94,12 +95,12 @@ def test_a_stored_date_that_disagrees_with_its_basis_is_reported() -> None:
 
 
 @given(st.dates(dt.date(1, 1, 8), dt.date(9999, 12, 24)),
-       st.sampled_from(dates.WEEKDAYS))
+       st.sampled_from(WEEKDAYS))
 def test_weekday_of_week_stays_in_the_references_week(day: dt.date, weekday: str) -> None:
     found = dt.date.fromisoformat(resolve(basis("weekday-of-week", weekday=weekday),
                                           day.isoformat()))
     assert found.isocalendar()[:2] == day.isocalendar()[:2]
-    assert found.weekday() == dates.WEEKDAYS.index(weekday)
+    assert found.weekday() == WEEKDAYS.index(weekday)
 
 
 @given(st.dates(dt.date(1000, 1, 1), dt.date(9000, 12, 31)), st.integers(-3000, 3000))
@@ -113,10 +114,10 @@ def test_every_rule_is_described_and_checked_by_the_schema() -> None:
 
     from schemas import DerivationSchema
 
-    for rule, (param, _) in dates.RULES.items():
+    for rule, (param, _) in RULES.items():
         params = {"offset": 1, "weekday": "monday", "month": 1}
         raw = basis(rule, **({param: params[param]} if param else {}))
-        assert dates.describe(DerivationSchema().load(raw))
+        assert describe(DerivationSchema().load(raw))
         if param:
             with pytest.raises(ValidationError) as error:
                 DerivationSchema().load({k: v for k, v in raw.items() if k != param})

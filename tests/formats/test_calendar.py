@@ -1,5 +1,7 @@
-"""The calendar as calendar apps show it: days for day-precise events, never a long banner
-for an event known only to the month or the year. Read back with icalendar."""
+"""The calendar as calendar apps show it: all-day events, days for day-precise events,
+never a long banner for an event known only to the month or the year; tentative plans,
+descriptions with the citations, stable UIDs, and ``Accept: text/calendar`` on a mission.
+Read back with icalendar."""
 
 from __future__ import annotations
 
@@ -9,14 +11,13 @@ import icalendar
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from formats_common import CALENDAR, MISSION, calendar_events, event_ids, events_where
 from sqlalchemy import select
 
 from api.extensions import db
-from api.formats import day_precise
-from api.models import Event
+from api.formats import day_precise, display_date
+from api.models import Citation, Event
 from schemas import dates
-
-CALENDAR = "/v1/missions/the-challenge/calendar.ics"
 
 
 @pytest.fixture
@@ -25,10 +26,7 @@ def app(seeded_app: Flask) -> Flask:
 
 
 def vevents(client: FlaskClient, url: str = CALENDAR) -> dict[str, icalendar.Event]:
-    response = client.get(url)
-    assert response.status_code == 200 and response.mimetype == "text/calendar"
-    return {str(v["UID"]).split("@")[0]: v
-            for v in icalendar.Calendar.from_ical(response.data).walk("VEVENT")}
+    return {str(v["UID"]).split("@")[0]: v for v in calendar_events(client, url)}
 
 
 def events(app: Flask) -> dict[str, Event]:
@@ -84,3 +82,70 @@ def test_precision_day_leaves_coarse_events_out(client: FlaskClient, app: Flask)
     assert "soyuz-ms-19-launch" in expected and "first-moon-steps-1969" not in expected
     combined = vevents(client, CALENDAR + "?precision=day&type=launch")
     assert set(combined) == {"soyuz-ms-19-launch"}
+
+
+def test_calendar_has_all_day_events_never_longer_than_their_days(
+    client: FlaskClient, app: Flask
+) -> None:
+    by_uid = {str(v["UID"]): v for v in calendar_events(client)}
+    assert len(by_uid) == len(event_ids(app))
+
+    def span(event_id: str) -> tuple[dt.date, dt.date]:
+        v = by_uid[f"{event_id}@mission-timeline"]
+        start, end = v.decoded("DTSTART"), v.decoded("DTEND")
+        assert type(start) is dt.date and type(end) is dt.date  # all-day, not timed
+        return start, end
+
+    assert span("soyuz-ms-19-launch") == (dt.date(2021, 10, 5), dt.date(2021, 10, 6))
+    assert span("iss-filming") == (dt.date(2021, 10, 5), dt.date(2021, 10, 18))
+    # Coarser dates are a one-day marker on their first day, never a month or year banner
+    # (the tests above); an open bound gives way to the known one.
+    assert span("gagarin-first-human-spaceflight") == (dt.date(1961, 4, 1), dt.date(1961, 4, 2))
+    assert span("first-moon-steps-1969") == (dt.date(1969, 1, 1), dt.date(1969, 1, 2))
+    assert span("post-production") == (dt.date(2021, 10, 1), dt.date(2021, 10, 2))
+    assert span("china-crewed-moon-landing-plan") == (dt.date(2030, 1, 1), dt.date(2030, 1, 2))
+    assert span("the-challenge-co-production") == (dt.date(2021, 10, 11), dt.date(2021, 10, 12))
+
+
+def test_calendar_marks_plans_tentative_and_describes_with_citations(
+    client: FlaskClient, app: Flask
+) -> None:
+    by_uid = {str(v["UID"]).split("@")[0]: v for v in calendar_events(client)}
+    for event in events_where(app):
+        v = by_uid[event.id]
+        expected = {"occurred": "CONFIRMED", "planned": "TENTATIVE",
+                    "speculative": "TENTATIVE"}[event.status]
+        assert v["STATUS"] == expected, event.id
+        assert v["SUMMARY"] == event.title if day_precise(event) else v["SUMMARY"].startswith(
+            event.title + " (")
+        description = str(v["DESCRIPTION"])
+        assert description.startswith(event.summary)
+        assert f"When: {display_date(event)}" in description
+        with app.app_context():
+            quotes = db.session.scalars(select(Citation.quote).where(Citation.event_id == event.id))
+            assert all(quote in description for quote in quotes), event.id
+    url = str(by_uid["soyuz-ms-19-launch"]["URL"])
+    assert client.get(url).json["id"] == "soyuz-ms-19-launch"
+
+
+def test_calendar_uids_are_stable(client: FlaskClient) -> None:
+    first = [str(v["UID"]) for v in calendar_events(client)]
+    assert len(set(first)) == len(first)
+    assert first == [str(v["UID"]) for v in calendar_events(client)]
+    planned = [str(v["UID"]) for v in calendar_events(client, CALENDAR + "?status=planned")]
+    assert set(planned) < set(first)  # filtering does not renumber anything
+
+
+@pytest.mark.parametrize("accept", ["text/calendar", "text/calendar, application/json;q=0.5"])
+def test_mission_answers_accept_text_calendar(client: FlaskClient, accept: str) -> None:
+    response = client.get(MISSION, headers={"Accept": accept})
+    assert response.mimetype == "text/calendar"
+    assert response.data == client.get(CALENDAR).data
+    assert len(icalendar.Calendar.from_ical(response.data).walk("VEVENT")) == 35
+    assert "Accept" in response.headers.getlist("Vary")
+    as_json = client.get(MISSION, headers={"Accept": "*/*"})
+    assert as_json.json["id"] == "the-challenge"
+    assert as_json.headers["ETag"] != response.headers["ETag"]
+    assert "Accept" in as_json.headers.getlist("Vary")  # caches keep the two apart
+    missing = client.get("/v1/missions/nope", headers={"Accept": accept})
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"

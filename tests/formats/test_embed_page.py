@@ -1,21 +1,24 @@
 """The embed page and its TimelineJS document, through the test client (the browser tests
-are in test_embed_browser.py): where it opens, context events, errors as a page."""
+are in test_embed_browser.py): where it opens, context events, errors as a page, and where
+it loads TimelineJS from."""
 
 from __future__ import annotations
 
+import json
+import os
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from conftest import make_app
 from flask import Flask
 from flask.testing import FlaskClient
+from formats_common import EMBED, TIMELINE
 from sqlalchemy import select
 
 from api.extensions import db
 from api.formats import source_label
 from api.models import Event, Source
-
-EMBED = "/embed/the-challenge"
-TIMELINE = "/v1/missions/the-challenge/timelinejs"
 
 
 @pytest.fixture
@@ -140,3 +143,33 @@ def test_an_untitled_source_is_described_by_what_is_known_of_it() -> None:
     bare = Source(id="y", title=None, publisher=None, author=None, written_date=None,
                   stated_date=None)
     assert source_label(bare) == "Untitled article"
+
+
+def test_embed_page_loads_timelinejs_from_the_configured_place(
+    backend: str, tmp_path: Path
+) -> None:
+    for app in make_app(backend, tmp_path, seeded=True,
+                        TIMELINEJS_URL="https://static.example/tl/3.9.11/",
+                        EMBED_API_URL="https://api.example"):
+        parsed = page(app.test_client(), EMBED + "?status=planned&group=type")
+        scripts = [attrs.get("src") for attrs in parsed.tags["script"]]
+        assert "https://static.example/tl/3.9.11/js/timeline.js" in scripts
+        links = [a["href"] for a in parsed.tags["link"] if a["rel"] == "stylesheet"]
+        assert links[0] == "https://static.example/tl/3.9.11/css/timeline.css"
+        # No inline script (CSP): /static/embed.js reads these from the timeline's element.
+        timeline = parsed.by_id("timeline")
+        data_url, options = timeline["data-url"], json.loads(timeline["data-options"])
+        assert data_url == "https://api.example/v1/missions/the-challenge/timelinejs?status=planned&group=type"
+        assert options["font"] is None  # nothing from a font CDN
+        assert options["script_path"] == "https://static.example/tl/3.9.11/js/"
+
+
+def test_embed_page_serves_timelinejs_itself_by_default(client: FlaskClient, app: Flask) -> None:
+    src = next(a["src"] for a in page(client, EMBED).tags["script"] if a.get("src"))
+    assert src == "http://localhost/embed/timelinejs/js/timeline.js"
+    if not Path(app.config["TIMELINEJS_DIR"], "js", "timeline.js").is_file():
+        reason = "TimelineJS is not installed (npm install @knight-lab/timelinejs)"
+        pytest.fail(reason) if os.environ.get("CI") else pytest.skip(reason)
+    with client.get(src) as script:
+        assert script.status_code == 200 and script.data.startswith(b"/*! For license information")
+    assert client.get("/embed/timelinejs/../../setup.cfg").status_code == 404

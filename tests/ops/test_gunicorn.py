@@ -4,6 +4,7 @@ a killed worker is replaced without failing requests beyond the one it held."""
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,11 +45,20 @@ def workers(master: int) -> set[int]:
     return {int(pid) for pid in out.split()}
 
 
-class Server:
+def load_deploy() -> Any:
+    """deploy/nginx.py as a module (it is a script, not in a package)."""
+    spec = importlib.util.spec_from_file_location("deploy_nginx", ROOT / "deploy" / "nginx.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Server(load_deploy().Child):
+    """boot.sh (migrate, seed, gunicorn) on a free port, ready once every worker is up."""
+
     def __init__(self, tmp: Path, count: int = 2, **settings: str) -> None:
         self.port = free_port()
         self.database = tmp / "api.sqlite"
-        self.log = (tmp / "server.log").open("w+")
         env = {
             **os.environ,
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
@@ -61,32 +72,16 @@ class Server:
             "RATELIMIT_ENABLED": "0",
             **settings,
         }
-        self.process = subprocess.Popen(["./boot.sh"], cwd=ROOT, env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if get(self.port, "/healthz", timeout=1)[0] == 200 and len(
-                        workers(self.process.pid)) == count:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise AssertionError("gunicorn did not start:\n" + self.output())
 
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read()
+        def ready() -> bool:
+            return get(self.port, "/healthz", timeout=1)[0] == 200 and len(
+                workers(self.process.pid)) == count
 
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=20)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
+        super().__init__(["./boot.sh"], tmp / "server.log", ready, "gunicorn", timeout=30,
+                         cwd=ROOT, env=env)
+
+    def stop(self, timeout: float = 20) -> int:
+        return super().stop(timeout)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ the API once stale, and a write through the proxy is visible within the document
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import os
 import shutil
@@ -18,19 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_gunicorn import Server, free_port, get
+from test_gunicorn import Server, free_port, get, load_deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_AGE = 2  # CACHE_MAX_AGE in this test: the bound on a write's visibility
 EVENT = "/v1/events/soyuz-ms-19-launch"
 pytestmark = pytest.mark.slow
-
-
-def load_deploy() -> Any:
-    spec = importlib.util.spec_from_file_location("deploy_nginx", ROOT / "deploy" / "nginx.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import new_event
+from curation_common import assert_problem, get
 from flask import Flask
 from flask.testing import FlaskClient
-from test_curation import alice, assert_problem, curated, get, new_event  # noqa: F401
 
 from api.cli.seed import DEFAULT_DIR
 from api.extensions import db
@@ -115,7 +116,7 @@ CITED = [{"source": "004_ba6c03b084f54831", "supports": ["title", "start"],
      "start.basis.reference", "no-such-event"),
 ])
 def test_a_date_whose_basis_does_not_hold_is_refused(
-    curated: Flask, client: FlaskClient, alice: dict[str, str],  # noqa: F811
+    curated: Flask, client: FlaskClient, alice: dict[str, str],
     start: dict, field: str, words: str,
 ) -> None:
     response = client.post("/v1/events", headers=alice,
@@ -124,7 +125,7 @@ def test_a_date_whose_basis_does_not_hold_is_refused(
 
 
 def test_a_date_whose_basis_holds_is_stored_and_shown(
-    curated: Flask, client: FlaskClient, alice: dict[str, str]  # noqa: F811
+    curated: Flask, client: FlaskClient, alice: dict[str, str]
 ) -> None:
     response = client.post("/v1/events", headers=alice, json=new_event(
         start=inferred("2021-10-04", QUOTE, offset=-1), citations=CITED))
@@ -136,7 +137,7 @@ def test_a_date_whose_basis_holds_is_stored_and_shown(
 
 
 def test_a_revision_from_before_bases_still_shows(
-    curated: Flask, client: FlaskClient  # noqa: F811
+    curated: Flask, client: FlaskClient
 ) -> None:
     """Revisions recorded under the earlier, laxer schema keep rendering for ?as_of."""
     url = "/v1/events/crew-returns-to-earth"
