@@ -43,6 +43,10 @@ class Mission(db.Model):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text)
+    # The event the embed page opens on (an event of this mission). No foreign key: events
+    # refer to missions, and a soft-deleted event would satisfy one anyway; the seed checks
+    # it and the page falls back to the first launch (api/resources/formats.py key_event).
+    key_event: Mapped[str | None] = mapped_column(String(100))
 
 
 class Source(db.Model):

@@ -128,6 +128,21 @@ def _check_references(records: list[Record], known: dict[type[db.Model], set[str
         for field, model, ident in event_references(record.data):
             if not exists(model, ident):
                 raise SeedError(record.path, record.label, field, f"unknown id '{ident}'")
+    _check_key_events(records)
+
+
+def _check_key_events(records: list[Record]) -> None:
+    """A mission's key event is a live event of that mission (as the files have it, else as
+    the database does)."""
+    seeded = {r.data["id"]: r.data["mission_id"] for r in records if r.model is Event}
+    for record in (r for r in records if r.model is Mission and r.data.get("key_event")):
+        ident, mission = record.data["key_event"], record.data["id"]
+        owner = None if _deleted(ident) else seeded.get(ident) or db.session.scalar(
+            select(Event.mission_id).where(Event.id == ident))
+        if owner != mission:
+            why = f"event '{ident}' is in mission '{owner}'" if owner else f"no event '{ident}'"
+            raise SeedError(record.path, record.label, "key_event",
+                            f"{why}: a key event must be an event of mission '{mission}'")
 
 
 @dataclass
