@@ -79,15 +79,13 @@ SLIDE, TITLE = TimelineSlideSchema(), TimelineTitleSchema()
 def timeline_response(mission: Mission, args: dict[str, Any]) -> Response:
     """The TimelineJS document: the bytes of dumping ``timelinejs.timeline`` by
     TimelineSchema, from memoised slides."""
-    group, context = args["group"], args["context"]
+    group = args["group"]  # context events are left out by the query unless asked for
 
-    def render(event: Event) -> bytes:  # empty: not shown (a context event)
-        if not timelinejs.shown(event, context):
-            return b""
+    def render(event: Event) -> bytes:
         return fragments.dumps(SLIDE.dump(timelinejs.slide(event, group)))
 
     slides, headers = document_pieces({**args, "mission": mission.id}, render,
-                                      ("timelinejs", group, context))
+                                      ("timelinejs", group))
     body, etag = fragments.document({"title": TITLE.dump(timelinejs.title(mission)),
                                      "events": None}, "events", slides)
     return fragments.json_response(body, headers, etag)
@@ -227,7 +225,7 @@ def _embed_query(mission: Mission) -> tuple[str | None, list[tuple[str, str]]]:
     event = key_event(mission) if start_at is None else db.session.get(Event, start_at)
     if start_at is not None and (event is None or event.mission_id != mission.id):
         raise ValidationError({"start_at": [f"No event '{start_at}' in mission '{mission.id}'."]})
-    if event is not None and timelinejs.is_context(event) and "context" not in request.args:
+    if event is not None and event.is_context and "context" not in request.args:
         query.append(("context", "1"))
     return (event.id if event else None), query
 
