@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
@@ -17,7 +18,11 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    func,
+    or_,
+    select,
 )
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -31,6 +36,9 @@ from sqlalchemy.orm import (
 from api.extensions import db
 from schemas import dates
 
+# The type or tag of a context event: background to a mission, such as earlier spaceflights.
+CONTEXT = "context"
+
 
 def utcnow() -> dt.datetime:
     """Now in UTC, naive (as every backend stores it)."""
@@ -43,6 +51,10 @@ class Mission(db.Model):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text)
+    # The event the embed page opens on (an event of this mission). No foreign key: events
+    # refer to missions, and a soft-deleted event would satisfy one anyway; the seed checks
+    # it and the page falls back to the first launch (api/resources/formats.py key_event).
+    key_event: Mapped[str | None] = mapped_column(String(100))
 
 
 class Source(db.Model):
@@ -120,6 +132,29 @@ class Event(db.Model):
     claims: Mapped[list[Claim]] = relationship(
         back_populates="event", order_by="Claim.position", cascade="all, delete-orphan"
     )
+
+    # Each of these is one definition for Python and SQL: ``event.has_tag("x")`` on a row,
+    # ``select(Event).where(Event.has_tag("x"))`` in SQL.
+    @hybrid_method
+    def has_tag(self, tag: str) -> bool:
+        return tag in (self.tags or ())
+
+    @has_tag.inplace.expression
+    @classmethod
+    def _has_tag_sql(cls, tag: str) -> ColumnElement[bool]:
+        tags = (func.json_array_elements_text if db.engine.dialect.name == "postgresql"
+                else func.json_each)(cls.tags).table_valued("value")
+        return select(tags.c.value).where(tags.c.value == tag).exists()
+
+    @hybrid_property
+    def is_context(self) -> bool:
+        """Background to the mission rather than part of it: type or tag ``context``."""
+        return self.type == CONTEXT or self.has_tag(CONTEXT)
+
+    @is_context.inplace.expression
+    @classmethod
+    def _is_context_sql(cls) -> ColumnElement[bool]:
+        return or_(cls.type == CONTEXT, cls.has_tag(CONTEXT))
 
 
 @event.listens_for(Event, "before_insert")

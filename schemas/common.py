@@ -135,14 +135,15 @@ def links(endpoint: str, **related: tuple[str, str, str] | tuple[str, dict[str, 
           ) -> fields.Function:
     """A dump-only ``links`` object: ``self``, plus ``name=(endpoint, url_arg, attribute)``
     or ``name=(endpoint, {url_arg: attribute, ...})`` (arguments the route does not take
-    become the query string)."""
+    become the query string); a link whose attribute is ``None`` is left out."""
 
     def build(obj: Any) -> dict[str, str]:
         out = {"self": url_for(endpoint, id=obj.id, _external=True)}
         for name, (target, *spec) in related.items():
             args = spec[0] if isinstance(spec[0], dict) else {spec[0]: spec[1]}
-            out[name] = url_for(target, **{arg: getattr(obj, attr) for arg, attr in args.items()},
-                                _external=True)
+            values = {arg: getattr(obj, attr) for arg, attr in args.items()}
+            if None not in values.values():
+                out[name] = url_for(target, **values, _external=True)
         return out
 
     return fields.Function(build, dump_only=True)

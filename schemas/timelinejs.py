@@ -97,5 +97,5 @@ class TimelineQuerySchema(DocumentQuerySchema):
 class EmbedQuerySchema(TimelineQuerySchema):
     start_at = Slug(
         metadata={"description": "The event the page opens on. By default the mission's "
-                  "first launch, else its first event."},
+                  "`key_event`, else its first launch, else its first event shown."},
     )

@@ -14,6 +14,7 @@ from typing import Any
 import click
 import yaml
 from marshmallow import Schema, ValidationError
+from sqlalchemy import select
 
 from api.domain.store import event_references
 from api.extensions import db
@@ -120,3 +121,20 @@ def _check_references(records: list[Record], known: dict[type[db.Model], set[str
         for field, model, ident in event_references(record.data):
             if not exists(model, ident):
                 raise SeedError(record.path, record.label, field, f"unknown id '{ident}'")
+    _check_key_events(records)
+
+
+def _check_key_events(records: list[Record]) -> None:
+    """A mission's key event is a live event of that mission (as the files have it, else as
+    the database does)."""
+    seeded = {r.data["id"]: r.data["mission_id"] for r in records if r.model is Event}
+    for record in (r for r in records if r.model is Mission and r.data.get("key_event")):
+        ident, mission = record.data["key_event"], record.data["id"]
+        row = db.session.execute(select(Event.mission_id, Event.deleted_at).where(
+            Event.id == ident).execution_options(include_deleted=True)).first()
+        owner = (None if row and row.deleted_at else  # a curator deleted it: it stays so
+                 seeded.get(ident) or (row.mission_id if row else None))
+        if owner != mission:
+            why = f"event '{ident}' is in mission '{owner}'" if owner else f"no event '{ident}'"
+            raise SeedError(record.path, record.label, "key_event",
+                            f"{why}: a key event must be an event of mission '{mission}'")

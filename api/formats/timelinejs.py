@@ -1,8 +1,9 @@
 """A Knight Lab TimelineJS3 JSON document of a mission's events.
 
-Context events (background such as earlier spaceflights: type or tag ``context``) are left
-out unless asked for; then they form a group (a row of the timeline) of their own, so the
-mission's own events stay readable.
+Context events (background such as earlier spaceflights: ``Event.is_context``, type or tag
+``context``) are left out unless asked for; then they form a group (a row of the timeline)
+of their own, so the mission's own events stay readable. The API leaves them out in its
+query (``api.queries.filtered_events``); ``timeline`` filters the events it is given.
 """
 
 from __future__ import annotations
@@ -13,15 +14,8 @@ from typing import Any
 from markupsafe import escape
 
 from api.formats import display_date, event_html
-from api.models import Event, Mission
+from api.models import CONTEXT, Event, Mission
 from schemas import dates
-
-CONTEXT = "context"
-
-
-def is_context(event: Event) -> bool:
-    """Whether the event is background to the mission rather than part of it."""
-    return event.type == CONTEXT or CONTEXT in (event.tags or ())
 
 
 def timeline_date(value: dict[str, Any]) -> dict[str, int]:
@@ -38,7 +32,7 @@ def slide(event: Event, group: str) -> dict[str, Any]:
         "start_date": timeline_date(known[0]),
         "display_date": display_date(event),
         "text": {"headline": str(escape(event.title)), "text": event_html(event)},
-        "group": CONTEXT if is_context(event) else getattr(event, group),
+        "group": CONTEXT if event.is_context else getattr(event, group),
     }
     if len(known) == 2:
         out["end_date"] = timeline_date(known[1])
@@ -52,7 +46,7 @@ def title(mission: Mission) -> dict[str, Any]:
 
 def shown(event: Event, context: bool) -> bool:
     """Whether the document shows ``event``: context events only when ``context``."""
-    return context or not is_context(event)
+    return context or not event.is_context
 
 
 def timeline(mission: Mission, events: Sequence[Event], group: str = "status",

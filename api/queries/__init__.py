@@ -43,7 +43,7 @@ IDS = {"mission": (Mission, "mission"), "source": (Source, "source"),
        "person": (Person, "person")}
 # The arguments that choose events (everything else shapes the answer).
 FILTERS = ("mission", "type", "status", "person", "source", "tag", "location", "precision",
-           "changed_since", "from_", "to", "q", "disputed")
+           "changed_since", "from_", "to", "q", "disputed", "context")
 
 
 def _values(values: list[str]) -> tuple[list[str], list[str]]:
@@ -56,14 +56,6 @@ def _any(condition: Callable[[str], Any], values: list[str]) -> Any:
     return or_(*(condition(v) for v in values))
 
 
-def _has_tag(tag: str) -> Any:
-    if db.engine.dialect.name == "postgresql":
-        each = func.json_array_elements_text(Event.tags).table_valued("value")
-    else:
-        each = func.json_each(Event.tags).table_valued("value")
-    return select(each.c.value).where(each.c.value == tag).exists()
-
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -74,7 +66,7 @@ CONDITIONS: dict[str, Callable[[str], Any]] = {
     "status": lambda v: Event.status == v,
     "person": lambda v: Event.people.any(EventPerson.person_id == v),
     "source": lambda v: Event.citations.any(Citation.source_id == v),
-    "tag": _has_tag,
+    "tag": Event.has_tag,
     "location": lambda v: Event.location.ilike(f"%{_escape_like(v)}%", escape="\\"),
     "precision": lambda v: Event.start["precision"].as_string() == v,
 }
@@ -103,6 +95,8 @@ def filtered_events(args: dict[str, Any]) -> Select:
         stmt = stmt.where(Event.latest >= dates.earliest(args["from_"]))
     if "to" in args:
         stmt = stmt.where(Event.earliest <= dates.latest(args["to"]))
+    if args.get("context") is False:  # documents leave context events out unless asked
+        stmt = stmt.where(~Event.is_context)
     if "q" in args:
         stmt = search.narrow(stmt, args["q"])
     return stmt

@@ -23,6 +23,7 @@ from api.http.cache import fragments
 from api.http.errors import get_or_404
 from api.models import Event, Mission
 from api.queries import (
+    SORT_KEYS,
     WITH_DETAILS,
     event_versions_page,
     filtered_events,
@@ -78,15 +79,13 @@ SLIDE, TITLE = TimelineSlideSchema(), TimelineTitleSchema()
 def timeline_response(mission: Mission, args: dict[str, Any]) -> Response:
     """The TimelineJS document: the bytes of dumping ``timelinejs.timeline`` by
     TimelineSchema, from memoised slides."""
-    group, context = args["group"], args["context"]
+    group = args["group"]  # context events are left out by the query unless asked for
 
-    def render(event: Event) -> bytes:  # empty: not shown (a context event)
-        if not timelinejs.shown(event, context):
-            return b""
+    def render(event: Event) -> bytes:
         return fragments.dumps(SLIDE.dump(timelinejs.slide(event, group)))
 
     slides, headers = document_pieces({**args, "mission": mission.id}, render,
-                                      ("timelinejs", group, context))
+                                      ("timelinejs", group))
     body, etag = fragments.document({"title": TITLE.dump(timelinejs.title(mission)),
                                      "events": None}, "events", slides)
     return fragments.json_response(body, headers, etag)
@@ -206,11 +205,13 @@ class EventsCsv(MethodView):
         return _response(body, CSV, headers, filename="events.csv", inline=False)
 
 
-def key_event(mission: Mission) -> str | None:
-    """The event an embed page opens on by default: the mission's first launch."""
-    stmt = (select(Event.id).where(Event.mission_id == mission.id, Event.type == "launch")
-            .order_by(Event.earliest, Event.id).limit(1))
-    return db.session.scalar(stmt)
+def key_event(mission: Mission) -> Event | None:
+    """The event an embed page opens on by default: the mission's ``key_event`` while it is
+    a live event of the mission, else (unset, deleted or moved) its first launch."""
+    own = select(Event).where(Event.mission_id == mission.id)
+    chosen = mission.key_event and db.session.scalar(own.where(Event.id == mission.key_event))
+    return chosen or db.session.scalar(own.where(Event.type == "launch")
+                                       .order_by(*SORT_KEYS).limit(1))
 
 
 def _embed_query(mission: Mission) -> tuple[str | None, list[tuple[str, str]]]:
@@ -221,14 +222,12 @@ def _embed_query(mission: Mission) -> tuple[str | None, list[tuple[str, str]]]:
     args = schema.load(Blueprint.ARGUMENTS_PARSER.load_querystring(request, schema))
     query = [(k, v) for k, v in request.args.items(multi=True) if k != "start_at"]
     start_at = args.get("start_at")
-    if start_at is None:
-        return key_event(mission), query
-    event = db.session.get(Event, start_at)
-    if event is None or event.mission_id != mission.id:
+    event = key_event(mission) if start_at is None else db.session.get(Event, start_at)
+    if start_at is not None and (event is None or event.mission_id != mission.id):
         raise ValidationError({"start_at": [f"No event '{start_at}' in mission '{mission.id}'."]})
-    if timelinejs.is_context(event) and "context" not in request.args:
+    if event is not None and event.is_context and "context" not in request.args:
         query.append(("context", "1"))
-    return start_at, query
+    return (event.id if event else None), query
 
 
 def embed_page(mission: Mission | None, status: int = 200, message: str | None = None,

@@ -101,6 +101,14 @@ def test_an_edit_updates_exactly_what_changed(
      "record 'Not A Slug' (#2): field 'id'"),
     ("events.yaml", lambda rs: rs[-1].update(status="rumoured"),
      "record '{id}' (#{n}): field 'status'"),
+    ("missions.yaml", lambda rs: rs[0].update(key_event="no-such-event"),
+     "record 'the-challenge' (#1): field 'key_event': no event 'no-such-event': a key event "
+     "must be an event of mission 'the-challenge'"),
+    ("missions.yaml", lambda rs: rs.append({"id": "other", "name": "Another mission",
+                                            "summary": "Not this film.",
+                                            "key_event": "soyuz-ms-19-launch"}),
+     "record 'other' (#2): field 'key_event': event 'soyuz-ms-19-launch' is in mission "
+     "'the-challenge': a key event must be an event of mission 'other'"),
 ])
 def test_an_invalid_seed_file_aborts_and_changes_nothing(
     app: Flask, runner: FlaskCliRunner, seeds_copy: Path, name: str, change, message: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -173,3 +174,23 @@ def test_embed_page_serves_timelinejs_itself_by_default(client: FlaskClient, app
     with client.get(src) as script:
         assert script.status_code == 200 and script.data.startswith(b"/*! For license information")
     assert client.get("/embed/timelinejs/../../setup.cfg").status_code == 404
+
+
+def test_the_bound_counts_only_the_events_shown(backend: str, tmp_path: Path) -> None:
+    """Context events are left out by the query, so a document of the bound's size is full
+    of the mission's own events even when the earliest events are mostly context."""
+    for small in make_app(backend, tmp_path, seeded=True, FORMAT_MAX_EVENTS=10):
+        client = small.test_client()
+        with small.app_context():
+            events = db.session.scalars(select(Event).order_by(Event.earliest, Event.id)).all()
+            own = [e.id for e in events if not e.is_context]
+            assert sum(e.is_context for e in events[:10]) > 5  # what the bound must skip
+        seen, url = [], TIMELINE
+        while url:
+            response = client.get(url)
+            slides = [s["unique_id"] for s in response.json["events"]]
+            link = re.search(r'<([^>]+)>; rel="next"', response.headers.get("Link", ""))
+            url = link and link.group(1)
+            assert len(slides) == 10 or url is None  # only the last page is short
+            seen += slides
+        assert seen == own

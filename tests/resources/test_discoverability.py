@@ -15,7 +15,8 @@ MISSION = "/v1/missions/the-challenge"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # What each of a mission's links must answer with.
 MISSION_LINKS = {
-    "self": "application/json", "events": "application/json", "embed": "text/html",
+    "self": "application/json", "events": "application/json", "key_event": "application/json",
+    "embed": "text/html",
     "timelinejs": "application/json", "calendar": "text/calendar",
     "feed_json": "application/feed+json", "feed_atom": "application/atom+xml",
     "csv": "text/csv",
@@ -37,6 +38,7 @@ def test_a_mission_links_to_every_representation(client: FlaskClient) -> None:
     links = client.get(MISSION).json["links"]
     assert {name: mimetype_of(client, url) for name, url in links.items()} == MISSION_LINKS
     assert links["csv"].endswith("/v1/events.csv?mission=the-challenge")
+    assert links["key_event"].endswith("/v1/events/soyuz-ms-19-launch")
 
 
 def test_an_event_links_to_its_mission_revisions_and_the_timeline_opened_on_it(
@@ -74,7 +76,7 @@ def test_index_is_json_for_programs(client: FlaskClient, accept: str | None) -> 
     links = response.json["links"]
     mission = client.get(MISSION).json["links"]
     assert links["mission"] == mission["self"]
-    for name in MISSION_LINKS.keys() - {"self", "events"}:
+    for name in MISSION_LINKS.keys() - {"self", "events", "key_event"}:  # its formats
         assert links[name] == mission[name], name
     assert mimetype_of(client, links["embed"]) == "text/html"
     assert mimetype_of(client, links["calendar"]) == "text/calendar"
