@@ -96,7 +96,10 @@ class Person(db.Model):
 
 class Event(db.Model):
     __tablename__ = "events"
+    # One index per order a list pages by (api/queries/__init__.py ORDERS), and by mission.
     __table_args__ = (Index("ix_events_earliest_id", "earliest", "id"),
+                      Index("ix_events_title_id", "title", "id"),
+                      Index("ix_events_changed_at_id", "changed_at", "id"),
                       Index("ix_events_mission_earliest_id", "mission_id", "earliest", "id"))
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -118,7 +121,7 @@ class Event(db.Model):
     search_text: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)  # bumped by every write (compare-and-swap)
     # When the event last changed: the time of its latest revision (UTC, naive).
-    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Set when a curator deletes the event: it disappears from reads, its id stays taken.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
 
