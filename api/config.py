@@ -72,6 +72,8 @@ class Config:
     # Events' JSON memoised per worker by (id, version) (api/http/cache/fragments.py): at most this
     # many (about 1-2 KB each); 0 turns it off.
     FRAGMENT_CACHE_ENTRIES = _int("FRAGMENT_CACHE_ENTRIES", 5000)
+    # Relevance ranks at most this many matches of a query (api/queries/ranking.py)
+    SEARCH_WINDOW = _int("SEARCH_WINDOW", 200)
 
     API_TITLE = "Mission Timeline API"
     API_VERSION = "v1"

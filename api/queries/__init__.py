@@ -21,7 +21,7 @@ from api.domain.store import data_version
 from api.extensions import db
 from api.http.errors import Problem
 from api.models import Citation, Claim, Event, EventPerson, Mission, Person, Source
-from api.queries import lookup, search
+from api.queries import lookup, ranking, search
 from api.queries.pagination import paginate
 from schemas import dates
 
@@ -72,9 +72,12 @@ CONDITIONS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def filtered_events(args: dict[str, Any]) -> Select:
-    """The events matching the filters of ``EventQuerySchema``, unordered."""
-    stmt = select(Event)
+def filtered_events(args: dict[str, Any], stmt: Select | None = None,
+                    win: ranking.Window | None = None) -> Select:
+    """The events (or ``stmt``'s columns of them) matching the filters of
+    ``EventQuerySchema``, unordered; with the probe ``win`` of ``q``, its matches are
+    tested as suits a walk in an index's order (api/queries/ranking.py)."""
+    stmt = select(Event) if stmt is None else stmt
     for arg, condition in CONDITIONS.items():
         if not args.get(arg):
             continue
@@ -98,15 +101,18 @@ def filtered_events(args: dict[str, Any]) -> Select:
     if args.get("context") is False:  # documents leave context events out unless asked
         stmt = stmt.where(~Event.is_context)
     if "q" in args:
-        stmt = search.narrow(stmt, args["q"])
+        stmt = search.narrow(stmt, args["q"]) if win is None else ranking.matching(stmt, win)
     return stmt
 
 
+def _searched(args: dict[str, Any]) -> ranking.Window | None:
+    """The probe of the index for ``q`` (api/queries/ranking.py), if there are words."""
+    return ranking.window(args["q"]) if search.words(args.get("q") or "") else None
+
+
 def order(args: dict[str, Any]) -> tuple[tuple[Any, ...], bool]:
-    """The sort keys of the requested order, and whether descending."""
+    """The sort keys of the requested order (not relevance), and whether descending."""
     sort = args.get("sort") or "start"
-    if sort == "relevance":
-        return (search.score(args["q"]), Event.id), False
     return ORDERS[sort.removeprefix("-")], sort.startswith("-")
 
 
@@ -138,17 +144,30 @@ def events_page(args: dict[str, Any]) -> tuple[list[Event], dict[str, Any], dict
     if args.get("sort") == "relevance":
         args = {**args, "sort": "start"}
     keys, descending = order(args)
-    stmt = filtered_events(args).options(*WITH_DETAILS)
+    stmt = filtered_events(args, win=_searched(args)).options(*WITH_DETAILS)
     return paginate(stmt, keys, args, descending=descending)
 
 
 def event_versions_page(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """One page of ``events_page``, as ``(id, version, sort keys...)`` rows: what a memo
-    of rendered events needs to know which it holds (api/http/cache/fragments.py)."""
-    keys, descending = order(args)
-    columns = [Event.id, Event.version, *(k for k in keys if k is not Event.id)]
-    stmt = filtered_events(args).with_only_columns(*columns)
+    of rendered events needs to know which it holds (api/http/cache/fragments.py). In
+    relevance order: the window's ranked matches, then the others by date."""
+    win, columns = _searched(args), [Event.id, Event.version, Event.earliest]
+    if args.get("sort") == "relevance" and win is not None:
+        unsearched = {k: v for k, v in args.items() if k != "q"}
+        base = filtered_events(unsearched, select(*columns))
+        stmt, keys = ranking.ranked(base, win)
+        after = ranking.rest(base, win) if win.edge is not None else None
+        return paginate(stmt, keys, args, rows=True, rest=after)
+    keys, descending = order(args if args.get("sort") != "relevance" else {})
+    columns += [key for key in keys[:-1] if key is not Event.earliest]  # (key, id)
+    stmt = filtered_events(args, select(*columns), win)
     return paginate(stmt, keys, args, descending=descending, rows=True)
+
+
+def _searched(args: dict[str, Any]) -> ranking.Window | None:
+    """The probe of the index for ``q`` (api/queries/ranking.py), if it has words."""
+    return ranking.window(args["q"]) if search.words(args.get("q") or "") else None
 
 
 COUNTS_KEPT = 256
@@ -162,6 +181,8 @@ _COUNTS_LOCK = threading.Lock()
 def count_events(args: dict[str, Any]) -> int:
     """The exact number of events matching the filters of ``args``, remembered (per
     worker, for ``COUNTS_KEPT`` filter sets) until the data version changes."""
+    if [k for k in FILTERS if k in args] == ["q"] and search.words(args["q"]):
+        return search.count(args["q"])
     inner = filtered_events(args).with_only_columns(Event.id).subquery()
     return db.session.scalar(select(func.count()).select_from(inner)) or 0
 

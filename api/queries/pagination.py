@@ -17,6 +17,8 @@ from api.extensions import db
 from api.http.errors import invalid
 from schemas.common import BAD_CURSOR
 
+REST = 1.0  # the first key of a list's rest (``paginate``): the score after a ranked window
+
 
 def _bad_cursor(reason: str) -> NoReturn:
     raise invalid({"query": {"cursor": [reason]}})
@@ -78,26 +80,54 @@ def _link(values: Sequence[Any], descending: bool, before: bool) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **query, _external=True)
 
 
+def _read(stmt: Select, keys: Sequence[ColumnElement[Any]], values: Sequence[Any] | None,
+          backwards: bool, limit: int, rows: bool) -> list[Any]:
+    """Up to ``limit`` items of ``stmt`` after (``backwards``: before) the key ``values``."""
+    if values is not None:
+        row, at = tuple_(*keys), tuple_(*values)
+        stmt = stmt.where(row < at if backwards else row > at)
+    stmt = stmt.order_by(*(key.desc() if backwards else key for key in keys)).limit(limit)
+    return list(db.session.execute(stmt) if rows else db.session.scalars(stmt))
+
+
+def _read_both(stmt: Select, rest: Select, keys: Sequence[ColumnElement[Any]],
+               values: Sequence[Any] | None, backwards: bool, limit: int) -> list[Any]:
+    """``_read`` of the list made of ``stmt``'s rows, then ``rest``'s, whose first key is
+    the constant ``REST`` (so they are read by the other keys only)."""
+    in_rest = values is not None and values[0] == REST
+    if backwards:
+        items = _read(rest, keys[1:], values[1:], True, limit, True) if in_rest else []
+        if len(items) < limit:
+            items += _read(stmt, keys, None if in_rest else values, True, limit - len(items),
+                           True)
+        return items
+    items = [] if in_rest else _read(stmt, keys, values, False, limit, True)
+    if len(items) < limit:
+        items += _read(rest, keys[1:], values[1:] if in_rest else None, False,
+                       limit - len(items), True)
+    return items
+
+
 def paginate(
     stmt: Select, keys: Sequence[ColumnElement[Any]], args: dict[str, Any],
-    descending: bool = False, rows: bool = False,
+    descending: bool = False, rows: bool = False, rest: Select | None = None,
 ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """One page of ``stmt`` ordered by the unique ``keys``.
 
     Returns the items, the page body ``{"items", "next", "prev"}`` and the ``Link`` header.
     With ``rows``, the items are the rows of a select of several columns (keys among them).
     A ``prev`` cursor reads the list backwards from the page's first item, so both
-    directions cost one indexed query whatever the depth.
+    directions cost one indexed query whatever the depth. With ``rest`` (rows, ascending
+    only), the list goes on after ``stmt``'s rows with ``rest``'s, whose first key is
+    ``REST`` (api/queries/ranking.py); a page across the boundary reads both.
     """
     limit, cursor = args["limit"], args.get("cursor")
-    row, before = tuple_(*keys), False
-    if cursor:
-        values, before = decode_cursor(cursor, keys, descending)
-        at = tuple_(*values)
-        stmt = stmt.where(row < at if descending != before else row > at)
+    values, before = decode_cursor(cursor, keys, descending) if cursor else (None, False)
     backwards = descending != before
-    stmt = stmt.order_by(*(key.desc() if backwards else key for key in keys)).limit(limit + 1)
-    items = list(db.session.execute(stmt) if rows else db.session.scalars(stmt))
+    if rest is None:
+        items = _read(stmt, keys, values, backwards, limit + 1, rows)
+    else:
+        items = _read_both(stmt, rest, keys, values, backwards, limit + 1)
     more = len(items) > limit
     items = items[:limit]
     if before:

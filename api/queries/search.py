@@ -12,7 +12,7 @@ PostgreSQL matches the generated tsvector ``events.search`` (the 'english'
 configuration; title and type weighted A, summary B, the rest C; GIN index) and ranks
 by ``ts_rank``. SQLite matches the FTS5 table ``events_fts`` (porter stemmer over
 unicode61) and ranks by ``bm25`` (title 10, type 20, summary 3, the rest 1). ``score`` is lower
-for better matches on both, so relevance order is ``(score, id)`` ascending.
+for better matches on both; api/queries/ranking.py bounds how many matches are ranked.
 """
 
 from __future__ import annotations
@@ -24,16 +24,12 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Double,
-    Float,
     Integer,
     Select,
     bindparam,
-    cast,
     column,
     false,
     func,
-    literal,
     literal_column,
     select,
     text,
@@ -60,12 +56,18 @@ def _postgres() -> bool:
 
 def _tsquery(terms: Sequence[str]) -> ColumnElement[Any]:
     return func.to_tsquery(literal_column("'english'::regconfig"),
-                           bindparam("fts_query", " & ".join(
-                               f"{t[:-1]}:*" if t.endswith("*") else t for t in terms)))
+                           bindparam("fts_query", index_query(terms)))
 
 
 def _fts_query(terms: Sequence[str]) -> str:
     return " ".join(f'"{t[:-1]}"*' if t.endswith("*") else f'"{t}"' for t in terms)
+
+
+def index_query(terms: Sequence[str]) -> str:
+    """The query the database's index takes for ``terms`` (every word must match)."""
+    if _postgres():
+        return " & ".join(f"{t[:-1]}:*" if t.endswith("*") else t for t in terms)
+    return _fts_query(terms)
 
 
 FTS = "fts"  # the name of the joined FTS5 results on SQLite
@@ -78,22 +80,23 @@ def narrow(stmt: Select, query: str) -> Select:
         return stmt.where(false())
     if _postgres():
         return stmt.where(literal_column("events.search").op("@@")(_tsquery(terms)))
-    matches = text(
-        "SELECT rowid, bm25(events_fts, 10.0, 20.0, 3.0, 1.0) AS score FROM events_fts "
-        "WHERE events_fts MATCH :fts_query"
-    ).bindparams(fts_query=_fts_query(terms)).columns(
-        column("rowid", Integer), column("score", Float)).subquery(FTS)
+    matches = text("SELECT rowid FROM events_fts WHERE events_fts MATCH :fts_query").bindparams(
+        fts_query=_fts_query(terms)).columns(column("rowid", Integer)).subquery(FTS)
     return stmt.join(matches, matches.c.rowid == literal_column("events.rowid"))
 
 
-def score(query: str) -> ColumnElement[float]:
-    """How well an event of ``narrow(stmt, query)`` matches: lower is better."""
-    if not words(query):  # nothing matches
-        return literal(0.0, Double).label("score")
+def count(query: str) -> int:
+    """How many live events match ``query`` (words), counted in the index: on SQLite, the
+    index's matches less the deleted events among them (a few), so no event row is read."""
+    terms = words(query)
     if _postgres():
-        rank = func.ts_rank(literal_column("events.search"), _tsquery(words(query)))
-        return (-cast(rank, Double)).label("score")
-    return literal_column(f"{FTS}.score", Float).label("score")
+        return db.session.scalar(select(func.count()).select_from(
+            narrow(select(Event.id), query).subquery())) or 0
+    return db.session.scalar(text(
+        "SELECT (SELECT count(*) FROM events_fts WHERE events_fts MATCH :fts_query) - "
+        "(SELECT count(*) FROM events WHERE deleted_at IS NOT NULL AND EXISTS (SELECT 1 "
+        "FROM events_fts WHERE events_fts MATCH :fts_query AND events_fts.rowid = events.rowid))"
+    ), {"fts_query": _fts_query(terms)}) or 0
 
 
 def _shorten(text_: str) -> str:

@@ -80,6 +80,27 @@ class TestSearch:
             url = body["next"]
         assert pages == by_relevance
 
+    def test_relevance_ranks_a_window_then_goes_on_by_date(
+        self, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        exact, by_start = ids(client, q="soyuz"), ids(client, q="soyuz", sort="start")
+        assert len(exact) > 4
+        monkeypatch.setitem(app.config, "SEARCH_WINDOW", 3)  # fewer than match
+        pages, bodies, url = [], [], "/v1/events?q=soyuz&sort=relevance&limit=2"
+        while url:  # pages across the window's end neither lose nor repeat anything
+            bodies.append(client.get(url).json)
+            pages += [item["id"] for item in bodies[-1]["items"]]
+            url = bodies[-1]["next"]
+        assert sorted(pages) == sorted(exact) and len(set(pages)) == len(pages)
+        window = pages[:3]
+        assert window == [i for i in exact if i in window]  # ranked as exactly
+        assert pages[3:] == [i for i in by_start if i not in window]  # then by date
+        back, url = [], bodies[-1]["prev"]
+        while url:  # and back again, across the window's end
+            body = client.get(url).json
+            back, url = [item["id"] for item in body["items"]] + back, body["prev"]
+        assert back + [item["id"] for item in bodies[-1]["items"]] == pages
+
     def test_snippets_are_escaped_html(self, client: FlaskClient) -> None:
         for item in client.get("/v1/events?q=shipenko&limit=100").json["items"]:
             snippet = item["match"]["snippet"]
