@@ -46,6 +46,7 @@ BASE = f"http://{HOST}:{PORT}"
 WORKERS = 2
 CONNECTIONS = 4  # two per worker: the workers never wait for wrk, queues stay short
 SEARCH = "mission control"  # two mid-frequency words of the synthetic vocabulary
+COMMON = "launch"  # the commonest word of the synthetic vocabulary: matches most events
 MISSION = "the-challenge"
 
 
@@ -202,6 +203,8 @@ def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
         (f"search q={query}", f"/v1/events?limit=50&q={query}", {}),
         (f"search q={query} by start", f"/v1/events?limit=50&q={query}&sort=start", {}),
         (f"search q={query} + count", f"/v1/events?limit=50&q={query}&count=true", {}),
+        (f"search q={COMMON} (common word)", f"/v1/events?limit=50&q={COMMON}", {}),
+        (f"search q={COMMON} by title", f"/v1/events?limit=50&q={COMMON}&sort=title", {}),
         ("count of all events (count=true)", "/v1/events?limit=50&count=true", {}),
         ("deep page (cursor) + count", f"/v1/events?limit=50&count=true&cursor={cursor}", {}),
         ("compact page (view=compact)", "/v1/events?limit=50&view=compact", {}),
