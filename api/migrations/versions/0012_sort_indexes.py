@@ -5,16 +5,16 @@
 orders walks the index instead of sorting every event (api/queries/ranking.py).
 ``(changed_at, id)`` also serves ``changed_since``, so it replaces ``ix_events_changed_at``.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 15:00:00
 
 """
 from alembic import op
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
