@@ -50,7 +50,8 @@ def resolve(model: type[db.Model], values: Sequence[str], arg: str, what: str) -
     """The ids ``values`` name (``-`` prefixes kept): each an id, or for people any
     recorded spelling; otherwise a 400 on ``arg`` suggesting the nearest ids."""
     bare = {value.removeprefix("-") for value in values}
-    known = set(db.session.scalars(select(model.id).where(model.id.in_(bare))))
+    # (a Core select on the session's connection: no ORM work for a plain lookup)
+    known = set(db.session.connection().scalars(select(model.id).where(model.id.in_(bare))))
     if bare <= known:
         return list(values)
     spellings = _spellings(model)

@@ -7,7 +7,7 @@ import binascii
 import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from flask import request, url_for
@@ -78,26 +78,47 @@ def _link(values: Sequence[Any], descending: bool, before: bool) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **query, _external=True)
 
 
+def window(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | None,
+           backwards: bool, limit: Any) -> Select:
+    """``stmt`` ordered by the unique ``keys`` (descending when ``backwards``), from just
+    after the key values ``at`` (None: from the start), at most ``limit`` rows. ``at`` and
+    ``limit`` may be values or bind parameters."""
+    if at is not None:
+        row, point = tuple_(*keys), tuple_(*at)
+        stmt = stmt.where(row < point if backwards else row > point)
+    return stmt.order_by(*(key.desc() if backwards else key for key in keys)).limit(limit)
+
+
+# How a page's items are read: (key values to start after or None, backwards, limit).
+Fetch = Callable[[Sequence[Any] | None, bool, int], list[Any]]
+
+
 def paginate(
     stmt: Select, keys: Sequence[ColumnElement[Any]], args: dict[str, Any],
-    descending: bool = False, rows: bool = False,
+    descending: bool = False,
 ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
-    """One page of ``stmt`` ordered by the unique ``keys``.
+    """One page of ``stmt`` (a select of ORM entities) ordered by the unique ``keys``:
+    see ``paginate_with``."""
+    def fetch(at: Sequence[Any] | None, backwards: bool, limit: int) -> list[Any]:
+        return list(db.session.scalars(window(stmt, keys, at, backwards, limit)))
+
+    return paginate_with(fetch, keys, args, descending)
+
+
+def paginate_with(
+    fetch: Fetch, keys: Sequence[ColumnElement[Any]], args: dict[str, Any],
+    descending: bool = False,
+) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+    """One page of the items ``fetch`` reads, ordered by the unique ``keys`` (each item
+    has the keys as attributes).
 
     Returns the items, the page body ``{"items", "next", "prev"}`` and the ``Link`` header.
-    With ``rows``, the items are the rows of a select of several columns (keys among them).
     A ``prev`` cursor reads the list backwards from the page's first item, so both
     directions cost one indexed query whatever the depth.
     """
     limit, cursor = args["limit"], args.get("cursor")
-    row, before = tuple_(*keys), False
-    if cursor:
-        values, before = decode_cursor(cursor, keys, descending)
-        at = tuple_(*values)
-        stmt = stmt.where(row < at if descending != before else row > at)
-    backwards = descending != before
-    stmt = stmt.order_by(*(key.desc() if backwards else key for key in keys)).limit(limit + 1)
-    items = list(db.session.execute(stmt) if rows else db.session.scalars(stmt))
+    at, before = decode_cursor(cursor, keys, descending) if cursor else (None, False)
+    items = fetch(at, descending != before, limit + 1)
     more = len(items) > limit
     items = items[:limit]
     if before:
