@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import namedtuple
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -224,10 +225,18 @@ def _versions_statement(shape: tuple[Any, ...], sort: str, after: bool, backward
                   bindparam("limit", type_=Integer))
 
 
+@lru_cache(maxsize=256)
+def _record(keys: tuple[str, ...]) -> Any:
+    return namedtuple("Record", keys, rename=True)
+
+
 def rows(stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
-    """The rows of a Core select, run on the session's connection without the ORM's events:
-    the select must leave deleted events out itself."""
-    return list(db.session.connection().execute(stmt, params or {}))
+    """The rows of a Core select, run on the session's connection without the ORM's events
+    (the select must leave deleted events out itself), as named tuples: reading a field of
+    one costs a tenth of reading it from SQLAlchemy's ``Row``, and a page reads each
+    row's id and version a few times."""
+    result = db.session.connection().execute(stmt, params or {})
+    return list(map(_record(tuple(result.keys()))._make, result.all()))
 
 
 def event_versions_page(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any], dict[str, str]]:

@@ -15,7 +15,7 @@ from flask import Response, current_app, render_template, request, send_from_dir
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from api.extensions import db
 from api.formats import CHANGE_ORDER, feeds, ical, table, timelinejs
@@ -51,9 +51,12 @@ ATOM = "application/atom+xml"
 CSV = "text/csv"
 
 
+MISSION = select(Mission.id, Mission.name, Mission.summary).where(Mission.id == bindparam("id"))
+
+
 def get_mission(id: str) -> Any:
     """The mission ``id`` as documents show it (its id, name and summary), or 404."""
-    found = rows(select(Mission.id, Mission.name, Mission.summary).where(Mission.id == id))
+    found = rows(MISSION, {"id": id})
     if not found:
         raise Problem(404, f"No mission with id '{id}'.")
     return found[0]
