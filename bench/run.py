@@ -10,166 +10,36 @@ is the cold path every request takes right after a write), runs wrk against each
 for a bounded time, and prints one table with every figure also as a ratio to the framework
 ceiling: a bare Flask route (bench/ceiling.py) under the same gunicorn settings serving the
 same bytes as the first page. Databases are kept in bench/out/ and reused unless --rebuild.
+Servers, wrk, databases and the ceiling are in bench/harness.py; this file is the CLI,
+the endpoints measured (``endpoints``) and the targets.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
-import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
-BIN = Path(sys.executable).parent
-HOST = "127.0.0.1"
+from harness import (
+    BASE,
+    OUT,
+    ROOT,
+    Result,
+    Server,
+    build,
+    ceiling,
+    database,
+    fetch,
+    machine,
+    table,
+    wrk,
+)
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-PORT = _free_port()
-BASE = f"http://{HOST}:{PORT}"
-WORKERS = 2
-CONNECTIONS = 4  # two per worker: the workers never wait for wrk, queues stay short
 SEARCH = "mission control"  # two mid-frequency words of the synthetic vocabulary
 COMMON = "launch"  # the commonest word of the synthetic vocabulary: matches most events
 MISSION = "the-challenge"
-
-
-@dataclass
-class Result:
-    backend: str
-    events: int
-    name: str
-    rps: float | None = None
-    p50: float | None = None  # milliseconds
-    p99: float | None = None
-    size: int | None = None
-    errors: int = 0
-    ceiling: Result | None = None  # measured in the same block, minutes apart at most
-
-    def ratio(self) -> float:
-        return self.rps / (self.ceiling or self).rps
-
-
-def run(cmd: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if done.returncode:
-        sys.exit(f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
-
-
-def database(backend: str, events: int, pg_url: str) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{OUT / f'bench-{events}.sqlite'}"
-    return f"{pg_url}?options=-csearch_path%3Dbench_{events}"
-
-
-def build(backend: str, events: int, url: str, pg_url: str, rebuild: bool) -> str:
-    """Seeds + ``events`` synthetic events; returns what ``flask synth`` reported."""
-    marker = OUT / f"bench-{backend}-{events}.done"
-    if marker.exists() and not rebuild:
-        env = {**os.environ, "DATABASE_URL": url}
-        run([str(BIN / "flask"), "--app", "api", "db", "upgrade"], env)  # the code's schema
-        return marker.read_text().strip() + " (reused, migrated)"
-    marker.unlink(missing_ok=True)
-    if backend == "sqlite":
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS bench_{events} CASCADE")
-            conn.execute(f"CREATE SCHEMA bench_{events}")
-    env = {**os.environ, "DATABASE_URL": url}
-    run([str(BIN / "flask"), "--app", "api", "seed"], env)
-    report = run([str(BIN / "flask"), "--app", "api", "synth", "--events", str(events)], env)
-    marker.write_text(report)
-    return report.strip()
-
-
-class Server:
-    """gunicorn with 2 sync workers on 127.0.0.1, started and stopped by us only."""
-
-    def __init__(self, app: str, env: dict[str, str]) -> None:
-        env = {"RATELIMIT_ENABLED": "0", **env}  # measure the app, not 429s from one client
-        self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"{HOST}:{PORT}",
-             "--log-level", "warning", app],
-            cwd=ROOT, env=env, start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                fetch(BASE + "/")
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        sys.exit(f"gunicorn ({app}) did not start")
-
-    def worker_rss_mb(self) -> float:
-        """The largest resident set of the workers, in MB."""
-        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
-        sizes = []
-        for pid in children.split():
-            status = Path(f"/proc/{pid}/status").read_text()
-            sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
-        return max(sizes)
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
-
-
-def wrk(result: Result, url: str, seconds: float, headers: dict[str, str]) -> Result:
-    """Fill ``result`` with wrk's figures for ``url`` (bounded: ``seconds``)."""
-    for _ in range(4 * WORKERS):  # warm up: every worker has served (and cached) it
-        fetch(url, headers)
-    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds:g}s", "--latency", url]
-    for name, value in headers.items():
-        cmd += ["-H", f"{name}: {value}"]
-    output = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    if "Latency Distribution" not in output:
-        sys.exit(f"{' '.join(cmd)}: unexpected output\n{output}")
-    result.rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    result.p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", output, re.M).group(1))
-    result.p99 = _ms(re.search(r"^\s+99%\s+(\S+)$", output, re.M).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    result.errors = int(errors.group(1)) if errors else 0
-    return result
 
 
 def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
@@ -244,37 +114,6 @@ def measure(backend: str, events: int, url: str, seconds: float, cached: bool,
     return results
 
 
-def ceiling(backend: str, events: int, url: str, seconds: float) -> Result:
-    """The bare Flask route serving the bytes of this database's first page."""
-    server = Server("api:create_app()", {**os.environ, "DATABASE_URL": url})
-    try:
-        body = fetch(BASE + "/v1/events?limit=50")[2]
-    finally:
-        server.stop()
-    path = OUT / "ceiling-body.json"
-    path.write_bytes(body)
-    server = Server("bench.ceiling:app", {**os.environ, "BENCH_BODY": str(path)})
-    try:
-        return wrk(Result(backend, events, "bare Flask route (ceiling)", size=len(body)),
-                   BASE + "/", seconds, {})
-    finally:
-        server.stop()
-
-
-def table(results: list[Result]) -> str:
-    lines = ["| DB | events | endpoint | req/s | x ceiling | p50 ms | p99 ms | bytes |",
-             "|---|---:|---|---:|---:|---:|---:|---:|"]
-    for r in results:
-        if r.rps is None:
-            lines.append(f"| {r.backend} | {r.events:,} | {r.name} | n/a | n/a | n/a | n/a | n/a |")
-            continue
-        errors = f" ({r.errors} errors)" if r.errors else ""
-        ratio = f"{r.ratio():.2f}" if r.ceiling else "n/a"
-        lines.append(f"| {r.backend} | {r.events:,} | {r.name}{errors} | {r.rps:,.0f} | "
-                     f"{ratio} | {r.p50:.2f} | {r.p99:.2f} | {r.size:,} |")
-    return "\n".join(lines)
-
-
 # Issue 9: ratios to the ceiling, at the smallest and largest size of the run.
 TARGETS = (("first page [cached]", 0.85),
            ("first page, If-None-Match (304) [cached]", 1.0),
@@ -316,23 +155,6 @@ def verdicts(results: list[Result], rss: dict, sizes: list[int]) -> list[str]:
         check(f"{backend} worker RSS at {large:,} events < 100 MB", worst < 100,
               f"{worst:.0f} MB")
     return out
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor())
-    mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
-    versions = subprocess.run(
-        [str(BIN / "python"), "-c", "import flask, sqlalchemy, gunicorn, sqlite3, psycopg;"
-         "print(f'Flask {flask.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
-         "gunicorn {gunicorn.__version__}, SQLite {sqlite3.sqlite_version}, "
-         "psycopg {psycopg.__version__}')"],
-        capture_output=True, text=True).stdout.strip()
-    return (f"{os.cpu_count()} CPUs ({cpu}), {mem / 1024 / 1024:.1f} GiB RAM, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
-            f"{versions}, {wrk_version.split(chr(10))[0].split(' [')[0].strip()}")
 
 
 def main() -> None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from cachetools import LRUCache, cached
 from flask import url_for
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Integer, Select, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from api.domain import history
@@ -22,7 +24,7 @@ from api.extensions import db
 from api.http.errors import Problem
 from api.models import Citation, Claim, Event, EventPerson, Mission, Person, Source
 from api.queries import lookup, ranking, search
-from api.queries.pagination import paginate
+from api.queries.pagination import paginate, paginate_with, window
 from schemas import dates
 
 # Everything an event's representation shows, loaded in a fixed number of queries.
@@ -60,16 +62,70 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-CONDITIONS: dict[str, Callable[[str], Any]] = {
+CONDITIONS: dict[str, Callable[[Any], Any]] = {
     "mission": lambda v: Event.mission_id == v,
     "type": lambda v: Event.type == v,
     "status": lambda v: Event.status == v,
     "person": lambda v: Event.people.any(EventPerson.person_id == v),
     "source": lambda v: Event.citations.any(Citation.source_id == v),
     "tag": Event.has_tag,
-    "location": lambda v: Event.location.ilike(f"%{_escape_like(v)}%", escape="\\"),
+    "location": lambda v: Event.location.ilike(v, escape="\\"),  # v: a LIKE pattern
     "precision": lambda v: Event.start["precision"].as_string() == v,
 }
+
+
+def filter_values(args: dict[str, Any]) -> dict[str, Any]:
+    """What the filters of ``args`` (but ``q``) compare with: for each of ``CONDITIONS``
+    the values to match and to exclude (ids resolved, or a 400; ``location`` as LIKE
+    patterns), the moment of ``changed_since`` (UTC), the days of ``from``/``to``, and
+    ``disputed`` and ``context=false`` as given."""
+    out: dict[str, Any] = {}
+    for arg in CONDITIONS:
+        if not args.get(arg):
+            continue
+        values = [args[arg]] if isinstance(args[arg], str) else args[arg]
+        if arg in IDS:
+            values = lookup.resolve(*IDS[arg][:1], values, arg, IDS[arg][1])
+        included, excluded = _values(values)
+        if arg == "location":  # a substring, whatever it holds
+            included, excluded = ([f"%{_escape_like(v)}%" for v in side]
+                                  for side in (included, excluded))
+        out[arg] = (included, excluded)
+    if "changed_since" in args:
+        out["changed_since"] = args["changed_since"].astimezone(dt.UTC).replace(tzinfo=None)
+    if "disputed" in args:
+        out["disputed"] = bool(args["disputed"])
+    if "from_" in args:
+        out["from_"] = dates.earliest(args["from_"])
+    if "to" in args:
+        out["to"] = dates.latest(args["to"])
+    if args.get("context") is False:
+        out["context"] = False
+    return out
+
+
+def narrowed(stmt: Select, values: dict[str, Any]) -> Select:
+    """``stmt`` (a select of events) restricted by ``filter_values``: each value may be
+    itself or a bind parameter standing for it (``disputed`` and ``context`` excepted)."""
+    for arg, condition in CONDITIONS.items():
+        if arg not in values:
+            continue
+        included, excluded = values[arg]
+        if included:
+            stmt = stmt.where(_any(condition, included))
+        if excluded:
+            stmt = stmt.where(~_any(condition, excluded))
+    if "changed_since" in values:
+        stmt = stmt.where(Event.changed_at >= values["changed_since"])
+    if "disputed" in values:
+        stmt = stmt.where(Event.claims.any() if values["disputed"] else ~Event.claims.any())
+    if "from_" in values:  # overlap: the event's last possible day is on or after `from`
+        stmt = stmt.where(Event.latest >= values["from_"])
+    if "to" in values:
+        stmt = stmt.where(Event.earliest <= values["to"])
+    if values.get("context") is False:  # documents leave context events out unless asked
+        stmt = stmt.where(~Event.is_context)
+    return stmt
 
 
 def filtered_events(args: dict[str, Any], stmt: Select | None = None,
@@ -77,29 +133,7 @@ def filtered_events(args: dict[str, Any], stmt: Select | None = None,
     """The events (or ``stmt``'s columns of them) matching the filters of
     ``EventQuerySchema``, unordered; with the probe ``win`` of ``q``, its matches are
     tested as suits a walk in an index's order (api/queries/ranking.py)."""
-    stmt = select(Event) if stmt is None else stmt
-    for arg, condition in CONDITIONS.items():
-        if not args.get(arg):
-            continue
-        values = [args[arg]] if isinstance(args[arg], str) else args[arg]
-        if arg in IDS:
-            values = lookup.resolve(*IDS[arg][:1], values, arg, IDS[arg][1])
-        included, excluded = _values(values)
-        if included:
-            stmt = stmt.where(_any(condition, included))
-        if excluded:
-            stmt = stmt.where(~_any(condition, excluded))
-    if "changed_since" in args:
-        moment = args["changed_since"].astimezone(dt.UTC).replace(tzinfo=None)
-        stmt = stmt.where(Event.changed_at >= moment)
-    if "disputed" in args:
-        stmt = stmt.where(Event.claims.any() if args["disputed"] else ~Event.claims.any())
-    if "from_" in args:  # overlap: the event's last possible day is on or after `from`
-        stmt = stmt.where(Event.latest >= dates.earliest(args["from_"]))
-    if "to" in args:
-        stmt = stmt.where(Event.earliest <= dates.latest(args["to"]))
-    if args.get("context") is False:  # documents leave context events out unless asked
-        stmt = stmt.where(~Event.is_context)
+    stmt = narrowed(select(Event) if stmt is None else stmt, filter_values(args))
     if "q" in args:
         stmt = search.narrow(stmt, args["q"]) if win is None else ranking.matching(stmt, win)
     return stmt
@@ -148,10 +182,91 @@ def events_page(args: dict[str, Any]) -> tuple[list[Event], dict[str, Any], dict
     return paginate(stmt, keys, args, descending=descending)
 
 
+def _shape(values: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """What the SQL of ``narrowed(stmt, values)`` depends on (which filters, how many values
+    each, ``disputed``), and the values as bind parameters named after ``_placeholders``."""
+    shape: list[Any] = []
+    params: dict[str, Any] = {}
+    for arg, value in values.items():
+        if isinstance(value, tuple):  # (included, excluded)
+            shape.append((arg, len(value[0]), len(value[1])))
+            for side, items in zip(("in", "out"), value, strict=True):
+                params.update({f"{arg}_{side}_{i}": item for i, item in enumerate(items)})
+        elif isinstance(value, bool):
+            shape.append((arg, value))
+        else:
+            shape.append((arg,))
+            params[arg] = value
+    return tuple(shape), params
+
+
+def _placeholders(shape: tuple[Any, ...]) -> dict[str, Any]:
+    """``filter_values`` of that shape, with a bind parameter in place of each value."""
+    out: dict[str, Any] = {}
+    for arg, *size in shape:
+        if len(size) == 2:
+            out[arg] = tuple([bindparam(f"{arg}_{side}_{i}") for i in range(n)]
+                             for side, n in zip(("in", "out"), size, strict=True))
+        elif size:
+            out[arg] = size[0]
+        else:
+            out[arg] = bindparam(arg)
+    return out
+
+
+def _version_columns(keys: tuple[Any, ...]) -> list[Any]:
+    return [Event.id, Event.version, *(k for k in keys if k is not Event.id)]
+
+
+@lru_cache(maxsize=512)
+def _versions_statement(shape: tuple[Any, ...], sort: str, after: bool, backwards: bool,
+                        dialect: str) -> Select:
+    """The ``(id, version, sort keys)`` select of a page of live events of that filter
+    shape and order, built once: the filters' values, the cursor's key values (``at_0``...)
+    and the ``limit`` are bind parameters. (``dialect``: ``Event.has_tag`` differs by backend.)"""
+    keys = ORDERS[sort.removeprefix("-")]
+    stmt = narrowed(select(*_version_columns(keys)), _placeholders(shape))
+    at = [bindparam(f"at_{i}", type_=key.type) for i, key in enumerate(keys)] if after else None
+    return window(stmt.where(Event.deleted_at.is_(None)), keys, at, backwards,
+                  bindparam("limit", type_=Integer))
+
+
+@lru_cache(maxsize=256)
+def _record(keys: tuple[str, ...]) -> Any:
+    return namedtuple("Record", keys, rename=True)
+
+
+def rows(stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
+    """The rows of a Core select, run on the session's connection without the ORM's events
+    (the select must leave deleted events out itself), as named tuples: reading a field of
+    one costs a tenth of reading it from SQLAlchemy's ``Row``, and a page reads each
+    row's id and version a few times."""
+    result = db.session.connection().execute(stmt, params or {})
+    return list(map(_record(tuple(result.keys()))._make, result.all()))
+
+
 def event_versions_page(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """One page of ``events_page``, as ``(id, version, sort keys...)`` rows: what a memo
-    of rendered events needs to know which it holds (api/http/cache/fragments.py). In
-    relevance order: the window's ranked matches, then the others by date."""
+    of rendered events needs to know which it holds (api/http/cache/fragments.py).
+
+    It is read afresh on every call (a write shows at once); only its SQL is memoised per
+    filter shape and order. With ``q``, search builds its own: in relevance order the
+    window's ranked matches, then the others by date (api/queries/ranking.py)."""
+    if "q" in args:
+        return _searched_page(args)
+    keys, descending = order(args)
+    shape, params = _shape(filter_values(args))
+    sort, dialect = args.get("sort") or "start", db.engine.dialect.name
+
+    def fetch(at: Sequence[Any] | None, backwards: bool, limit: int) -> list[Any]:
+        stmt = _versions_statement(shape, sort, at is not None, backwards, dialect)
+        return rows(stmt, {**params, "limit": limit,
+                           **{f"at_{i}": value for i, value in enumerate(at or ())}})
+    return paginate_with(fetch, keys, args, descending=descending)
+
+
+def _searched_page(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+    """``event_versions_page`` with ``q``."""
     win, columns = _searched(args), [Event.id, Event.version, Event.earliest]
     if args.get("sort") == "relevance" and win is not None:
         unsearched = {k: v for k, v in args.items() if k != "q"}
@@ -163,11 +278,6 @@ def event_versions_page(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any]
     columns += [key for key in keys[:-1] if key is not Event.earliest]  # (key, id)
     stmt = filtered_events(args, select(*columns), win)
     return paginate(stmt, keys, args, descending=descending, rows=True)
-
-
-def _searched(args: dict[str, Any]) -> ranking.Window | None:
-    """The probe of the index for ``q`` (api/queries/ranking.py), if it has words."""
-    return ranking.window(args["q"]) if search.words(args.get("q") or "") else None
 
 
 COUNTS_KEPT = 256

@@ -7,7 +7,7 @@ import binascii
 import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from flask import request, url_for
@@ -80,13 +80,25 @@ def _link(values: Sequence[Any], descending: bool, before: bool) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **query, _external=True)
 
 
-def _read(stmt: Select, keys: Sequence[ColumnElement[Any]], values: Sequence[Any] | None,
+def window(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | None,
+           backwards: bool, limit: Any) -> Select:
+    """``stmt`` ordered by the unique ``keys`` (descending when ``backwards``), from just
+    after the key values ``at`` (None: from the start), at most ``limit`` rows. ``at`` and
+    ``limit`` may be values or bind parameters."""
+    if at is not None:
+        row, point = tuple_(*keys), tuple_(*at)
+        stmt = stmt.where(row < point if backwards else row > point)
+    return stmt.order_by(*(key.desc() if backwards else key for key in keys)).limit(limit)
+
+
+# How a page's items are read: (key values to start after or None, backwards, limit).
+Fetch = Callable[[Sequence[Any] | None, bool, int], list[Any]]
+
+
+def _read(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | None,
           backwards: bool, limit: int, rows: bool) -> list[Any]:
-    """Up to ``limit`` items of ``stmt`` after (``backwards``: before) the key ``values``."""
-    if values is not None:
-        row, at = tuple_(*keys), tuple_(*values)
-        stmt = stmt.where(row < at if backwards else row > at)
-    stmt = stmt.order_by(*(key.desc() if backwards else key for key in keys)).limit(limit)
+    """Up to ``limit`` items of ``stmt`` after (``backwards``: before) the key values ``at``."""
+    stmt = window(stmt, keys, at, backwards, limit)
     return list(db.session.execute(stmt) if rows else db.session.scalars(stmt))
 
 
@@ -112,22 +124,33 @@ def paginate(
     stmt: Select, keys: Sequence[ColumnElement[Any]], args: dict[str, Any],
     descending: bool = False, rows: bool = False, rest: Select | None = None,
 ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
-    """One page of ``stmt`` ordered by the unique ``keys``.
+    """One page of ``stmt`` ordered by the unique ``keys``: see ``paginate_with``. With
+    ``rows``, the items are the rows of a select of several columns (keys among them). With
+    ``rest`` (rows, ascending only), the list goes on after ``stmt``'s rows with ``rest``'s,
+    whose first key is ``REST`` (api/queries/ranking.py); a page across the boundary reads
+    both."""
+    def fetch(at: Sequence[Any] | None, backwards: bool, limit: int) -> list[Any]:
+        if rest is None:
+            return _read(stmt, keys, at, backwards, limit, rows)
+        return _read_both(stmt, rest, keys, at, backwards, limit)
+
+    return paginate_with(fetch, keys, args, descending)
+
+
+def paginate_with(
+    fetch: Fetch, keys: Sequence[ColumnElement[Any]], args: dict[str, Any],
+    descending: bool = False,
+) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+    """One page of the items ``fetch`` reads, ordered by the unique ``keys`` (each item
+    has the keys as attributes).
 
     Returns the items, the page body ``{"items", "next", "prev"}`` and the ``Link`` header.
-    With ``rows``, the items are the rows of a select of several columns (keys among them).
     A ``prev`` cursor reads the list backwards from the page's first item, so both
-    directions cost one indexed query whatever the depth. With ``rest`` (rows, ascending
-    only), the list goes on after ``stmt``'s rows with ``rest``'s, whose first key is
-    ``REST`` (api/queries/ranking.py); a page across the boundary reads both.
+    directions cost one indexed query whatever the depth.
     """
     limit, cursor = args["limit"], args.get("cursor")
-    values, before = decode_cursor(cursor, keys, descending) if cursor else (None, False)
-    backwards = descending != before
-    if rest is None:
-        items = _read(stmt, keys, values, backwards, limit + 1, rows)
-    else:
-        items = _read_both(stmt, rest, keys, values, backwards, limit + 1)
+    at, before = decode_cursor(cursor, keys, descending) if cursor else (None, False)
+    items = fetch(at, descending != before, limit + 1)
     more = len(items) > limit
     items = items[:limit]
     if before:

@@ -15,12 +15,12 @@ from flask import Response, current_app, render_template, request, send_from_dir
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from api.extensions import db
 from api.formats import CHANGE_ORDER, feeds, ical, table, timelinejs
 from api.http.cache import fragments
-from api.http.errors import get_or_404
+from api.http.errors import Problem
 from api.models import Event, Mission
 from api.queries import (
     SORT_KEYS,
@@ -28,6 +28,7 @@ from api.queries import (
     event_versions_page,
     filtered_events,
     load_events,
+    rows,
 )
 from schemas.common import flatten_errors
 from schemas.timelinejs import (
@@ -50,9 +51,15 @@ ATOM = "application/atom+xml"
 CSV = "text/csv"
 
 
-def get_mission(id: str) -> Mission:
-    """The mission ``id``, or 404."""
-    return get_or_404(Mission, id, f"No mission with id '{id}'.")
+MISSION = select(Mission.id, Mission.name, Mission.summary).where(Mission.id == bindparam("id"))
+
+
+def get_mission(id: str) -> Any:
+    """The mission ``id`` as documents show it (its id, name and summary), or 404."""
+    found = rows(MISSION, {"id": id})
+    if not found:
+        raise Problem(404, f"No mission with id '{id}'.")
+    return found[0]
 
 
 def _event_url(event: Event) -> str:

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from api.http.errors import get_or_404
 from api.models import Mission
 from api.queries.pagination import paginate
 from api.resources import formats
@@ -36,5 +37,5 @@ class MissionItem(MethodView):
         if formats.wants_calendar():
             response = formats.calendar_response(id, {})
         else:
-            response = formats.get_mission(id)
+            response = get_or_404(Mission, id, f"No mission with id '{id}'.")
         return response, 200, {"Vary": "Accept"}

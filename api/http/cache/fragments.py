@@ -95,7 +95,8 @@ def pieces(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
     longer finds (deleted meanwhile) is left out.
     """
     memo: Fragments = current_app.extensions[EXTENSION]
-    root, found, missing = request.url_root, {}, []
+    # The url root, as (host url, script root): the host url is worked out once per request
+    root, found, missing = (request.host_url, request.script_root), {}, []
     values = memo.get_many([(kind, root, row.id, row.version) for row in rows])
     for row, value in zip(rows, values, strict=True):
         if value is None:
