@@ -24,7 +24,7 @@ from api.extensions import db
 from api.http.errors import Problem
 from api.models import Citation, Claim, Event, EventPerson, Mission, Person, Source
 from api.queries import lookup, ranking, search
-from api.queries.pagination import paginate, paginate_with, window
+from api.queries.pagination import after_keys, paginate, paginate_with
 from schemas import dates
 
 # Everything an event's representation shows, loaded in a fixed number of queries.
@@ -227,8 +227,8 @@ def _versions_statement(shape: tuple[Any, ...], sort: str, after: bool, backward
     keys = ORDERS[sort.removeprefix("-")]
     stmt = narrowed(select(*_version_columns(keys)), _placeholders(shape))
     at = [bindparam(f"at_{i}", type_=key.type) for i, key in enumerate(keys)] if after else None
-    return window(stmt.where(Event.deleted_at.is_(None)), keys, at, backwards,
-                  bindparam("limit", type_=Integer))
+    return after_keys(stmt.where(Event.deleted_at.is_(None)), keys, at, backwards,
+                      bindparam("limit", type_=Integer))
 
 
 @lru_cache(maxsize=256)

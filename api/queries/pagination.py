@@ -80,7 +80,7 @@ def _link(values: Sequence[Any], descending: bool, before: bool) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **query, _external=True)
 
 
-def window(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | None,
+def after_keys(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | None,
            backwards: bool, limit: Any) -> Select:
     """``stmt`` ordered by the unique ``keys`` (descending when ``backwards``), from just
     after the key values ``at`` (None: from the start), at most ``limit`` rows. ``at`` and
@@ -98,7 +98,7 @@ Fetch = Callable[[Sequence[Any] | None, bool, int], list[Any]]
 def _read(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | None,
           backwards: bool, limit: int, rows: bool) -> list[Any]:
     """Up to ``limit`` items of ``stmt`` after (``backwards``: before) the key values ``at``."""
-    stmt = window(stmt, keys, at, backwards, limit)
+    stmt = after_keys(stmt, keys, at, backwards, limit)
     return list(db.session.execute(stmt) if rows else db.session.scalars(stmt))
 
 
