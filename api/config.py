@@ -30,7 +30,7 @@ def _list(name: str, default: str) -> tuple[str, ...]:
 class Config:
     # A relative SQLite path lives in the app's instance folder.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", "sqlite:///timeline.sqlite"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SECRET_KEY = os.environ.get("SECRET_KEY") or os.urandom(32).hex()
 
     # The sources' article texts: `flask seed` loads them from here when the folder exists,
@@ -98,6 +98,8 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
     # Seconds to wait for a new database connection before answering 503.
     DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 2)
+    # A pooled connection idle longer than this (seconds) is pinged before it is used.
+    DB_PING_AFTER_IDLE = _float("DB_PING_AFTER_IDLE", 1.0)
     # Retry-After (seconds) sent with a 503 while the database is unreachable.
     DB_RETRY_AFTER = _int("DB_RETRY_AFTER", 5)
     # Extra CSP sources (space-separated origins) HTML pages may load scripts/styles from.

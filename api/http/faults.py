@@ -1,6 +1,8 @@
 """When the database blinks: a prompt 503 with Retry-After, never a hang or a stack trace.
 
-Connections are checked before use (``pool_pre_ping``) and time out after
+A connection is checked before use when it sat idle in the pool for more than
+``DB_PING_AFTER_IDLE`` seconds (a busy worker's connection is not pinged before every
+request: that ping was a round trip per request), and connections time out after
 ``DB_CONNECT_TIMEOUT`` seconds, a statement after ``DB_STATEMENT_TIMEOUT`` ms (PostgreSQL),
 so the app notices an outage quickly and recovers by
 itself once the database answers again: no restart.
@@ -15,10 +17,12 @@ SQLite enforces foreign keys on every connection, as PostgreSQL does.
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 from flask import Flask, Response, current_app, request
 from sqlalchemy import Engine, event, exc, make_url
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from werkzeug.routing import IntegerConverter
 
 from api.extensions import db
@@ -27,7 +31,7 @@ from api.http.errors import Problem, handle_unexpected, render
 
 def engine_options(app: Flask) -> dict[str, Any]:
     """Engine options bounding how long a dead or unreachable database can stall a request."""
-    options = {"pool_pre_ping": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         timeout = app.config["DB_CONNECT_TIMEOUT"]
         options["connect_args"] = {
@@ -53,6 +57,28 @@ def _sqlite_foreign_keys(connection: Any, _record: Any) -> None:
     """Every SQLite connection enforces foreign keys (SQLite's default is not to)."""
     if isinstance(connection, sqlite3.Connection):
         connection.execute("PRAGMA foreign_keys=ON")
+
+
+def ping_when_idle(engine: Engine, idle: float) -> None:
+    """Before a connection that sat in ``engine``'s pool longer than ``idle`` seconds is
+    used, ping it; a dead one is replaced (SQLAlchemy's pessimistic disconnect handling,
+    from a checkout listener). A connection that fails anyway (the server went away
+    within ``idle``) invalidates the pool and answers 503, and the next request reconnects."""
+
+    def checkin(_dbapi: Any, entry: ConnectionPoolEntry) -> None:
+        entry.info["checked_in"] = time.monotonic()
+
+    def checkout(dbapi: Any, entry: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        since = entry.info.get("checked_in")
+        if since is None or time.monotonic() - since <= idle:
+            return  # new, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError() from error
+
+    event.listen(engine.pool, "checkin", checkin)
+    event.listen(engine.pool, "checkout", checkout)
 
 
 UNREACHABLE = "The database is unreachable; retry shortly."
@@ -118,6 +144,13 @@ class DatabaseInt(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+def watch_connections(app: Flask) -> None:
+    """Once the engines exist: ping connections that sat idle (``ping_when_idle``)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_when_idle(engine, app.config["DB_PING_AFTER_IDLE"])
 
 
 def init_app(app: Flask) -> None:

@@ -66,7 +66,8 @@ def _cors(app: Flask) -> None:
 
 # In order; see the module docstring for what runs when.
 PIPELINE = (
-    cache.init_app,  # first: its after_request runs last, so it stores the final headers
+    faults.watch_connections,  # the engines exist now: ping connections that sat idle
+    cache.init_app,  # first hook: its after_request runs last, so it stores the final headers
     apidoc.init_app,  # before any blueprint: documents every error response
     auth.init_app,  # the bearer security scheme in the OpenAPI document
     _cors,

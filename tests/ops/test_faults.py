@@ -13,7 +13,7 @@ import gc
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -84,25 +84,40 @@ class Proxy:
 
 
 @pytest.fixture
-def proxied_app(backend: str, request: pytest.FixtureRequest) -> Iterator[tuple[Flask, Proxy]]:
-    """The seeded PostgreSQL database, reached only through a proxy."""
+def proxied(backend: str, request: pytest.FixtureRequest,
+            ) -> Iterator[Callable[..., tuple[Flask, Proxy]]]:
+    """Apps on the seeded PostgreSQL database, reached only through a proxy: call with
+    settings to get ``(app, proxy)``."""
     if backend != "postgresql":
         pytest.skip("the outage test needs PostgreSQL (TEST_POSTGRES_URL)")
     seeded: Flask = request.getfixturevalue("seeded_app")
     url = sa.make_url(seeded.config["SQLALCHEMY_DATABASE_URI"])
-    proxy = Proxy((url.host or "127.0.0.1", url.port or 5432))
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": url.set(host="127.0.0.1", port=proxy.port)
-        .render_as_string(hide_password=False),
-        "DB_CONNECT_TIMEOUT": CONNECT_TIMEOUT,
-        "RATELIMIT_ENABLED": True,  # as in production: its headers must not disturb a 503
-    })
-    yield app, proxy
-    proxy.close()
-    with app.app_context():
-        db.engine.dispose()
+    made: list[tuple[Flask, Proxy]] = []
+
+    def make(**config: object) -> tuple[Flask, Proxy]:
+        proxy = Proxy((url.host or "127.0.0.1", url.port or 5432))
+        app = create_app({
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url.set(host="127.0.0.1", port=proxy.port)
+            .render_as_string(hide_password=False),
+            "DB_CONNECT_TIMEOUT": CONNECT_TIMEOUT,
+            "RATELIMIT_ENABLED": True,  # as in production: its headers must not disturb a 503
+            **config,
+        })
+        made.append((app, proxy))
+        return app, proxy
+
+    yield make
+    for app, proxy in made:
+        proxy.close()
+        with app.app_context():
+            db.engine.dispose()
     gc.collect()  # a connection left open would warn here, in this test
+
+
+@pytest.fixture
+def proxied_app(proxied: Callable[..., tuple[Flask, Proxy]]) -> tuple[Flask, Proxy]:
+    return proxied()
 
 
 def timed_get(app: Flask, path: str) -> tuple[int, dict[str, str], dict, float]:
@@ -135,3 +150,32 @@ def test_outage_answers_503_quickly_and_recovers_by_itself(
     assert timed_get(app, "/v1/events?limit=3")[0] == 200
     status, _, body, _ = timed_get(app, "/readyz")
     assert (status, body) == (200, {"status": "ok", "checks": {"database": "ok"}})
+
+
+def test_a_connection_idle_past_the_ping_time_is_checked_and_replaced(
+    proxied: Callable[..., tuple[Flask, Proxy]],
+) -> None:
+    """The pool's connection died while idle (the proxy drops it, as a server restart or a
+    firewall would): the next request pings it first, reconnects and answers 200."""
+    app, proxy = proxied(DB_PING_AFTER_IDLE=0.05)
+    assert timed_get(app, "/v1/events?limit=2")[0] == 200
+    proxy.cut()
+    proxy.restore()
+    time.sleep(0.1)
+    assert timed_get(app, "/v1/events?limit=4")[0] == 200
+
+
+def test_a_connection_dying_while_busy_costs_one_503_then_recovers(
+    proxied: Callable[..., tuple[Flask, Proxy]],
+) -> None:
+    """Busy connections are not pinged per request (DB_PING_AFTER_IDLE): one that dies
+    between two requests fails the request that finds out, with the outage's 503, and
+    the next request reconnects."""
+    app, proxy = proxied(DB_PING_AFTER_IDLE=3600)
+    assert timed_get(app, "/v1/events?limit=2")[0] == 200
+    proxy.cut()
+    proxy.restore()
+    status, headers, body, _ = timed_get(app, "/v1/events?limit=4")
+    assert (status, headers["Retry-After"]) == (503, str(app.config["DB_RETRY_AFTER"]))
+    assert "unreachable" in body["detail"]
+    assert timed_get(app, "/v1/events?limit=5")[0] == 200
