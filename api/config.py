@@ -72,6 +72,9 @@ class Config:
     # Events' JSON memoised per worker by (id, version) (api/http/cache/fragments.py): at most this
     # many (about 1-2 KB each); 0 turns it off.
     FRAGMENT_CACHE_ENTRIES = _int("FRAGMENT_CACHE_ENTRIES", 5000)
+    # Bytes of whole documents (pages of events, TimelineJS) memoised per worker by the
+    # versions of what they show; 0 turns it off.
+    DOCUMENT_CACHE_BYTES = _int("DOCUMENT_CACHE_BYTES", 8 * 1024 * 1024)
     # Relevance ranks at most this many matches of a query (api/queries/ranking.py)
     SEARCH_WINDOW = _int("SEARCH_WINDOW", 200)
 

@@ -33,14 +33,19 @@ blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited 
 
 def events_page_response(args: dict[str, Any]) -> Response:
     """The response of a page of events: one query for the page's ids and versions, then
-    only the events whose JSON is not memoised are loaded and dumped
-    (api/http/cache/fragments.py); with ``q``, fields or a view, each item is then
-    annotated or cut down."""
+    the page as memoised for exactly those versions, or else built from the events' JSON,
+    of which only what is not memoised is loaded and dumped (api/http/cache/fragments.py);
+    with ``q``, fields or a view, each item is then annotated or cut down."""
     rows, page, headers = queries.event_versions_page(args)
-    items = shape(fragments.render(rows, load_events, EventSchema), args)
-    extra: dict[str, Any] = {"prev": page["prev"]}
-    extra["count"] = queries.count_events(args) if args["count"] else None
-    body, etag = fragments.page(items, page["next"], **extra)
+    count = queries.count_events(args) if args["count"] else None
+    shaping = (args.get("q"), tuple(args.get("fields_") or ()), args["view"])
+
+    def build() -> tuple[bytes, str]:
+        items = shape(fragments.render(rows, load_events, EventSchema), args)
+        return fragments.page(items, page["next"], prev=page["prev"], count=count)
+
+    body, etag = fragments.memoised(("page", fragments.root(), shaping, fragments.versions(rows),
+                                     page["next"], page["prev"], count), build)
     return fragments.json_response(body, headers, etag)
 
 

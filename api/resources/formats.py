@@ -70,14 +70,20 @@ def _bounded(args: dict[str, Any]) -> dict[str, Any]:
     return {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
 
 
-def document_pieces(args: dict[str, Any], render: Callable[[Event], bytes],
-                    kind: Hashable) -> tuple[list[fragments.Piece], dict[str, str]]:
-    """``render(event)`` of up to the bound of events in timeline order, each memoised by
-    event version like events' JSON (so only events changed since are loaded and rendered),
+def document_rows(args: dict[str, Any]) -> tuple[list[Any], dict[str, str]]:
+    """The ``(id, version, ...)`` rows of up to the bound of events in timeline order,
     and the ``Link`` header to the rest."""
     rows, _, headers = event_versions_page(_bounded(args))
+    return rows, headers
+
+
+def document_pieces(rows: list[Any], render: Callable[[Event], bytes],
+                    kind: Hashable) -> list[fragments.Piece]:
+    """``render(event)`` of the events of ``rows``, each memoised by event version like
+    events' JSON (so only events changed since are loaded and rendered); empty pieces
+    are left out."""
     pieces = fragments.pieces(rows, load_events, render, kind=kind)
-    return [piece for piece in pieces if piece.json], headers  # empty: left out
+    return [piece for piece in pieces if piece.json]
 
 
 SLIDE, TITLE = TimelineSlideSchema(), TimelineTitleSchema()
@@ -85,16 +91,21 @@ SLIDE, TITLE = TimelineSlideSchema(), TimelineTitleSchema()
 
 def timeline_response(mission: Mission, args: dict[str, Any]) -> Response:
     """The TimelineJS document: the bytes of dumping ``timelinejs.timeline`` by
-    TimelineSchema, from memoised slides."""
+    TimelineSchema, memoised for the versions of its events, or else made of memoised
+    slides."""
     group = args["group"]  # context events are left out by the query unless asked for
+    rows, headers = document_rows({**args, "mission": mission.id})
 
     def render(event: Event) -> bytes:
         return fragments.dumps(SLIDE.dump(timelinejs.slide(event, group)))
 
-    slides, headers = document_pieces({**args, "mission": mission.id}, render,
-                                      ("timelinejs", group))
-    body, etag = fragments.document({"title": TITLE.dump(timelinejs.title(mission)),
-                                     "events": None}, "events", slides)
+    def build() -> tuple[bytes, str]:
+        slides = document_pieces(rows, render, ("timelinejs", group))
+        return fragments.document({"title": TITLE.dump(timelinejs.title(mission)),
+                                   "events": None}, "events", slides)
+
+    body, etag = fragments.memoised(("timelinejs", fragments.root(), group, tuple(mission),
+                                     fragments.versions(rows)), build)
     return fragments.json_response(body, headers, etag)
 
 
@@ -144,8 +155,8 @@ def calendar_response(id: str, args: dict[str, Any]) -> Response:
             return b""
         return ical.vevent(event, _event_url(event)).to_ical()
 
-    vevents, headers = document_pieces({**args, "mission": mission.id}, render,
-                                       ("ical", precision))
+    rows, headers = document_rows({**args, "mission": mission.id})
+    vevents = document_pieces(rows, render, ("ical", precision))
     body = ical.assemble(mission, [piece.json for piece in vevents])
     return _response(body, CALENDAR, headers, filename=f"{mission.id}.ics")
 
@@ -205,10 +216,11 @@ class EventsCsv(MethodView):
         Takes the query of `/v1/events`. UTF-8 with a byte order mark, so spreadsheets
         read the text right; comma-separated, quoted where needed (RFC 4180).
         """
-        rows, headers = document_pieces(
-            args, lambda event: table.line(table.row(event, _event_url(event))).encode(), "csv")
+        rows, headers = document_rows(args)
+        lines = document_pieces(
+            rows, lambda event: table.line(table.row(event, _event_url(event))).encode(), "csv")
         body = "\ufeff".encode() + table.line(table.COLUMNS).encode() + b"".join(
-            row.json for row in rows)
+            line.json for line in lines)
         return _response(body, CSV, headers, filename="events.csv", inline=False)
 
 

@@ -70,3 +70,19 @@ def test_calendar_and_csv_are_the_whole_document_cold_and_warm(backend: str,
                 db.session.commit()
             changed = client.get(url).get_data()
             assert f"Renamed for {url}".encode() in changed and changed == expected(url)
+
+
+def test_timelinejs_follows_its_missions_name(backend: str, tmp_path: Path) -> None:
+    """The whole document is memoised for its events' versions and its mission: renaming
+    the mission shows at once, with a new ETag."""
+    for app in make_app(backend, tmp_path, seeded=True, RESPONSE_CACHE=False):
+        client = app.test_client()
+        before = client.get(TIMELINE)
+        assert client.get(TIMELINE).get_data() == before.get_data()
+        with app.app_context():
+            db.session.get(Mission, "the-challenge").name = "Vyzov, renamed"
+            touch()
+            db.session.commit()
+        after = client.get(TIMELINE)
+        assert after.json["title"]["text"]["headline"] == "Vyzov, renamed"
+        assert after.headers["ETag"] != before.headers["ETag"]

@@ -182,3 +182,27 @@ def test_the_memo_is_bounded(backend: str, tmp_path: Path) -> None:
         assert len(fresh(app, client)["items"]) == 35
         assert len(fresh(app, client)["items"]) == 35
         assert len(app.extensions["fragment_cache"].entries) == 10
+
+
+def test_a_count_follows_events_off_the_page(app: Flask, client: FlaskClient,
+                                             writer: dict[str, str]) -> None:
+    """A page is memoised whole for the versions it shows; its count still follows a
+    change to an event that is not on it."""
+    url = "/v1/events?limit=2&count=true"
+    first = client.get(url).json
+    assert LEAF not in {e["id"] for e in first["items"]}
+    etag = client.get(f"/v1/events/{LEAF}").headers["ETag"]
+    assert client.delete(f"/v1/events/{LEAF}",
+                         headers={**writer, "If-Match": etag}).status_code == 204
+    second = client.get(url).json
+    assert second["items"] == first["items"] and second["count"] == first["count"] - 1
+
+
+def test_the_document_memo_is_bounded_by_bytes(backend: str, tmp_path: Path) -> None:
+    for app in make_app(backend, tmp_path, seeded=True, RESPONSE_CACHE=False,
+                        DOCUMENT_CACHE_BYTES=20_000):
+        client = app.test_client()
+        for url in ("/v1/events?limit=2", PAGE):  # about 4 KB, then about 100 KB
+            assert fresh(app, client, url) == fresh(app, client, url)
+        documents = app.extensions["fragment_cache"].documents
+        assert len(documents) == 1 and documents.currsize <= 20_000

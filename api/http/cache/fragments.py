@@ -11,6 +11,12 @@ The memo is a per-worker LRU of at most ``FRAGMENT_CACHE_ENTRIES`` entries (the 
 bytes of one event: about 1-2 KB), so its memory is bounded whatever the table size;
 0 turns it off. Format documents (TimelineJS) memoise their per-event pieces the same way,
 under a ``kind`` of their own.
+
+Whole documents made of pieces (a page of events, a TimelineJS document) are memoised
+too, with their ETag, under a key naming everything they are made of (``memoised``: the
+pieces' ids and versions, the url root, the arguments that shape them, the links), in an
+LRU bounded by ``DOCUMENT_CACHE_BYTES``: the first request after a write still reads which
+events (and versions) it shows, and rebuilds the document only if one of them changed.
 """
 
 from __future__ import annotations
@@ -33,11 +39,14 @@ _ITEMS = "\0items"  # stands for the items while orjson lays out a page
 
 
 class Fragments:
-    """A bounded, thread-safe LRU (cachetools) of rendered pieces."""
+    """Bounded, thread-safe LRUs (cachetools) of rendered pieces and of whole documents
+    (their bytes and ETag)."""
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, max_entries: int, max_document_bytes: int = 0) -> None:
         self.entries: LRUCache[Any, Any] = LRUCache(max(max_entries, 1))
         self.enabled = max_entries > 0
+        self.documents: LRUCache[Any, tuple[bytes, str]] = LRUCache(
+            max(max_document_bytes, 1), getsizeof=lambda document: len(document[0]))
         self.lock = threading.Lock()
 
     def get(self, key: Any) -> Any:
@@ -58,6 +67,31 @@ class Fragments:
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.documents.clear()
+
+
+def memoised(key: Hashable, build: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
+    """``build()``, a document's bytes and ETag, memoised under ``key`` (which must name
+    everything the document is made of, the url root included: see ``root``)."""
+    memo: Fragments = current_app.extensions[EXTENSION]
+    with memo.lock:
+        found = memo.documents.get(key)
+    if found is None:
+        found = build()
+        if len(found[0]) <= memo.documents.maxsize:
+            with memo.lock:
+                memo.documents[key] = found
+    return found
+
+
+def versions(rows: Sequence[Any]) -> tuple[tuple[str, int], ...]:
+    """The ``(id, version)`` of each record of ``rows``: what their pieces are, in order."""
+    return tuple((row.id, row.version) for row in rows)
+
+
+def root() -> tuple[str, str]:
+    """The request's url root (host url, script root): links in pieces are absolute."""
+    return request.host_url, request.script_root
 
 
 def dumps(obj: Any) -> bytes:
@@ -95,9 +129,8 @@ def pieces(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
     longer finds (deleted meanwhile) is left out.
     """
     memo: Fragments = current_app.extensions[EXTENSION]
-    # The url root, as (host url, script root): the host url is worked out once per request
-    root, found, missing = (request.host_url, request.script_root), {}, []
-    values = memo.get_many([(kind, root, row.id, row.version) for row in rows])
+    where, found, missing = root(), {}, []
+    values = memo.get_many([(kind, where, row.id, row.version) for row in rows])
     for row, value in zip(rows, values, strict=True):
         if value is None:
             missing.append(row.id)
@@ -107,7 +140,7 @@ def pieces(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
         root_host = host()
         for obj in load(missing):
             found[obj.id] = value = Piece.of(render_one(obj), root_host)
-            memo.put((kind, root, obj.id, obj.version), value)
+            memo.put((kind, where, obj.id, obj.version), value)
     return [found[row.id] for row in rows if row.id in found]
 
 
@@ -159,4 +192,5 @@ def page(items: list[Piece], next_url: str | None, **extra: Any) -> tuple[bytes,
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = Fragments(app.config["FRAGMENT_CACHE_ENTRIES"])
+    app.extensions[EXTENSION] = Fragments(app.config["FRAGMENT_CACHE_ENTRIES"],
+                                          app.config["DOCUMENT_CACHE_BYTES"])
