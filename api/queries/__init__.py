@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -74,17 +74,18 @@ CONDITIONS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def filter_values(args: dict[str, Any]) -> dict[str, Any]:
+def filter_values(args: dict[str, Any], verified: Collection[str] = ()) -> dict[str, Any]:
     """What the filters of ``args`` (but ``q``) compare with: for each of ``CONDITIONS``
-    the values to match and to exclude (ids resolved, or a 400; ``location`` as LIKE
-    patterns), the moment of ``changed_since`` (UTC), the days of ``from``/``to``, and
-    ``disputed`` and ``context=false`` as given."""
+    the values to match and to exclude (ids resolved, or a 400, but for the filters named
+    in ``verified``, whose ids the caller found; ``location`` as LIKE patterns), the moment
+    of ``changed_since`` (UTC), the days of ``from``/``to``, and ``disputed`` and
+    ``context=false`` as given."""
     out: dict[str, Any] = {}
     for arg in CONDITIONS:
         if not args.get(arg):
             continue
         values = [args[arg]] if isinstance(args[arg], str) else args[arg]
-        if arg in IDS:
+        if arg in IDS and arg not in verified:
             values = lookup.resolve(*IDS[arg][:1], values, arg, IDS[arg][1])
         included, excluded = _values(values)
         if arg == "location":  # a substring, whatever it holds
@@ -129,11 +130,12 @@ def narrowed(stmt: Select, values: dict[str, Any]) -> Select:
 
 
 def filtered_events(args: dict[str, Any], stmt: Select | None = None,
-                    win: ranking.Window | None = None) -> Select:
+                    win: ranking.Window | None = None, verified: Collection[str] = ()) -> Select:
     """The events (or ``stmt``'s columns of them) matching the filters of
     ``EventQuerySchema``, unordered; with the probe ``win`` of ``q``, its matches are
-    tested as suits a walk in an index's order (api/queries/ranking.py)."""
-    stmt = narrowed(select(Event) if stmt is None else stmt, filter_values(args))
+    tested as suits a walk in an index's order (api/queries/ranking.py). (``verified``:
+    see ``filter_values``.)"""
+    stmt = narrowed(select(Event) if stmt is None else stmt, filter_values(args, verified))
     if "q" in args:
         stmt = search.narrow(stmt, args["q"]) if win is None else ranking.matching(stmt, win)
     return stmt
@@ -245,17 +247,19 @@ def rows(stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
     return list(map(_record(tuple(result.keys()))._make, result.all()))
 
 
-def event_versions_page(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+def event_versions_page(args: dict[str, Any], verified: Collection[str] = (),
+                        ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """One page of ``events_page``, as ``(id, version, sort keys...)`` rows: what a memo
     of rendered events needs to know which it holds (api/http/cache/fragments.py).
+    (``verified``: see ``filter_values``.)
 
     It is read afresh on every call (a write shows at once); only its SQL is memoised per
     filter shape and order. With ``q``, search builds its own: in relevance order the
     window's ranked matches, then the others by date (api/queries/ranking.py)."""
     if "q" in args:
-        return _searched_page(args)
+        return _searched_page(args, verified)
     keys, descending = order(args)
-    shape, params = _shape(filter_values(args))
+    shape, params = _shape(filter_values(args, verified))
     sort, dialect = args.get("sort") or "start", db.engine.dialect.name
 
     def fetch(at: Sequence[Any] | None, backwards: bool, limit: int) -> list[Any]:
@@ -265,18 +269,19 @@ def event_versions_page(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any]
     return paginate_with(fetch, keys, args, descending=descending)
 
 
-def _searched_page(args: dict[str, Any]) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+def _searched_page(args: dict[str, Any], verified: Collection[str],
+                   ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """``event_versions_page`` with ``q``."""
     win, columns = _searched(args), [Event.id, Event.version, Event.earliest]
     if args.get("sort") == "relevance" and win is not None:
         unsearched = {k: v for k, v in args.items() if k != "q"}
-        base = filtered_events(unsearched, select(*columns))
+        base = filtered_events(unsearched, select(*columns), verified=verified)
         stmt, keys = ranking.ranked(base, win)
         after = ranking.rest(base, win) if win.edge is not None else None
         return paginate(stmt, keys, args, rows=True, rest=after)
     keys, descending = order(args if args.get("sort") != "relevance" else {})
     columns += [key for key in keys[:-1] if key is not Event.earliest]  # (key, id)
-    stmt = filtered_events(args, select(*columns), win)
+    stmt = filtered_events(args, select(*columns), win, verified)
     return paginate(stmt, keys, args, descending=descending, rows=True)
 
 

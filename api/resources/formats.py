@@ -70,10 +70,12 @@ def _bounded(args: dict[str, Any]) -> dict[str, Any]:
     return {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
 
 
-def document_rows(args: dict[str, Any]) -> tuple[list[Any], dict[str, str]]:
-    """The ``(id, version, ...)`` rows of up to the bound of events in timeline order,
-    and the ``Link`` header to the rest."""
-    rows, _, headers = event_versions_page(_bounded(args))
+def document_rows(args: dict[str, Any], mission: Any = None) -> tuple[list[Any], dict[str, str]]:
+    """The ``(id, version, ...)`` rows of up to the bound of events in timeline order (of
+    ``mission``'s, found by ``get_mission``, if given), and the ``Link`` header to the rest."""
+    if mission is not None:
+        args = {**args, "mission": mission.id}
+    rows, _, headers = event_versions_page(_bounded(args), ("mission",) if mission else ())
     return rows, headers
 
 
@@ -94,7 +96,7 @@ def timeline_response(mission: Mission, args: dict[str, Any]) -> Response:
     TimelineSchema, memoised for the versions of its events, or else made of memoised
     slides."""
     group = args["group"]  # context events are left out by the query unless asked for
-    rows, headers = document_rows({**args, "mission": mission.id})
+    rows, headers = document_rows(args, mission)
 
     def render(event: Event) -> bytes:
         return fragments.dumps(SLIDE.dump(timelinejs.slide(event, group)))
@@ -155,7 +157,7 @@ def calendar_response(id: str, args: dict[str, Any]) -> Response:
             return b""
         return ical.vevent(event, _event_url(event)).to_ical()
 
-    rows, headers = document_rows({**args, "mission": mission.id})
+    rows, headers = document_rows(args, mission)
     vevents = document_pieces(rows, render, ("ical", precision))
     body = ical.assemble(mission, [piece.json for piece in vevents])
     return _response(body, CALENDAR, headers, filename=f"{mission.id}.ics")
