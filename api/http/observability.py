@@ -19,7 +19,7 @@ import uuid
 from typing import Any
 
 import orjson
-from flask import Flask, Response, g, request, request_finished, request_started
+from flask import Flask, Response, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -32,6 +32,7 @@ from prometheus_client import (
 from api.extensions import smorest
 
 REQUEST_ID = "X-Request-ID"
+RID, ENDPOINT = "api.request_id", "api.endpoint"  # the request's id and route, in the environ
 # A client's id is kept only when short and made of safe characters; else we make one.
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 ACCESS_LOG = logging.getLogger("api.access")
@@ -105,7 +106,7 @@ class JsonFormatter(logging.Formatter):
 
 def _current_request_id() -> str | None:
     try:
-        return g.get("request_id")
+        return request.environ.get(RID)
     except RuntimeError:  # outside a request
         return None
 
@@ -125,16 +126,6 @@ def request_id(given: str | None = None) -> str:
     if given is None:
         given = request.headers.get(REQUEST_ID, "")
     return given if SAFE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-
-
-def _start(_app: Flask, **_: Any) -> None:
-    g.request_id = request_id()
-    g.started = time.perf_counter()
-
-
-def _echo_id(response: Response) -> Response:
-    response.headers[REQUEST_ID] = g.get("request_id") or request_id()
-    return response
 
 
 _SERIES: dict[tuple[str, str, str], tuple[Any, Any]] = {}  # labelled metrics, looked up once
@@ -169,11 +160,47 @@ def _access_record(fields: dict[str, Any]) -> logging.LogRecord:
     return record
 
 
-def _finish(_app: Flask, response: Response, **_: Any) -> None:
-    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    record(request.method, request.path, request.endpoint or "unmatched",  # bounded labels
-           response.status_code, elapsed, response.calculate_content_length(),
-           g.get("request_id"))
+class Observed:
+    """WSGI middleware around the whole app, the cache's fast path included: every request
+    gets its id (``X-Request-ID``, the client's if safe; ``RID`` in the environ for the
+    app's own log lines), and once answered, its log line and metrics (``record``).
+
+    The route's name comes from Flask's request (werkzeug keeps it in the environ while
+    the response starts), or for a cache hit from the stored entry (``ENDPOINT``); the
+    size from Content-Length."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        started = time.perf_counter()
+        rid = environ[RID] = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        answer: list[Any] = []
+
+        def respond(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            headers.append((REQUEST_ID, rid))
+            answer[:] = status, headers, _endpoint(environ)  # Flask's request is still here
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, respond)
+        if answer:
+            status, headers, endpoint = answer
+            size = next((int(v) for k, v in headers if k.lower() == "content-length"), None)
+            record(environ["REQUEST_METHOD"], _path(environ), endpoint, int(status[:3]),
+                   time.perf_counter() - started, size, rid)
+        return body
+
+
+def _path(environ: dict[str, Any]) -> str:
+    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+
+
+def _endpoint(environ: dict[str, Any]) -> str:
+    """The route that answered, as a bounded metrics label."""
+    if ENDPOINT in environ:
+        return environ[ENDPOINT]
+    flask_request = environ.get("werkzeug.request")
+    return getattr(flask_request, "endpoint", None) or "unmatched"
 
 
 def metrics() -> Response:
@@ -188,11 +215,13 @@ def metrics() -> Response:
                     headers={"Cache-Control": "no-store"})
 
 
+def install(app: Flask) -> None:
+    """Wrap the WSGI app (the fast path included): call after ``cache.install``."""
+    app.wsgi_app = Observed(app.wsgi_app)  # type: ignore[method-assign]
+
+
 def init_app(app: Flask) -> None:
     configure_logging(app)
-    request_started.connect(_start, app)
-    request_finished.connect(_finish, app)
-    app.after_request(_echo_id)
     app.add_url_rule("/metrics", "metrics", metrics)
     smorest.spec.path(rule=next(app.url_map.iter_rules("metrics")), parameters=[], operations={
         "get": {

@@ -5,13 +5,14 @@
 each ``init_app`` call; Flask runs ``before_request`` hooks in registration order and
 ``after_request`` hooks in reverse, so for a request:
 
-    WSGI:   [TrustedProxyFix] -> cache fast path: a cache hit or a 304 is answered here,
-            with its stored headers plus a fresh request id, rate-limit count, log line,
-            metrics (entries exist only for host names trust.check_host let through)
+    WSGI:   [TrustedProxyFix] -> observability (request id; log line and metrics once
+            answered) -> cache fast path: a cache hit or a 304 is answered here, with its
+            stored headers plus a fresh rate-limit count (entries exist only for host
+            names trust.check_host let through)
     before: trust.check_host -> security.check_request -> limits
             -> cache (raises the error of a failed data-version check, if any)
     view
-    after:  observability (request id) -> limits (headers) -> security.add_headers
+    after:  limits (headers) -> security.add_headers
             -> CORS -> cache policy (ETag, Cache-Control; store the final 200; 304)
     teardown: writes (roll back whatever a write did not commit)
 """
@@ -45,6 +46,7 @@ def configure(app: Flask) -> None:
     """What must be set before the extensions bind: JSON, proxies, engine options."""
     app.json = OrjsonProvider(app)
     cache.install(app)  # the fast path, in front of Flask and behind the proxy fix
+    observability.install(app)  # request ids, log lines, metrics: around the fast path too
     trust.configure(app)  # X-Forwarded-* from TRUSTED_PROXIES only
     faults.init_app(app)  # engine options, the bounded <int:> converter, database errors
 

@@ -7,9 +7,11 @@ import binascii
 import datetime as dt
 import json
 import math
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from cachetools import LRUCache, cached
 from flask import request, url_for
 from sqlalchemy import ColumnElement, Select, tuple_
 
@@ -74,7 +76,18 @@ def decode_cursor(
         _bad_cursor(BAD_CURSOR)
 
 
+LINKS_KEPT = 4096
+_LINKS: LRUCache[Any, str] = LRUCache(LINKS_KEPT)
+_LINKS_LOCK = threading.Lock()
+
+
+@cached(_LINKS, lock=_LINKS_LOCK, key=lambda values, descending, before: (
+    request.host_url, request.script_root, request.endpoint,
+    tuple((request.view_args or {}).items()), request.query_string, tuple(values),
+    descending, before))
 def _link(values: Sequence[Any], descending: bool, before: bool) -> str:
+    """The URL of this request with the cursor of ``values`` (remembered per worker for
+    the last ``LINKS_KEPT`` requests and positions: a function of them alone)."""
     query = {**request.args.to_dict(flat=False),
              "cursor": encode_cursor(values, descending, before)}
     return url_for(request.endpoint, **(request.view_args or {}), **query, _external=True)

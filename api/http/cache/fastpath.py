@@ -2,16 +2,16 @@
 
 A hit's answer is already known: the body and every header the pipeline gave it (CORS,
 security headers, ETag, Cache-Control, Link) are stored with the entry (responses.py).
-What is new per request is added here, by the same functions Flask's path uses: the
-rate-limit count and headers (limits.count_read), the request id, the access-log line and
-the metrics (observability.record); the server adds Date. Everything else (argument
-parsing, the request context, routing, the before/after hooks, sessions) only matters for
-a miss, which goes on to Flask with its cache key and data version in the environ.
+What is new per request is added here, by the same function Flask's path uses: the
+rate-limit count and headers (limits.count_read); the request id, the access-log line and
+the metrics are added around both paths (observability.Observed); the server adds Date.
+Everything else (argument parsing, the request context, routing, the before/after hooks,
+sessions) only matters for a miss, which goes on to Flask with its cache key and data
+version in the environ.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -35,10 +35,6 @@ def matches(if_none_match: str, etag: str) -> bool:
     return if_none_match == f'"{etag}"' or parse_etags(if_none_match).contains_weak(etag)
 
 
-def _path(environ: dict[str, Any]) -> str:
-    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
-
-
 class FastPath:
     """WSGI middleware in front of Flask's own ``wsgi_app`` (behind ProxyFix, if any)."""
 
@@ -58,7 +54,6 @@ class FastPath:
         key = cache.key(environ) if cache.enabled else None
         if key is None:
             return self.next(environ, start_response)
-        started = time.perf_counter()
         if cache.stale():
             try:
                 with self.flask.app_context():
@@ -73,24 +68,17 @@ class FastPath:
         limit_headers = limits.count_read(self.flask, environ)
         if limit_headers is None:  # over budget (or the limiter's storage failed)
             return self.next(environ, start_response)
-        return self.answer(environ, start_response, entry, limit_headers, started)
+        return self.answer(environ, start_response, entry, limit_headers)
 
     def answer(self, environ: dict[str, Any], start_response: StartResponse, entry: Entry,
-               extra: list[tuple[str, str]], started: float) -> Iterable[bytes]:
-        rid = observability.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+               extra: list[tuple[str, str]]) -> Iterable[bytes]:
+        environ[observability.ENDPOINT] = entry.endpoint  # for the log line and metrics
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match and matches(if_none_match, entry.etag):
-            status, headers, body = 304, entry.not_modified, b""
-            start_response("304 NOT MODIFIED", [*headers, (observability.REQUEST_ID, rid),
-                                                *extra])
-        else:
-            status, body = 200, entry.body
-            start_response("200 OK", [*entry.full, (observability.REQUEST_ID, rid), *extra])
-            if environ["REQUEST_METHOD"] == "HEAD":
-                body = b""
-        observability.record(environ["REQUEST_METHOD"], _path(environ), entry.endpoint, status,
-                             time.perf_counter() - started, len(body), rid)
-        return [body]
+            start_response("304 NOT MODIFIED", [*entry.not_modified, *extra])
+            return [b""]
+        start_response("200 OK", [*entry.full, *extra])
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [entry.body]
 
 
 class LazySessionInterface(SecureCookieSessionInterface):
