@@ -152,10 +152,13 @@ def init_app(app: Flask) -> Limiter:
         in_memory_fallback_enabled=bool(redis_url),
     )
     limiter.request_filter(lambda: request.endpoint in EXEMPT_ENDPOINTS)
-    # after_request hooks run in reverse order: remember, limiter's headers, restore.
-    app.after_request(_retry_after_only_when_refused)
+    # after_request hooks run in reverse order: remember, limiter's headers, restore (with
+    # limits off, the limiter adds no hook and sets no header: neither do we).
+    if app.config["RATELIMIT_ENABLED"]:
+        app.after_request(_retry_after_only_when_refused)
     limiter.init_app(app)
-    app.after_request(_remember_retry_after)
+    if app.config["RATELIMIT_ENABLED"]:
+        app.after_request(_remember_retry_after)
     app.extensions[EXTENSION] = limiter
     logger = logging.getLogger("flask-limiter")
     logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))  # "recovered" is info

@@ -63,7 +63,7 @@ def set_cache_control(response: Response) -> None:
     if response.status_code >= 400:
         response.headers["Cache-Control"] = "no-store"
     elif request.method in ("GET", "HEAD"):
-        if "Authorization" in request.headers:
+        if "HTTP_AUTHORIZATION" in request.environ:
             response.headers["Cache-Control"] = "private, no-cache"
         else:
             response.headers["Cache-Control"] = cache_control(current_app.config)
