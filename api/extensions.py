@@ -4,7 +4,7 @@ import threading
 from typing import Any
 
 from cachetools import LRUCache
-from flask import has_request_context, request
+from flask import Flask, g, has_app_context, request
 from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
@@ -30,15 +30,25 @@ class ReadingSession(Session):
     Under READ COMMITTED every statement sees its own snapshot whether or not a
     transaction wraps it, so a read loses nothing, and saves the BEGIN and ROLLBACK round
     trips around its statements (half of an uncached page's). Writes keep their
-    transaction. SQLite's driver begins no transaction for a SELECT anyway.
+    transaction, and so does everything outside a request's own app context (a command
+    run while a request context is pushed, as in tests, has an app context of its own).
+    SQLite's driver begins no transaction for a SELECT anyway.
     """
 
     def get_bind(self, *args: Any, **kwargs: Any) -> Engine | Connection:
         bind = super().get_bind(*args, **kwargs)
         if (isinstance(bind, Engine) and bind.dialect.name == "postgresql"
-                and has_request_context() and request.method in SAFE_METHODS):
+                and has_app_context() and g.get("reads_only")):
             return _autocommit(bind)
         return bind
+
+
+def mark_reads(app: Flask) -> None:
+    """Mark the app context of each request that only reads (``ReadingSession``)."""
+
+    @app.before_request
+    def _reads_only() -> None:
+        g.reads_only = request.method in SAFE_METHODS
 
 
 def _autocommit(engine: Engine) -> Engine:

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from api.domain import derivations, history
 from api.domain.quotes import missing_own_quotes, unsupported_refs, unverifiable
 from api.domain.store import apply, own_dates, reference_date, touch
-from api.extensions import db
+from api.extensions import SAFE_METHODS, db, mark_reads
 from api.http import errors
 from api.http.cache import representation_etag
 from api.http.cache.policy import ETAG_PATTERN, MAX_IF_MATCH
@@ -31,7 +31,6 @@ from schemas.seedform import seed_form
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def body(blp: Blueprint, schema: type[Schema], content_type: str = JSON
@@ -221,4 +220,5 @@ def _discard_uncommitted(_error: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
+    mark_reads(app)  # reads run in autocommit on PostgreSQL (api.extensions.ReadingSession)
     app.teardown_request(_discard_uncommitted)
