@@ -3,7 +3,8 @@
 Ranking costs time for every match, and a common word matches most of a million events,
 so relevance ranks a *window*: the first ``SEARCH_WINDOW`` matches in the index's own
 order (SQLite: the order events were stored, by ``rowid``; PostgreSQL: by id), found by
-one bounded probe. When a query matches no more, the window is every match and the order
+one bounded probe (on PostgreSQL, the same walk scores them: ``window(..., scored=True)``).
+When a query matches no more, the window is every match and the order
 is exact. When it matches more, the window comes first, best match first, and the other
 matches follow it in date order (``start``, then id), with the score ``REST``: the order
 is ``(score, earliest, id)`` throughout, so keyset cursors work across the boundary.
@@ -11,6 +12,7 @@ is ``(score, earliest, id)`` throughout, so keyset cursors work across the bound
 Orders other than relevance with ``q`` read the order's index and test each event for the
 match once the query matches more than the window (a match is then common enough that a
 page is found after a short walk); fewer matches are fetched through the index and sorted.
+PostgreSQL's planner makes that choice itself, from the index's statistics: it needs no probe.
 """
 
 from __future__ import annotations
@@ -25,14 +27,17 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
+    String,
     and_,
-    cast,
+    bindparam,
     column,
+    false,
     func,
     literal,
     literal_column,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from api.extensions import db
 from api.models import Event
@@ -49,40 +54,49 @@ SEARCH = literal_column("events.search")
 @dataclass(frozen=True)
 class Window:
     """What the probe found out about a query: its index query, the last match in the
-    window (``None``: every match is in it) and about what share of events match."""
+    window (``None``: every match is in it, or no probe was needed), about what share of
+    events match and, when scored on PostgreSQL, each match's ``(id, score)``."""
 
     query: str
     edge: Any
     share: float
+    scores: tuple[tuple[Any, float], ...] = ()
 
 
-def window(query: str) -> Window:
-    """Probe the index for the ``SEARCH_WINDOW``-th and next match of ``query`` (words)."""
+# PostgreSQL: the window's first SEARCH_WINDOW + 1 matches by id, scored in the same walk.
+_PG_SCORED = ("SELECT id, -CAST(ts_rank(search, to_tsquery('english'::regconfig, :q)) AS "
+              "double precision) FROM events WHERE search @@ to_tsquery('english'::regconfig, "
+              ":q) ORDER BY id LIMIT :n")
+_SQLITE_PROBE = "SELECT rowid FROM events_fts WHERE events_fts MATCH :q LIMIT 2 OFFSET :skip"
+
+
+def window(query: str, scored: bool = False) -> Window:
+    """Probe the index for the ``SEARCH_WINDOW``-th and next match of ``query`` (words).
+
+    On PostgreSQL only relevance order (``scored``) needs the probe, and gets the window's
+    scores from the same walk of the primary key (ranking them again would walk it twice).
+    SQLite's probe is a skip through the index, and ``ranked`` scores the window."""
     size = current_app.config["SEARCH_WINDOW"]
-    terms = search.words(query)
-    index_query = search.index_query(terms)
+    index_query = search.index_query(search.words(query))
     if search._postgres():
-        sql = ("SELECT id FROM events WHERE search @@ to_tsquery('english'::regconfig, :q) "
-               "ORDER BY id LIMIT 2 OFFSET :skip")
-    else:
-        sql = "SELECT rowid FROM events_fts WHERE events_fts MATCH :q LIMIT 2 OFFSET :skip"
-    found = list(db.session.scalars(text(sql), {"q": index_query, "skip": size - 1}))
+        if not scored:
+            return Window(index_query, None, 0.0)
+        found = db.session.execute(text(_PG_SCORED), {"q": index_query, "n": size + 1}).all()
+        edge = found[size - 1][0] if len(found) > size else None
+        return Window(index_query, edge, 0.0 if edge is None else 1.0,
+                      tuple((key, score) for key, score in found[:size]))
+    found = list(db.session.scalars(text(_SQLITE_PROBE), {"q": index_query, "skip": size - 1}))
     if len(found) < 2:
         return Window(index_query, None, 0.0)
-    share = 1.0 if search._postgres() else min(1.0, size / max(found[0], 1))
-    return Window(index_query, found[0], share)
+    return Window(index_query, found[0], min(1.0, size / max(found[0], 1)))
 
 
 def ranked(stmt: Select, win: Window) -> tuple[Select, tuple[Any, ...]]:
-    """``stmt``'s events in the window, with their ``score`` (lower is better), and the
-    keys of relevance order."""
+    """``stmt``'s events in the window (of ``window(..., scored=True)``), with their
+    ``score`` (lower is better), and the keys of relevance order."""
+    score: ColumnElement[float]
     if search._postgres():
-        tsquery = func.to_tsquery(literal_column("'english'::regconfig"),
-                                  literal(win.query))
-        stmt = stmt.where(SEARCH.op("@@")(tsquery))
-        if win.edge is not None:
-            stmt = stmt.where(Event.id <= win.edge)
-        score: ColumnElement[float] = -cast(func.ts_rank(SEARCH, tsquery), Double)
+        stmt, score = _scored(stmt, win)
     else:
         sql = ("SELECT rowid, bm25(events_fts, 10.0, 20.0, 3.0, 1.0) AS score FROM events_fts "
                "WHERE events_fts MATCH :fts_query")
@@ -95,6 +109,18 @@ def ranked(stmt: Select, win: Window) -> tuple[Select, tuple[Any, ...]]:
         score = fts.c.score
     label = score.label("score")
     return stmt.add_columns(label), (label, Event.earliest, Event.id)
+
+
+def _scored(stmt: Select, win: Window) -> tuple[Select, ColumnElement[float]]:
+    """PostgreSQL: ``stmt`` joined with the window's scores (two arrays, unnested)."""
+    if not win.scores:  # nothing matches
+        return stmt.where(false()), literal(REST, Double)
+    keys, scores = zip(*win.scores, strict=True)
+    scored = func.unnest(bindparam("win_keys", list(keys), type_=ARRAY(String)),
+                         bindparam("win_scores", list(scores), type_=ARRAY(Double))
+                         ).table_valued(column("key", String), column("score", Double)
+                                        ).render_derived(name="win")
+    return stmt.join(scored, scored.c.key == Event.id), scored.c.score
 
 
 def rest(stmt: Select, win: Window) -> Select:
