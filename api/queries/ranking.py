@@ -17,14 +17,14 @@ PostgreSQL's planner makes that choice itself, from the index's statistics: it n
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache, cached
 from flask import current_app
 from sqlalchemy import (
-    ColumnElement,
     Double,
-    Float,
     Integer,
     Select,
     String,
@@ -35,10 +35,13 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    select,
+    table,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from api.domain.store import data_version
 from api.extensions import db
 from api.models import Event
 from api.queries import search
@@ -63,64 +66,97 @@ class Window:
     scores: tuple[tuple[Any, float], ...] = ()
 
 
-# PostgreSQL: the window's first SEARCH_WINDOW + 1 matches by id, scored in the same walk.
-_PG_SCORED = ("SELECT id, -CAST(ts_rank(search, to_tsquery('english'::regconfig, :q)) AS "
-              "double precision) FROM events WHERE search @@ to_tsquery('english'::regconfig, "
-              ":q) ORDER BY id LIMIT :n")
-_SQLITE_PROBE = "SELECT rowid FROM events_fts WHERE events_fts MATCH :q LIMIT 2 OFFSET :skip"
+# The first SEARCH_WINDOW + 1 matches in the index's order, scored in the same pass.
+_SCORED = {
+    "postgresql": "SELECT id, -CAST(ts_rank(search, to_tsquery('english'::regconfig, :q)) AS "
+                  "double precision) FROM events WHERE search @@ "
+                  "to_tsquery('english'::regconfig, :q) ORDER BY id LIMIT :n",
+    "sqlite": "SELECT rowid, bm25(events_fts, 10.0, 20.0, 3.0, 1.0) FROM events_fts "
+              "WHERE events_fts MATCH :q LIMIT :n",
+}
+_PROBE = "SELECT rowid FROM events_fts WHERE events_fts MATCH :q LIMIT 2 OFFSET :skip"
+# Scored windows are remembered per worker until the data version changes (like counts).
+WINDOWS_KEPT = 128
+_WINDOWS: LRUCache[Any, Window] = LRUCache(WINDOWS_KEPT)
+_WINDOWS_LOCK = threading.Lock()
 
 
 def window(query: str, scored: bool = False) -> Window:
-    """Probe the index for the ``SEARCH_WINDOW``-th and next match of ``query`` (words).
+    """Probe the index for the ``SEARCH_WINDOW``-th and next match of ``query`` (words);
+    with ``scored`` (relevance order), score the window's matches in the same pass.
 
-    On PostgreSQL only relevance order (``scored``) needs the probe, and gets the window's
-    scores from the same walk of the primary key (ranking them again would walk it twice).
-    SQLite's probe is a skip through the index, and ``ranked`` scores the window."""
+    Only relevance order needs the probe on PostgreSQL (the planner chooses how to walk
+    the other orders from the index's statistics)."""
     size = current_app.config["SEARCH_WINDOW"]
     index_query = search.index_query(search.words(query))
+    if scored:
+        return _scored_window(index_query, size)
     if search._postgres():
-        if not scored:
-            return Window(index_query, None, 0.0)
-        found = db.session.execute(text(_PG_SCORED), {"q": index_query, "n": size + 1}).all()
-        edge = found[size - 1][0] if len(found) > size else None
-        return Window(index_query, edge, 0.0 if edge is None else 1.0,
-                      tuple((key, score) for key, score in found[:size]))
-    found = list(db.session.scalars(text(_SQLITE_PROBE), {"q": index_query, "skip": size - 1}))
+        return Window(index_query, None, 0.0)
+    found = list(db.session.scalars(text(_PROBE), {"q": index_query, "skip": size - 1}))
     if len(found) < 2:
         return Window(index_query, None, 0.0)
-    return Window(index_query, found[0], min(1.0, size / max(found[0], 1)))
+    return Window(index_query, found[0], _share(found[0], size))
+
+
+def _share(edge: Any, size: int) -> float:
+    """About what share of events match, when ``size`` matches end at ``edge``: on SQLite
+    the ``rowid`` tells (walks in other orders choose by it); 1 on PostgreSQL (unused)."""
+    return 1.0 if search._postgres() else min(1.0, size / max(edge, 1))
+
+
+@cached(_WINDOWS, lock=_WINDOWS_LOCK,
+        key=lambda index_query, size: (str(db.engine.url), data_version(), index_query, size))
+def _scored_window(index_query: str, size: int) -> Window:
+    """The window of ``index_query`` and each of its matches' ``(key, score)``: one pass
+    (PostgreSQL walks the primary key once; SQLite's ``bm25`` counts each word's matches
+    in the whole index once, for its IDF, which is most of the cost of a common word)."""
+    found = db.session.execute(text(_SCORED[db.engine.dialect.name]),
+                               {"q": index_query, "n": size + 1}).all()
+    scores = tuple((key, score) for key, score in found[:size])
+    if len(found) <= size:
+        return Window(index_query, None, 0.0, scores)
+    return Window(index_query, scores[-1][0], _share(scores[-1][0], size), scores)
+
+
+def forget() -> None:
+    """Forget the remembered windows (the next search of each query probes again)."""
+    with _WINDOWS_LOCK:
+        _WINDOWS.clear()
 
 
 def ranked(stmt: Select, win: Window) -> tuple[Select, tuple[Any, ...]]:
     """``stmt``'s events in the window (of ``window(..., scored=True)``), with their
     ``score`` (lower is better), and the keys of relevance order."""
-    score: ColumnElement[float]
-    if search._postgres():
-        stmt, score = _scored(stmt, win)
+    if not win.scores:  # nothing matches
+        stmt, score = stmt.where(false()), literal(REST, Double)
+    elif search._postgres():  # the scores as two arrays, unnested
+        keys, scores = zip(*win.scores, strict=True)
+        table = func.unnest(bindparam("win_keys", list(keys), type_=ARRAY(String)),
+                            bindparam("win_scores", list(scores), type_=ARRAY(Double))
+                            ).table_valued(column("key", String), column("score", Double)
+                                           ).render_derived(name="win")
+        stmt, score = stmt.join(table, table.c.key == Event.id), table.c.score
     else:
-        sql = ("SELECT rowid, bm25(events_fts, 10.0, 20.0, 3.0, 1.0) AS score FROM events_fts "
-               "WHERE events_fts MATCH :fts_query")
-        params: dict[str, Any] = {"fts_query": win.query}
-        if win.edge is not None:
-            sql, params["fts_edge"] = sql + " AND rowid <= :fts_edge", win.edge
-        fts = text(sql).bindparams(**params).columns(
-            column("rowid", Integer), column("score", Float)).subquery(search.FTS)
-        stmt = stmt.join(fts, fts.c.rowid == ROWID)
-        score = fts.c.score
+        _fill_window_table(win.scores)  # read as a list of rowids (a join may walk events)
+        stmt = stmt.where(ROWID.in_(select(WINDOW.c.key)))
+        score = select(WINDOW.c.score).where(WINDOW.c.key == ROWID).scalar_subquery()
     label = score.label("score")
     return stmt.add_columns(label), (label, Event.earliest, Event.id)
 
 
-def _scored(stmt: Select, win: Window) -> tuple[Select, ColumnElement[float]]:
-    """PostgreSQL: ``stmt`` joined with the window's scores (two arrays, unnested)."""
-    if not win.scores:  # nothing matches
-        return stmt.where(false()), literal(REST, Double)
-    keys, scores = zip(*win.scores, strict=True)
-    scored = func.unnest(bindparam("win_keys", list(keys), type_=ARRAY(String)),
-                         bindparam("win_scores", list(scores), type_=ARRAY(Double))
-                         ).table_valued(column("key", String), column("score", Double)
-                                        ).render_derived(name="win")
-    return stmt.join(scored, scored.c.key == Event.id), scored.c.score
+# SQLite: the window's scores go into the page's query through a temporary table (per
+# connection), which keeps each score exactly.
+WINDOW = table("search_window", column("key", Integer), column("score", Double), schema="temp")
+
+
+def _fill_window_table(scores: tuple[tuple[Any, float], ...]) -> None:
+    session = db.session
+    session.execute(text("CREATE TEMP TABLE IF NOT EXISTS search_window "
+                         "(key INTEGER PRIMARY KEY, score REAL NOT NULL)"))
+    session.execute(text("DELETE FROM temp.search_window"))
+    session.execute(text("INSERT INTO temp.search_window (key, score) VALUES (:key, :score)"),
+                    [{"key": key, "score": score} for key, score in scores])
 
 
 def rest(stmt: Select, win: Window) -> Select:
