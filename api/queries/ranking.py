@@ -76,7 +76,7 @@ _SCORED = {
 }
 _PROBE = "SELECT rowid FROM events_fts WHERE events_fts MATCH :q LIMIT 2 OFFSET :skip"
 # Scored windows are remembered per worker until the data version changes (like counts).
-WINDOWS_KEPT = 128
+WINDOWS_KEPT = 64
 _WINDOWS: LRUCache[Any, Window] = LRUCache(WINDOWS_KEPT)
 _WINDOWS_LOCK = threading.Lock()
 

@@ -38,27 +38,30 @@ def events_page_response(args: dict[str, Any]) -> Response:
     (api/http/cache/fragments.py); with ``q``, fields or a view, each item is then
     annotated or cut down."""
     rows, page, headers = queries.event_versions_page(args)
-    items = shape(fragments.render(rows, load_events, EventSchema), args)
+    items = shape(fragments.render(rows, load_events, EventSchema), args,
+                  {row.id: row.version for row in rows})
     extra: dict[str, Any] = {"prev": page["prev"]}
     extra["count"] = queries.count_events(args) if args["count"] else None
     body, etag = fragments.page(items, page["next"], **extra)
     return fragments.json_response(body, headers, etag)
 
 
-def shape(items: list[fragments.Piece], args: dict[str, Any]) -> list[fragments.Piece]:
+def shape(items: list[fragments.Piece], args: dict[str, Any],
+          versions: dict[str, int]) -> list[fragments.Piece]:
     """Items with only the fields asked for (``fields``, ``view``) and, with ``q``, why
-    each matched (``match``)."""
+    each matched (``match``: remembered by the events' ``versions``)."""
     keep = (("id", *args["fields_"]) if args.get("fields_")
             else COMPACT_FIELDS if args["view"] == "compact" else None)
     if keep is None and "q" not in args:
         return items
     host = fragments.host()
     if keep is None:  # every field and ``match``: added to the memoised JSON as it is
-        matches = search.highlights(args["q"], [_id(item) for item in items])
+        matches = search.highlights(args["q"], [_id(item) for item in items], versions)
         return [fragments.Piece.of(_with_match(item.json, matches.get(_id(item))), host)
                 for item in items]
     events = [orjson.loads(item.json) for item in items]
-    matches = search.highlights(args["q"], [e["id"] for e in events]) if "q" in args else {}
+    matches = (search.highlights(args["q"], [e["id"] for e in events], versions)
+               if "q" in args else {})
     out = []
     for event in events:
         event = {key: value for key, value in event.items() if key in keep}

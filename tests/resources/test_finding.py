@@ -130,6 +130,26 @@ def test_the_index_follows_people_and_sources(app: Flask, client: FlaskClient) -
     assert set(ids(client, q="quasarwire")) == citing
 
 
+def test_match_follows_writes(app: Flask, client: FlaskClient) -> None:
+    """Matches are remembered by event version: a write shows in the next page's match."""
+    with app.app_context():
+        load_seeds(DEFAULT_DIR)
+
+    def match() -> dict[str, Any]:
+        items = client.get("/v1/events?q=cosmodrome&limit=100").json["items"]
+        return next(item["match"] for item in items if item["id"] == "soyuz-ms-19-launch")
+
+    before = match()
+    assert "location" in before["fields"] and "note" not in before["fields"]
+    with app.app_context():
+        event = db.session.get(Event, "soyuz-ms-19-launch")
+        event.location, event.note = "Kazakhstan", "Lifted off from the cosmodrome."
+        db.session.commit()
+    after = match()
+    assert "location" not in after["fields"] and "note" in after["fields"]
+    assert after["snippet"] == "Lifted off from the <mark>cosmodrome</mark>."
+
+
 def test_synthetic_events_are_searchable_by_people(app: Flask, client: FlaskClient) -> None:
     result = app.test_cli_runner().invoke(args=["synth", "--events", "200"])
     assert result.exit_code == 0, result.output
