@@ -17,6 +17,7 @@ PostgreSQL's planner makes that choice itself, from the index's statistics: it n
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -120,9 +121,10 @@ def _scored_window(index_query: str, size: int) -> Window:
 
 
 def forget() -> None:
-    """Forget the remembered windows (the next search of each query probes again)."""
+    """Forget the remembered windows and match lists (the next search probes again)."""
     with _WINDOWS_LOCK:
         _WINDOWS.clear()
+        _MATCH_LISTS.clear()
 
 
 def ranked(stmt: Select, win: Window) -> tuple[Select, tuple[Any, ...]]:
@@ -179,9 +181,39 @@ def matching(stmt: Select, win: Window, after: Any = None) -> Select:
         test = text("EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH :fts_query "
                     "AND events_fts.rowid = events.rowid)").bindparams(fts_query=win.query)
         return stmt.where(test if after is None else and_(after < ROWID, test))
-    fts, _ = _fts_rows(win, after)
+    fts = _listed(win, after)
+    fts = _fts_rows(win, after)[0] if fts is None else fts
     # "+": the set is only a test; the walk follows the order's index, not the set
     return stmt.where(literal_column("+events.rowid").in_(fts.select()))
+
+
+# SQLite, fewer matches than DENSE: the matching rowids (at most MATCH_LIST_MAX, as a JSON
+# list, exact) are remembered per worker until the data version changes, so the walk tests
+# them without the index intersecting its word lists again (~10 ms for 22,000 matches).
+MATCH_LIST_MAX = 50_000
+MATCH_LISTS_KEPT = 8
+_MATCH_LISTS: LRUCache[Any, str | None] = LRUCache(MATCH_LISTS_KEPT)
+
+
+@cached(_MATCH_LISTS, lock=_WINDOWS_LOCK,
+        key=lambda index_query: (str(db.engine.url), data_version(), index_query))
+def _match_list(index_query: str) -> str | None:
+    """The rowids matching ``index_query`` as a JSON list; None if too many."""
+    rowids = list(db.session.scalars(text(
+        "SELECT rowid FROM events_fts WHERE events_fts MATCH :q LIMIT :n"),
+        {"q": index_query, "n": MATCH_LIST_MAX + 1}))
+    return json.dumps(rowids) if len(rowids) <= MATCH_LIST_MAX else None
+
+
+def _listed(win: Window, after: Any) -> Any:
+    """The remembered matching rowids (after ``after``) as a subquery, if not too many."""
+    listed = _match_list(win.query)
+    if listed is None:
+        return None
+    sql, params = "SELECT value AS rowid FROM json_each(:fts_list)", {"fts_list": listed}
+    if after is not None:
+        sql, params["fts_edge"] = sql + " WHERE value > :fts_edge", after
+    return text(sql).bindparams(**params).columns(column("rowid", Integer)).subquery(search.FTS)
 
 
 def _fts_rows(win: Window, after: Any) -> tuple[Any, Any]:
