@@ -191,7 +191,7 @@ def matching(stmt: Select, win: Window, after: Any = None) -> Select:
 # list, exact) are remembered per worker until the data version changes, so the walk tests
 # them without the index intersecting its word lists again (~10 ms for 22,000 matches).
 MATCH_LIST_MAX = 50_000
-MATCH_LISTS_KEPT = 8
+MATCH_LISTS_KEPT = 4
 _MATCH_LISTS: LRUCache[Any, str | None] = LRUCache(MATCH_LISTS_KEPT)
 
 
