@@ -3,11 +3,12 @@
 Ranking costs time for every match, and a common word matches most of a million events,
 so relevance ranks a *window*: the first ``SEARCH_WINDOW`` matches in the index's own
 order (SQLite: the order events were stored, by ``rowid``; PostgreSQL: by id), found by
-one bounded probe (on PostgreSQL, the same walk scores them: ``window(..., scored=True)``).
-When a query matches no more, the window is every match and the order
-is exact. When it matches more, the window comes first, best match first, and the other
-matches follow it in date order (``start``, then id), with the score ``REST``: the order
-is ``(score, earliest, id)`` throughout, so keyset cursors work across the boundary.
+one bounded pass that also scores them (``window(..., scored=True)``, remembered until
+the data version changes). When a query matches no more, the window is every match and
+the order is exact. When it matches more, the window comes first, best match first, and
+the other matches follow it in date order (``start``, then id), with the score ``REST``:
+the order is ``(score, earliest, id)`` throughout, so keyset cursors work across the
+boundary.
 
 Orders other than relevance with ``q`` read the order's index and test each event for the
 match once the query matches more than the window (a match is then common enough that a
@@ -59,7 +60,7 @@ SEARCH = literal_column("events.search")
 class Window:
     """What the probe found out about a query: its index query, the last match in the
     window (``None``: every match is in it, or no probe was needed), about what share of
-    events match and, when scored on PostgreSQL, each match's ``(id, score)``."""
+    events match and, when scored, each match's ``(key, score)`` (SQLite's key: rowid)."""
 
     query: str
     edge: Any
@@ -134,11 +135,11 @@ def ranked(stmt: Select, win: Window) -> tuple[Select, tuple[Any, ...]]:
         stmt, score = stmt.where(false()), literal(REST, Double)
     elif search._postgres():  # the scores as two arrays, unnested
         keys, scores = zip(*win.scores, strict=True)
-        table = func.unnest(bindparam("win_keys", list(keys), type_=ARRAY(String)),
-                            bindparam("win_scores", list(scores), type_=ARRAY(Double))
-                            ).table_valued(column("key", String), column("score", Double)
-                                           ).render_derived(name="win")
-        stmt, score = stmt.join(table, table.c.key == Event.id), table.c.score
+        win_rows = func.unnest(bindparam("win_keys", list(keys), type_=ARRAY(String)),
+                               bindparam("win_scores", list(scores), type_=ARRAY(Double))
+                               ).table_valued(column("key", String), column("score", Double)
+                                              ).render_derived(name="win")
+        stmt, score = stmt.join(win_rows, win_rows.c.key == Event.id), win_rows.c.score
     else:
         _fill_window_table(win.scores)  # read as a list of rowids (a join may walk events)
         stmt = stmt.where(ROWID.in_(select(WINDOW.c.key)))
