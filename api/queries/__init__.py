@@ -141,9 +141,10 @@ def filtered_events(args: dict[str, Any], stmt: Select | None = None,
     return stmt
 
 
-def _searched(args: dict[str, Any]) -> ranking.Window | None:
-    """The probe of the index for ``q`` (api/queries/ranking.py), if there are words."""
-    return ranking.window(args["q"]) if search.words(args.get("q") or "") else None
+def _searched(args: dict[str, Any], scored: bool = False) -> ranking.Window | None:
+    """The probe of the index for ``q`` (api/queries/ranking.py), if there are words;
+    ``scored`` for relevance order."""
+    return ranking.window(args["q"], scored) if search.words(args.get("q") or "") else None
 
 
 def order(args: dict[str, Any]) -> tuple[tuple[Any, ...], bool]:
@@ -272,8 +273,9 @@ def event_versions_page(args: dict[str, Any], verified: Collection[str] = (),
 def _searched_page(args: dict[str, Any], verified: Collection[str],
                    ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """``event_versions_page`` with ``q``."""
-    win, columns = _searched(args), [Event.id, Event.version, Event.earliest]
-    if args.get("sort") == "relevance" and win is not None:
+    relevance = args.get("sort") == "relevance"
+    win, columns = _searched(args, relevance), [Event.id, Event.version, Event.earliest]
+    if relevance and win is not None:
         unsearched = {k: v for k, v in args.items() if k != "q"}
         base = filtered_events(unsearched, select(*columns), verified=verified)
         stmt, keys = ranking.ranked(base, win)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -41,7 +42,8 @@ def events_page_response(args: dict[str, Any]) -> Response:
     shaping = (args.get("q"), tuple(args.get("fields_") or ()), args["view"])
 
     def build() -> tuple[bytes, str]:
-        items = shape(fragments.render(rows, load_events, EventSchema), args)
+        items = shape(fragments.render(rows, load_events, EventSchema), args,
+                      {row.id: row.version for row in rows})
         return fragments.page(items, page["next"], prev=page["prev"], count=count)
 
     body, etag = fragments.memoised(("page", fragments.root(), shaping, fragments.versions(rows),
@@ -49,23 +51,44 @@ def events_page_response(args: dict[str, Any]) -> Response:
     return fragments.json_response(body, headers, etag)
 
 
-def shape(items: list[fragments.Piece], args: dict[str, Any]) -> list[fragments.Piece]:
+def shape(items: list[fragments.Piece], args: dict[str, Any],
+          versions: dict[str, int]) -> list[fragments.Piece]:
     """Items with only the fields asked for (``fields``, ``view``) and, with ``q``, why
-    each matched (``match``)."""
+    each matched (``match``: remembered by the events' ``versions``)."""
     keep = (("id", *args["fields_"]) if args.get("fields_")
             else COMPACT_FIELDS if args["view"] == "compact" else None)
     if keep is None and "q" not in args:
         return items
+    host = fragments.host()
+    if keep is None:  # every field and ``match``: added to the memoised JSON as it is
+        matches = search.highlights(args["q"], [_id(item) for item in items], versions)
+        return [fragments.Piece.of(_with_match(item.json, matches.get(_id(item))), host)
+                for item in items]
     events = [orjson.loads(item.json) for item in items]
-    matches = search.highlights(args["q"], [e["id"] for e in events]) if "q" in args else {}
-    host, out = fragments.host(), []
+    matches = (search.highlights(args["q"], [e["id"] for e in events], versions)
+               if "q" in args else {})
+    out = []
     for event in events:
-        if keep is not None:
-            event = {key: value for key, value in event.items() if key in keep}
+        event = {key: value for key, value in event.items() if key in keep}
         if "q" in args:
-            event["match"] = matches.get(event["id"], {"fields": [], "snippet": None})
+            event["match"] = matches.get(event["id"], NO_MATCH)
         out.append(fragments.Piece.of(fragments.dumps(event), host))
     return out
+
+
+NO_MATCH = {"fields": [], "snippet": None}
+_ID = re.compile(rb'\{\n  "id": "([^"\\]*)"')  # how an item's JSON starts (ids are slugs)
+
+
+def _id(item: fragments.Piece) -> str:
+    found = _ID.match(item.json)
+    return found[1].decode() if found else orjson.loads(item.json)["id"]
+
+
+def _with_match(json: bytes, match: dict[str, Any] | None) -> bytes:
+    """An item's JSON with ``match`` as its last key, laid out as ``fragments.dumps`` lays
+    out the whole (both end with ``\n}``)."""
+    return json[:-2] + b",\n" + fragments.dumps({"match": match or NO_MATCH})[2:]
 
 
 def event_response(id: str) -> Response:

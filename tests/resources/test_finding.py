@@ -101,6 +101,15 @@ class TestSearch:
             back, url = [item["id"] for item in body["items"]] + back, body["prev"]
         assert back + [item["id"] for item in bodies[-1]["items"]] == pages
 
+    def test_other_orders_find_every_match_past_the_window(
+        self, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        orders = ("start", "-start", "title", "-changed")
+        exact = {sort: ids(client, q="soyuz", sort=sort) for sort in orders}
+        monkeypatch.setitem(app.config, "SEARCH_WINDOW", 1)  # few match: a walk tests each
+        for _ in range(2):  # the matches found, then remembered
+            assert {sort: ids(client, q="soyuz", sort=sort) for sort in orders} == exact
+
     def test_snippets_are_escaped_html(self, client: FlaskClient) -> None:
         for item in client.get("/v1/events?q=shipenko&limit=100").json["items"]:
             snippet = item["match"]["snippet"]
@@ -128,6 +137,39 @@ def test_the_index_follows_people_and_sources(app: Flask, client: FlaskClient) -
         citing = set(db.session.scalars(db.select(Event.id).where(
             Event.citations.any(source_id=source.id))))
     assert set(ids(client, q="quasarwire")) == citing
+
+
+def test_match_follows_writes(app: Flask, client: FlaskClient) -> None:
+    """Matches are remembered by event version: a write shows in the next page's match."""
+    with app.app_context():
+        load_seeds(DEFAULT_DIR)
+
+    def match() -> dict[str, Any]:
+        items = client.get("/v1/events?q=cosmodrome&limit=100").json["items"]
+        return next(item["match"] for item in items if item["id"] == "soyuz-ms-19-launch")
+
+    before = match()
+    assert "location" in before["fields"] and "note" not in before["fields"]
+    with app.app_context():
+        event = db.session.get(Event, "soyuz-ms-19-launch")
+        event.location, event.note = "Kazakhstan", "Lifted off from the cosmodrome."
+        db.session.commit()
+    after = match()
+    assert "location" not in after["fields"] and "note" in after["fields"]
+    assert after["snippet"] == "Lifted off from the <mark>cosmodrome</mark>."
+
+
+def test_a_window_walk_follows_writes(app: Flask, client: FlaskClient,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    with app.app_context():
+        load_seeds(DEFAULT_DIR)
+    monkeypatch.setitem(app.config, "SEARCH_WINDOW", 1)
+    before = ids(client, q="soyuz", sort="start")
+    assert "first-moon-steps-1969" not in before
+    with app.app_context():
+        db.session.get(Event, "first-moon-steps-1969").note = "Long before any Soyuz."
+        db.session.commit()
+    assert set(ids(client, q="soyuz", sort="start")) == {*before, "first-moon-steps-1969"}
 
 
 def test_synthetic_events_are_searchable_by_people(app: Flask, client: FlaskClient) -> None:

@@ -15,6 +15,7 @@ from api.cli.synth import PREFIX
 from api.domain.store import data_version, touch
 from api.extensions import db
 from api.models import Citation, Event, EventPerson
+from api.queries import ranking, search
 from schemas import EventSchema
 
 
@@ -29,9 +30,11 @@ def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flas
 
 
 def forget(app: Flask) -> None:
-    """Empty the memo of events' JSON (api/http/cache/fragments.py): the next page is
-    computed cold."""
+    """Empty the memo of events' JSON (api/http/cache/fragments.py) and search's
+    remembered windows and highlights (api/queries): the next page is computed cold."""
     app.extensions["fragment_cache"].clear()
+    ranking.forget()
+    search.forget()
 
 
 def statements(app: Flask, client, url: str) -> tuple[int, dict]:
@@ -54,21 +57,27 @@ def statements(app: Flask, client, url: str) -> tuple[int, dict]:
 def test_list_statements_do_not_grow_with_the_page(app: Flask, client, url: str) -> None:
     forget(app)
     small, page = statements(app, client, url.format(n=2))
+    forget(app)
     large, page = statements(app, client, url.format(n=100))
     assert len(page["items"]) > 20
     assert any(len(item["citations"]) > 1 for item in page["items"])
     # the page's ids and versions; then the events not memoised, their citations+sources,
-    # their people+persons, their claims; with q, the bounded probe of the index (how far
-    # the ranking window goes: api/queries/ranking.py) and the matches' highlights (one
-    # query on PostgreSQL; on SQLite three: the page's rows go through a small temporary
-    # index, emptied by rollback)
+    # their people+persons, their claims; with q, the data version and the ranking window
+    # (the index's first matches, scored: api/queries/ranking.py; remembered until the data
+    # version changes), on SQLite the window's scores into a temporary table (create if
+    # missing, empty, fill), and the matches' highlights (one query on PostgreSQL; on
+    # SQLite three: the page's rows go through a small temporary index, emptied by rollback)
     with app.app_context():
-        highlights = 0 if "q=" not in url else 2 if db.engine.dialect.name == "postgresql" else 4
-    assert small == large <= 5 + highlights
+        postgres = db.engine.dialect.name == "postgresql"
+    searched = "q=" in url
+    window = 0 if not searched else 2 if postgres else 5
+    highlights = 0 if not searched else 1 if postgres else 3
+    assert small == large <= 5 + window + highlights
     again, same = statements(app, client, url.format(n=100))
-    # the page is memoised whole for its events' versions: only the query of its rows runs
-    # again (with q, after the probe of the index); no loading, no highlights
-    assert again == (2 if "q=" in url else 1) and same == page
+    # the page is memoised whole for its events' versions, the window and the highlights
+    # remembered: only the query of its rows runs again (and with q, the data version and
+    # on SQLite the window's table); no loading, no highlights
+    assert again == 1 + (window - 1 if searched else 0) and same == page
 
 
 def test_deep_page_runs_the_same_statements(app: Flask, client) -> None:
