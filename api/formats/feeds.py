@@ -6,8 +6,6 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from feedgen.feed import FeedGenerator
-
 from api.formats import changed, event_html, event_text
 from api.models import Event, Mission
 
@@ -49,6 +47,10 @@ def json_feed(mission: Mission, events: Sequence[Event], feed_url: str, home_url
 def atom(mission: Mission, events: Sequence[Event], feed_url: str, home_url: str,
          url_of: Callable[[Event], str]) -> bytes:
     """The Atom document; ``events`` come newest change first."""
+    # Imported on first use: feedgen and lxml are ~10 MB of every worker's memory, and
+    # only Atom needs them.
+    from feedgen.feed import FeedGenerator
+
     feed = FeedGenerator()
     feed.id(tag_uri("missions", mission.id))
     feed.title(mission.name)

@@ -101,19 +101,18 @@ def dumps(obj: Any) -> bytes:
 
 @dataclass(frozen=True)
 class Piece:
-    """One record's JSON, also as it sits one level deep in a document's list, and its hash
-    (documents hash their pieces' hashes instead of their whole bytes: see ``etag``)."""
+    """One record's JSON and its hash (documents hash their pieces' hashes instead of their
+    whole bytes: see ``document``). Documents indent it one level deeper when they are
+    built; whole documents are memoised, so that is rare, and a piece is kept once."""
 
     json: bytes
-    nested: bytes
     digest: bytes
 
     @classmethod
     def of(cls, json: bytes, host: bytes) -> Piece:
         """``host`` (the request's URL root) is left out of the hash, as ``etag_of`` does:
         a document's ETag is the same through every allowed host name."""
-        return cls(json, json.replace(b"\n", b"\n    "),
-                   hashlib.blake2b(json.replace(host, b""), digest_size=16).digest())
+        return cls(json, hashlib.blake2b(json.replace(host, b""), digest_size=16).digest())
 
 
 def host() -> bytes:
@@ -181,7 +180,7 @@ def document(shape: dict[str, Any], key: str, items: list[Piece]) -> tuple[bytes
         tag.update(item.digest)
     if not items:
         return layout, tag.hexdigest()
-    inner = b",\n    ".join(item.nested for item in items)
+    inner = b",\n    ".join(item.json.replace(b"\n", b"\n    ") for item in items)
     return layout.replace(dumps(_ITEMS), inner, 1), tag.hexdigest()
 
 
