@@ -53,7 +53,7 @@ class Mission(db.Model):
     summary: Mapped[str] = mapped_column(Text)
     # The event the embed page opens on (an event of this mission). No foreign key: events
     # refer to missions, and a soft-deleted event would satisfy one anyway; the seed checks
-    # it and the page falls back to the first launch (api/resources/formats.py key_event).
+    # it and the page falls back to the first launch (api/resources/embed.py key_event).
     key_event: Mapped[str | None] = mapped_column(String(100))
 
 

@@ -151,7 +151,7 @@ class EventSchema(Schema):
         "events.Event",
         mission=("missions.Mission", "id", "mission_id"),
         revisions=("revisions.EventRevisions", "id", "id"),
-        embed=("formats.Embed", {"mission": "mission_id", "start_at": "id"}),
+        embed=("embed.Embed", {"mission": "mission_id", "start_at": "id"}),
         calendar=("formats.Calendar", "id", "mission_id"),
     )
 

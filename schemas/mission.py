@@ -19,7 +19,7 @@ class MissionSchema(Schema):
         "missions.Mission",
         events=("events.Events", "mission", "id"),
         key_event=("events.Event", "id", "key_event"),
-        embed=("formats.Embed", "mission", "id"),
+        embed=("embed.Embed", "mission", "id"),
         timelinejs=("formats.Timeline", "id", "id"),
         calendar=("formats.Calendar", "id", "id"),
         feed_json=("formats.JsonFeed", "id", "id"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import namedtuple
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -22,10 +22,10 @@ from api.domain import history
 from api.domain.store import data_version
 from api.extensions import db
 from api.http.errors import Problem
-from api.models import Citation, Claim, Event, EventPerson, Mission, Person, Source
-from api.queries import lookup, ranking, search
+from api.models import Citation, Claim, Event, EventPerson
+from api.queries import filters, ranking, search
+from api.queries.filters import FILTERS, filter_values, narrowed
 from api.queries.pagination import after_keys, paginate, paginate_with
-from schemas import dates
 
 # Everything an event's representation shows, loaded in a fixed number of queries.
 WITH_DETAILS = (
@@ -40,95 +40,6 @@ ORDERS: dict[str, tuple[Any, ...]] = {
     "title": (Event.title, Event.id),
     "changed": (Event.changed_at, Event.id),
 }
-# What each id filter names, for ``lookup.resolve``.
-IDS = {"mission": (Mission, "mission"), "source": (Source, "source"),
-       "person": (Person, "person")}
-# The arguments that choose events (everything else shapes the answer).
-FILTERS = ("mission", "type", "status", "person", "source", "tag", "location", "precision",
-           "changed_since", "from_", "to", "q", "disputed", "context")
-
-
-def _values(values: list[str]) -> tuple[list[str], list[str]]:
-    """The values to match and the values to exclude (given with a ``-`` prefix)."""
-    return ([v for v in values if not v.startswith("-")],
-            [v[1:] for v in values if v.startswith("-")])
-
-
-def _any(condition: Callable[[str], Any], values: list[str]) -> Any:
-    return or_(*(condition(v) for v in values))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-CONDITIONS: dict[str, Callable[[Any], Any]] = {
-    "mission": lambda v: Event.mission_id == v,
-    "type": lambda v: Event.type == v,
-    "status": lambda v: Event.status == v,
-    "person": lambda v: Event.people.any(EventPerson.person_id == v),
-    "source": lambda v: Event.citations.any(Citation.source_id == v),
-    "tag": Event.has_tag,
-    "location": lambda v: Event.location.ilike(v, escape="\\"),  # v: a LIKE pattern
-    "precision": lambda v: Event.start["precision"].as_string() == v,
-}
-
-
-def filter_values(args: dict[str, Any], verified: Collection[str] = ()) -> dict[str, Any]:
-    """What the filters of ``args`` (but ``q``) compare with: for each of ``CONDITIONS``
-    the values to match and to exclude (ids resolved, or a 400, but for the filters named
-    in ``verified``, whose ids the caller found; ``location`` as LIKE patterns), the moment
-    of ``changed_since`` (UTC), the days of ``from``/``to``, and ``disputed`` and
-    ``context=false`` as given."""
-    out: dict[str, Any] = {}
-    for arg in CONDITIONS:
-        if not args.get(arg):
-            continue
-        values = [args[arg]] if isinstance(args[arg], str) else args[arg]
-        if arg in IDS and arg not in verified:
-            values = lookup.resolve(*IDS[arg][:1], values, arg, IDS[arg][1])
-        included, excluded = _values(values)
-        if arg == "location":  # a substring, whatever it holds
-            included, excluded = ([f"%{_escape_like(v)}%" for v in side]
-                                  for side in (included, excluded))
-        out[arg] = (included, excluded)
-    if "changed_since" in args:
-        out["changed_since"] = args["changed_since"].astimezone(dt.UTC).replace(tzinfo=None)
-    if "disputed" in args:
-        out["disputed"] = bool(args["disputed"])
-    if "from_" in args:
-        out["from_"] = dates.earliest(args["from_"])
-    if "to" in args:
-        out["to"] = dates.latest(args["to"])
-    if args.get("context") is False:
-        out["context"] = False
-    return out
-
-
-def narrowed(stmt: Select, values: dict[str, Any]) -> Select:
-    """``stmt`` (a select of events) restricted by ``filter_values``: each value may be
-    itself or a bind parameter standing for it (``disputed`` and ``context`` excepted)."""
-    for arg, condition in CONDITIONS.items():
-        if arg not in values:
-            continue
-        included, excluded = values[arg]
-        if included:
-            stmt = stmt.where(_any(condition, included))
-        if excluded:
-            stmt = stmt.where(~_any(condition, excluded))
-    if "changed_since" in values:
-        stmt = stmt.where(Event.changed_at >= values["changed_since"])
-    if "disputed" in values:
-        stmt = stmt.where(Event.claims.any() if values["disputed"] else ~Event.claims.any())
-    if "from_" in values:  # overlap: the event's last possible day is on or after `from`
-        stmt = stmt.where(Event.latest >= values["from_"])
-    if "to" in values:
-        stmt = stmt.where(Event.earliest <= values["to"])
-    if values.get("context") is False:  # documents leave context events out unless asked
-        stmt = stmt.where(~Event.is_context)
-    return stmt
-
-
 def filtered_events(args: dict[str, Any], stmt: Select | None = None,
                     win: ranking.Window | None = None, verified: Collection[str] = ()) -> Select:
     """The events (or ``stmt``'s columns of them) matching the filters of
@@ -185,38 +96,6 @@ def events_page(args: dict[str, Any]) -> tuple[list[Event], dict[str, Any], dict
     return paginate(stmt, keys, args, descending=descending)
 
 
-def _shape(values: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """What the SQL of ``narrowed(stmt, values)`` depends on (which filters, how many values
-    each, ``disputed``), and the values as bind parameters named after ``_placeholders``."""
-    shape: list[Any] = []
-    params: dict[str, Any] = {}
-    for arg, value in values.items():
-        if isinstance(value, tuple):  # (included, excluded)
-            shape.append((arg, len(value[0]), len(value[1])))
-            for side, items in zip(("in", "out"), value, strict=True):
-                params.update({f"{arg}_{side}_{i}": item for i, item in enumerate(items)})
-        elif isinstance(value, bool):
-            shape.append((arg, value))
-        else:
-            shape.append((arg,))
-            params[arg] = value
-    return tuple(shape), params
-
-
-def _placeholders(shape: tuple[Any, ...]) -> dict[str, Any]:
-    """``filter_values`` of that shape, with a bind parameter in place of each value."""
-    out: dict[str, Any] = {}
-    for arg, *size in shape:
-        if len(size) == 2:
-            out[arg] = tuple([bindparam(f"{arg}_{side}_{i}") for i in range(n)]
-                             for side, n in zip(("in", "out"), size, strict=True))
-        elif size:
-            out[arg] = size[0]
-        else:
-            out[arg] = bindparam(arg)
-    return out
-
-
 def _version_columns(keys: tuple[Any, ...]) -> list[Any]:
     return [Event.id, Event.version, *(k for k in keys if k is not Event.id)]
 
@@ -228,7 +107,7 @@ def _versions_statement(shape: tuple[Any, ...], sort: str, after: bool, backward
     shape and order, built once: the filters' values, the cursor's key values (``at_0``...)
     and the ``limit`` are bind parameters. (``dialect``: ``Event.has_tag`` differs by backend.)"""
     keys = ORDERS[sort.removeprefix("-")]
-    stmt = narrowed(select(*_version_columns(keys)), _placeholders(shape))
+    stmt = narrowed(select(*_version_columns(keys)), filters.placeholders(shape))
     at = [bindparam(f"at_{i}", type_=key.type) for i, key in enumerate(keys)] if after else None
     return after_keys(stmt.where(Event.deleted_at.is_(None)), keys, at, backwards,
                       bindparam("limit", type_=Integer))
@@ -260,7 +139,7 @@ def event_versions_page(args: dict[str, Any], verified: Collection[str] = (),
     if "q" in args:
         return _searched_page(args, verified)
     keys, descending = order(args)
-    shape, params = _shape(filter_values(args, verified))
+    shape, params = filters.shape(filter_values(args, verified))
     sort, dialect = args.get("sort") or "start", db.engine.dialect.name
 
     def fetch(at: Sequence[Any] | None, backwards: bool, limit: int) -> list[Any]:

@@ -6,6 +6,7 @@ from api.extensions import smorest
 from api.resources import (
     citations,
     disputes,
+    embed,
     events,
     formats,
     meta,
@@ -16,7 +17,8 @@ from api.resources import (
 )
 
 BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp,
-              citations.blp, revisions.blp, formats.blp, disputes.blp)
+              citations.blp, revisions.blp, formats.blp, embed.blp,
+              disputes.blp)
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""The timeline where people use it: TimelineJS, an embeddable page, iCalendar, feeds, CSV.
+"""The timeline where people use it: TimelineJS, iCalendar, feeds, CSV (the embeddable page
+is api/resources/embed.py).
 
 Every format is built from the same filtered events as ``/v1/events``. A document holds at
 most ``FORMAT_MAX_EVENTS`` events (1000 by default): calendars, TimelineJS and CSV carry a
@@ -9,12 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from typing import Any
-from urllib.parse import urlencode, urljoin
 
-from flask import Response, current_app, render_template, request, send_from_directory, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
 from sqlalchemy import bindparam, select
 
 from api.extensions import db
@@ -23,17 +22,14 @@ from api.http.cache import fragments
 from api.http.errors import Problem
 from api.models import Event, Mission
 from api.queries import (
-    SORT_KEYS,
     WITH_DETAILS,
     event_versions_page,
     filtered_events,
     load_events,
     rows,
 )
-from schemas.common import flatten_errors
 from schemas.timelinejs import (
     CalendarQuerySchema,
-    EmbedQuerySchema,
     FeedQuerySchema,
     TableQuerySchema,
     TimelineQuerySchema,
@@ -43,7 +39,7 @@ from schemas.timelinejs import (
 )
 
 blp = Blueprint("formats", __name__, description="The timeline as TimelineJS, iCalendar, "
-                "JSON Feed, Atom, CSV and an embeddable page.")
+                "JSON Feed, Atom and CSV.")
 
 CALENDAR = "text/calendar"
 JSON_FEED = "application/feed+json"
@@ -117,7 +113,7 @@ def feed_events(args: dict[str, Any]) -> list[Event]:
     return list(db.session.scalars(stmt.limit(current_app.config["FORMAT_MAX_EVENTS"])))
 
 
-def _response(body: str | bytes, mimetype: str, headers: dict[str, str] | None = None,
+def file_response(body: str | bytes, mimetype: str, headers: dict[str, str] | None = None,
               filename: str | None = None, inline: bool = True) -> Response:
     response = current_app.response_class(body, mimetype=mimetype, headers=headers)
     if filename:
@@ -160,7 +156,7 @@ def calendar_response(id: str, args: dict[str, Any]) -> Response:
     rows, headers = document_rows(args, mission)
     vevents = document_pieces(rows, render, ("ical", precision))
     body = ical.assemble(mission, [piece.json for piece in vevents])
-    return _response(body, CALENDAR, headers, filename=f"{mission.id}.ics")
+    return file_response(body, CALENDAR, headers, filename=f"{mission.id}.ics")
 
 
 @blp.route("/v1/missions/<string:id>/calendar.ics", endpoint="Calendar")
@@ -179,7 +175,7 @@ class Calendar(MethodView):
 
 
 def _feed_urls(mission: Mission) -> tuple[str, str]:
-    return request.url, url_for("formats.Embed", mission=mission.id, _external=True)
+    return request.url, url_for("embed.Embed", mission=mission.id, _external=True)
 
 
 @blp.route("/v1/missions/<string:id>/feed.json", endpoint="JsonFeed")
@@ -205,7 +201,7 @@ class AtomFeed(MethodView):
         mission = get_mission(id)
         body = feeds.atom(mission, feed_events({**args, "mission": mission.id}),
                           *_feed_urls(mission), _event_url)
-        return _response(body, ATOM)
+        return file_response(body, ATOM)
 
 
 @blp.route("/v1/events.csv", endpoint="EventsCsv")
@@ -223,89 +219,4 @@ class EventsCsv(MethodView):
             rows, lambda event: table.line(table.row(event, _event_url(event))).encode(), "csv")
         body = "\ufeff".encode() + table.line(table.COLUMNS).encode() + b"".join(
             line.json for line in lines)
-        return _response(body, CSV, headers, filename="events.csv", inline=False)
-
-
-def key_event(mission: Mission) -> Event | None:
-    """The event an embed page opens on by default: the mission's ``key_event`` while it is
-    a live event of the mission, else (unset, deleted or moved) its first launch."""
-    own = select(Event).where(Event.mission_id == mission.id)
-    chosen = mission.key_event and db.session.scalar(own.where(Event.id == mission.key_event))
-    return chosen or db.session.scalar(own.where(Event.type == "launch")
-                                       .order_by(*SORT_KEYS).limit(1))
-
-
-def _embed_query(mission: Mission) -> tuple[str | None, list[tuple[str, str]]]:
-    """The event the page opens on, and the query its TimelineJS document gets: the page's
-    own, validated like the document's (raise ValidationError), without ``start_at``, and
-    with context events when the page opens on one."""
-    schema = EmbedQuerySchema()
-    args = schema.load(Blueprint.ARGUMENTS_PARSER.load_querystring(request, schema))
-    query = [(k, v) for k, v in request.args.items(multi=True) if k != "start_at"]
-    start_at = args.get("start_at")
-    event = key_event(mission) if start_at is None else db.session.get(Event, start_at)
-    if start_at is not None and (event is None or event.mission_id != mission.id):
-        raise ValidationError({"start_at": [f"No event '{start_at}' in mission '{mission.id}'."]})
-    if event is not None and event.is_context and "context" not in request.args:
-        query.append(("context", "1"))
-    return (event.id if event else None), query
-
-
-def embed_page(mission: Mission | None, status: int = 200, message: str | None = None,
-               **timeline: Any) -> Response:
-    """The embed page: the timeline, or only ``message`` (an error) when there is one."""
-    page = render_template("embed.html", mission=mission, message=message, **timeline)
-    response = _response(page, "text/html", {"Cache-Control": "no-store"} if message else None)
-    response.status_code = status
-    return response
-
-
-@blp.route("/embed/<string:mission>", endpoint="Embed")
-class Embed(MethodView):
-    @blp.doc(parameters=[{"in": "query", "schema": EmbedQuerySchema}])
-    @blp.response(200, content_type="text/html", example="<!doctype html>")
-    @blp.alt_response(400, content_type="text/html", example="<!doctype html>",
-                      description="A bad query parameter, named in a message on the page.")
-    @blp.alt_response(404, content_type="text/html", example="<!doctype html>",
-                      description="No such mission, said on the page.")
-    def get(self, mission: str) -> Response:
-        """A page showing a mission's timeline with TimelineJS, to embed in an iframe
-
-        Takes the query of the TimelineJS document and passes it on, and `start_at`, the
-        event it opens on. Errors (a bad parameter, an unknown mission, no matching events,
-        an unreachable API) are a readable message in the page, never JSON.
-        """
-        found = db.session.get(Mission, mission)
-        if found is None:
-            return embed_page(None, 404, f"No mission with id '{mission}'.")
-        try:
-            start_at, query = _embed_query(found)
-        except ValidationError as err:
-            detail = " ".join(f"Query parameter '{field}': {text}"
-                              for field, text in flatten_errors(err.messages))
-            return embed_page(found, 400, detail)
-        config = current_app.config
-        data_path = url_for("formats.Timeline", id=found.id) + (
-            f"?{urlencode(query)}" if query else "")
-        assets = urljoin(request.host_url, config["TIMELINEJS_URL"]).rstrip("/")
-        return embed_page(
-            found,
-            data_url=(config["EMBED_API_URL"].rstrip("/") or request.host_url.rstrip("/"))
-            + data_path,
-            start_at=start_at or "",
-            script=f"{assets}/js/timeline.js",
-            stylesheet=f"{assets}/css/timeline.css",
-            options={"script_path": f"{assets}/js/", "font": None, "hash_bookmark": False,
-                     "marker_height_min": 24}
-        )
-
-
-@blp.route("/embed/timelinejs/<path:filename>", endpoint="TimelineJSAsset")
-class TimelineJSAsset(MethodView):
-    @blp.response(200, content_type="text/javascript", example="var TL;")
-    def get(self, filename: str) -> Response:
-        """The TimelineJS files the embed page uses, served from TIMELINEJS_DIR
-
-        The npm package `@knight-lab/timelinejs` (its `dist` folder): no CDN needed.
-        """
-        return send_from_directory(current_app.config["TIMELINEJS_DIR"], filename, max_age=86400)
+        return file_response(body, CSV, headers, filename="events.csv", inline=False)

@@ -1,0 +1,138 @@
+"""What the filters of an event query compare with, and the SQL they add.
+
+``filter_values`` turns parsed arguments into values (ids resolved, a 400 naming the
+parameter for an unknown one); ``narrowed`` adds their conditions to a select; ``shape`` and
+``placeholders`` let a select of one filter shape be built once with bind parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection
+from typing import Any
+
+from sqlalchemy import Select, bindparam, or_
+
+from api.models import Citation, Event, EventPerson, Mission, Person, Source
+from api.queries import lookup
+from schemas import dates
+
+# What each id filter names, for ``lookup.resolve``.
+IDS = {"mission": (Mission, "mission"), "source": (Source, "source"),
+       "person": (Person, "person")}
+# The arguments that choose events (everything else shapes the answer).
+FILTERS = ("mission", "type", "status", "person", "source", "tag", "location", "precision",
+           "changed_since", "from_", "to", "q", "disputed", "context")
+
+
+def _values(values: list[str]) -> tuple[list[str], list[str]]:
+    """The values to match and the values to exclude (given with a ``-`` prefix)."""
+    return ([v for v in values if not v.startswith("-")],
+            [v[1:] for v in values if v.startswith("-")])
+
+
+def _any(condition: Callable[[str], Any], values: list[str]) -> Any:
+    return or_(*(condition(v) for v in values))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+CONDITIONS: dict[str, Callable[[Any], Any]] = {
+    "mission": lambda v: Event.mission_id == v,
+    "type": lambda v: Event.type == v,
+    "status": lambda v: Event.status == v,
+    "person": lambda v: Event.people.any(EventPerson.person_id == v),
+    "source": lambda v: Event.citations.any(Citation.source_id == v),
+    "tag": Event.has_tag,
+    "location": lambda v: Event.location.ilike(v, escape="\\"),  # v: a LIKE pattern
+    "precision": lambda v: Event.start["precision"].as_string() == v,
+}
+
+
+def filter_values(args: dict[str, Any], verified: Collection[str] = ()) -> dict[str, Any]:
+    """What the filters of ``args`` (but ``q``) compare with: for each of ``CONDITIONS``
+    the values to match and to exclude (ids resolved, or a 400, but for the filters named
+    in ``verified``, whose ids the caller found; ``location`` as LIKE patterns), the moment
+    of ``changed_since`` (UTC), the days of ``from``/``to``, and ``disputed`` and
+    ``context=false`` as given."""
+    out: dict[str, Any] = {}
+    for arg in CONDITIONS:
+        if not args.get(arg):
+            continue
+        values = [args[arg]] if isinstance(args[arg], str) else args[arg]
+        if arg in IDS and arg not in verified:
+            values = lookup.resolve(*IDS[arg][:1], values, arg, IDS[arg][1])
+        included, excluded = _values(values)
+        if arg == "location":  # a substring, whatever it holds
+            included, excluded = ([f"%{_escape_like(v)}%" for v in side]
+                                  for side in (included, excluded))
+        out[arg] = (included, excluded)
+    if "changed_since" in args:
+        out["changed_since"] = args["changed_since"].astimezone(dt.UTC).replace(tzinfo=None)
+    if "disputed" in args:
+        out["disputed"] = bool(args["disputed"])
+    if "from_" in args:
+        out["from_"] = dates.earliest(args["from_"])
+    if "to" in args:
+        out["to"] = dates.latest(args["to"])
+    if args.get("context") is False:
+        out["context"] = False
+    return out
+
+
+def narrowed(stmt: Select, values: dict[str, Any]) -> Select:
+    """``stmt`` (a select of events) restricted by ``filter_values``: each value may be
+    itself or a bind parameter standing for it (``disputed`` and ``context`` excepted)."""
+    for arg, condition in CONDITIONS.items():
+        if arg not in values:
+            continue
+        included, excluded = values[arg]
+        if included:
+            stmt = stmt.where(_any(condition, included))
+        if excluded:
+            stmt = stmt.where(~_any(condition, excluded))
+    if "changed_since" in values:
+        stmt = stmt.where(Event.changed_at >= values["changed_since"])
+    if "disputed" in values:
+        stmt = stmt.where(Event.claims.any() if values["disputed"] else ~Event.claims.any())
+    if "from_" in values:  # overlap: the event's last possible day is on or after `from`
+        stmt = stmt.where(Event.latest >= values["from_"])
+    if "to" in values:
+        stmt = stmt.where(Event.earliest <= values["to"])
+    if values.get("context") is False:  # documents leave context events out unless asked
+        stmt = stmt.where(~Event.is_context)
+    return stmt
+
+
+def shape(values: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """What the SQL of ``narrowed(stmt, values)`` depends on (which filters, how many values
+    each, ``disputed``), and the values as bind parameters named after ``placeholders``."""
+    shape: list[Any] = []
+    params: dict[str, Any] = {}
+    for arg, value in values.items():
+        if isinstance(value, tuple):  # (included, excluded)
+            shape.append((arg, len(value[0]), len(value[1])))
+            for side, items in zip(("in", "out"), value, strict=True):
+                params.update({f"{arg}_{side}_{i}": item for i, item in enumerate(items)})
+        elif isinstance(value, bool):
+            shape.append((arg, value))
+        else:
+            shape.append((arg,))
+            params[arg] = value
+    return tuple(shape), params
+
+
+def placeholders(shape: tuple[Any, ...]) -> dict[str, Any]:
+    """``filter_values`` of that shape, with a bind parameter in place of each value."""
+    out: dict[str, Any] = {}
+    for arg, *size in shape:
+        if len(size) == 2:
+            out[arg] = tuple([bindparam(f"{arg}_{side}_{i}") for i in range(n)]
+                             for side, n in zip(("in", "out"), size, strict=True))
+        elif size:
+            out[arg] = size[0]
+        else:
+            out[arg] = bindparam(arg)
+    return out
