@@ -44,11 +44,43 @@ class ReadingSession(Session):
 
 
 def mark_reads(app: Flask) -> None:
-    """Mark the app context of each request that only reads (``ReadingSession``)."""
+    """Mark the app context of each request that only reads (``ReadingSession``), and return
+    its reading connection (``read_connection``) when the context ends."""
 
     @app.before_request
     def _reads_only() -> None:
         g.reads_only = request.method in SAFE_METHODS
+
+    app.teardown_appcontext(_return_reader)
+
+
+READER = "_reader"
+
+
+def read_connection() -> Connection:
+    """A connection for Core reads in this app context: the session's once it exists (so
+    a read sees what the session wrote), else one checked out from the engine for the rest
+    of the context (autocommit on PostgreSQL in a request that only reads, as
+    ``ReadingSession``), returned to the pool when the context ends.
+
+    A page's ``(id, version)`` query is most of what an uncached read asks the database;
+    running it without an ORM session saves building, beginning and closing one."""
+    if db.session.registry.has():
+        return db.session.connection()
+    connection = g.get(READER)
+    if connection is None:
+        engine = db.engine
+        if engine.dialect.name == "postgresql" and g.get("reads_only"):
+            engine = _autocommit(engine)
+        connection = engine.connect()
+        setattr(g, READER, connection)
+    return connection
+
+
+def _return_reader(_error: BaseException | None) -> None:
+    connection = g.pop(READER, None)
+    if connection is not None:
+        connection.close()
 
 
 def _autocommit(engine: Engine) -> Engine:

@@ -213,6 +213,8 @@ def _discard_uncommitted(_error: BaseException | None) -> None:
 
     A read that changed nothing needs no rollback of its own: the session is removed when
     the app context ends, which returns its connection (rolled back) to the pool."""
+    if not db.session.registry.has():  # no session was used (Core reads only)
+        return
     session = db.session
     if request.method in SAFE_METHODS and not (session.new or session.dirty or session.deleted):
         return

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from api.domain import history
 from api.domain.store import data_version
-from api.extensions import db
+from api.extensions import db, read_connection
 from api.http.errors import Problem
 from api.models import Citation, Claim, Event, EventPerson
 from api.queries import filters, ranking, search
@@ -119,11 +119,11 @@ def _record(keys: tuple[str, ...]) -> Any:
 
 
 def rows(stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
-    """The rows of a Core select, run on the session's connection without the ORM's events
+    """The rows of a Core select, run on ``read_connection`` without the ORM's events
     (the select must leave deleted events out itself), as named tuples: reading a field of
     one costs a tenth of reading it from SQLAlchemy's ``Row``, and a page reads each
     row's id and version a few times."""
-    result = db.session.connection().execute(stmt, params or {})
+    result = read_connection().execute(stmt, params or {})
     return list(map(_record(tuple(result.keys()))._make, result.all()))
 
 

@@ -1,0 +1,53 @@
+"""Reads hand back their database connections: uncached pages and documents run their
+Core selects on a connection checked out for the request (api.extensions.read_connection),
+which must return to the pool however the request ends, or a worker runs out of them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import make_app
+from flask import Flask
+
+from api.extensions import db
+
+READS = [
+    ("/v1/events?limit=5", 200),
+    ("/v1/events?limit=5&type=launch&type=docking", 200),
+    ("/v1/missions/the-challenge/timelinejs", 200),
+    ("/v1/missions/the-challenge/calendar.ics", 200),
+    ("/v1/events.csv", 200),
+    ("/v1/missions/nope/timelinejs", 404),
+    ("/v1/events?cursor=forged", 400),
+    ("/v1/events?person=nobody", 400),
+]
+
+
+@pytest.fixture
+def uncached(backend: str, tmp_path: Path) -> Iterator[Flask]:
+    yield from make_app(backend, tmp_path, seeded=True, RESPONSE_CACHE=False)
+
+
+def test_every_read_returns_its_connection(uncached: Flask) -> None:
+    client = uncached.test_client()
+    with uncached.app_context():
+        pool = db.engine.pool
+    for _ in range(3):  # more requests than the pool holds connections
+        for path, status in READS:
+            assert client.get(path).status_code == status, path
+            assert pool.checkedout() == 0, path
+
+
+def test_an_uncached_page_shows_a_write_at_once(uncached: Flask) -> None:
+    """The request's own connection reads what the last write committed."""
+    client = uncached.test_client()
+    first = client.get("/v1/events?limit=1").get_json()["items"][0]
+    with uncached.app_context():
+        from api.models import Event
+
+        db.session.get(Event, first["id"]).title = "Renamed for the test"
+        db.session.commit()
+    again = client.get("/v1/events?limit=1").get_json()["items"][0]
+    assert again["id"] == first["id"] and again["title"] == "Renamed for the test"
