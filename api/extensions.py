@@ -4,14 +4,14 @@ import threading
 from typing import Any
 
 from cachetools import LRUCache
-from flask import Flask, g, has_app_context, request
+from flask import Flask, current_app, g, has_app_context, request
 from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
 from marshmallow import RAISE, Schema
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.orm import DeclarativeBase
 from webargs.flaskparser import FlaskParser
 
@@ -25,7 +25,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class ReadingSession(Session):
     """Flask-SQLAlchemy's session; a request that only reads (GET, HEAD, OPTIONS) runs on
-    PostgreSQL in autocommit, on the same pool.
+    PostgreSQL in autocommit, on the reading engine (``reading_engine``).
 
     Under READ COMMITTED every statement sees its own snapshot whether or not a
     transaction wraps it, so a read loses nothing, and saves the BEGIN and ROLLBACK round
@@ -37,9 +37,8 @@ class ReadingSession(Session):
 
     def get_bind(self, *args: Any, **kwargs: Any) -> Engine | Connection:
         bind = super().get_bind(*args, **kwargs)
-        if (isinstance(bind, Engine) and bind.dialect.name == "postgresql"
-                and has_app_context() and g.get("reads_only")):
-            return _autocommit(bind)
+        if isinstance(bind, Engine) and has_app_context() and g.get("reads_only"):
+            return current_app.extensions.get(READING, bind)
         return bind
 
 
@@ -54,14 +53,44 @@ def mark_reads(app: Flask) -> None:
     app.teardown_appcontext(_return_reader)
 
 
+READING = "reading_engine"
+
+
+def make_reading_engine(app: Flask) -> None:
+    """On PostgreSQL, ``db.engine``'s twin for requests that only read: the same database
+    and options, with a pool of its own whose connections are opened in autocommit and
+    handed back as they are (no transaction to end, no isolation level to restore). A
+    read on ``db.engine`` with ``isolation_level="AUTOCOMMIT"`` as an execution option
+    would switch the level of a pooled connection and back on every request: an eighth
+    of an uncached page's time. (Call in an app context, once the engines exist.)"""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        app.extensions[READING] = create_engine(
+            engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+            skip_autocommit_rollback=True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+
+
+def engines() -> list[Engine]:
+    """Every engine of this app: ``db``'s and the reading engine, if any."""
+    reading = current_app.extensions.get(READING)
+    return [*db.engines.values(), *([reading] if reading is not None else [])]
+
+
+def dispose_engines() -> None:
+    """Close the pooled connections of every engine of this app (before a fork, or when
+    the app is done with)."""
+    for engine in engines():
+        engine.dispose()
+
+
 READER = "_reader"
 
 
 def read_connection() -> Connection:
     """A connection for Core reads in this app context: the session's once it exists (so
-    a read sees what the session wrote), else one checked out from the engine for the rest
-    of the context (autocommit on PostgreSQL in a request that only reads, as
-    ``ReadingSession``), returned to the pool when the context ends.
+    a read sees what the session wrote), else one checked out for the rest of the context
+    (from the reading engine in a request that only reads, as ``ReadingSession``),
+    returned to the pool when the context ends.
 
     A page's ``(id, version)`` query is most of what an uncached read asks the database;
     running it without an ORM session saves building, beginning and closing one."""
@@ -70,8 +99,8 @@ def read_connection() -> Connection:
     connection = g.get(READER)
     if connection is None:
         engine = db.engine
-        if engine.dialect.name == "postgresql" and g.get("reads_only"):
-            engine = _autocommit(engine)
+        if g.get("reads_only"):
+            engine = current_app.extensions.get(READING, engine)
         connection = engine.connect()
         setattr(g, READER, connection)
     return connection
@@ -81,16 +110,6 @@ def _return_reader(_error: BaseException | None) -> None:
     connection = g.pop(READER, None)
     if connection is not None:
         connection.close()
-
-
-def _autocommit(engine: Engine) -> Engine:
-    """``engine`` with the AUTOCOMMIT isolation level (same pool and dialect), made once
-    and kept on the engine."""
-    found = engine.__dict__.get("_autocommit")
-    if found is None:
-        found = engine.__dict__["_autocommit"] = engine.execution_options(
-            isolation_level="AUTOCOMMIT")
-    return found
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": ReadingSession})

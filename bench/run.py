@@ -48,7 +48,7 @@ def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
     from sqlalchemy import select
 
     from api import create_app
-    from api.extensions import db
+    from api.extensions import db, dispose_engines
     from api.models import Event
     from api.queries.pagination import encode_cursor
 
@@ -62,7 +62,7 @@ def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
             .offset(max(0, total - 60)).limit(1)).one()
         some_event = db.session.scalar(select(Event.id).order_by(Event.id)
                                        .offset(total // 2).limit(1))
-        db.engine.dispose()
+        dispose_engines()
     cursor = encode_cursor(list(near_end), descending=False)
     query = SEARCH.replace(" ", "+")
     return [

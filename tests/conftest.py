@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from flask_migrate import upgrade
 
 from api import create_app
 from api.cli.seed import DEFAULT_DIR, load_seeds
-from api.extensions import db
+from api.extensions import db, dispose_engines, engines
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -86,7 +87,7 @@ def _prepare(url: str, seeded: bool) -> None:
         if seeded:
             load_seeds(DEFAULT_DIR)
         db.session.remove()
-        db.engine.dispose()
+        dispose_engines()
 
 
 def _template(backend: str, seeded: bool) -> Path | str | None:
@@ -142,8 +143,28 @@ def make_app(backend: str, tmp: Path, seeded: bool, **config: object) -> Iterato
     yield app
     with app.app_context():
         db.session.remove()
-        db.engine.dispose()
+        dispose_engines()
     drop()
+
+
+@contextmanager
+def statements_run(app: Flask) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements (with their parameters) ``app`` runs meanwhile, on any of its
+    engines (on PostgreSQL, reads run on the reading engine: api.extensions)."""
+    seen: list[tuple[str, Any]] = []
+
+    def listener(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    with app.app_context():
+        watched = engines()
+    for engine in watched:
+        sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        for engine in watched:
+            sa.event.remove(engine, "before_cursor_execute", listener)
 
 
 @pytest.fixture
@@ -173,7 +194,7 @@ def live_writable_app(backend: str, tmp_path: Path) -> Iterator[Flask]:
     for app in make_app(backend, tmp_path, seeded=True):
         with app.app_context():
             app.config["WRITE_TOKEN"] = create_token("live-writer", "write")
-            db.engine.dispose()  # the server process must not share the test's connections
+            dispose_engines()  # the server process must not share the test's connections
         yield app
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, event, exc, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from werkzeug.routing import IntegerConverter
 
-from api.extensions import db
+from api.extensions import db, engines, make_reading_engine
 from api.http.errors import Problem, handle_unexpected, render
 
 
@@ -147,9 +147,11 @@ class DatabaseInt(IntegerConverter):
 
 
 def watch_connections(app: Flask) -> None:
-    """Once the engines exist: ping connections that sat idle (``ping_when_idle``)."""
+    """Once the engines exist: make the reading engine, and ping connections that sat idle
+    in any engine's pool (``ping_when_idle``)."""
     with app.app_context():
-        for engine in db.engines.values():
+        make_reading_engine(app)
+        for engine in engines():
             ping_when_idle(engine, app.config["DB_PING_AFTER_IDLE"])
 
 

@@ -25,7 +25,7 @@ from conftest import make_app
 from flask import Flask
 from sqlalchemy import func, select
 
-from api.extensions import db
+from api.extensions import db, dispose_engines
 from api.models import Event
 
 pytestmark = pytest.mark.slow
@@ -65,7 +65,7 @@ def app(backend: str, tmp_path: Path) -> Iterator[Flask]:
                 pytest.fail(reason)
             pytest.skip(reason)
         with app.app_context():
-            db.engine.dispose()  # the server process must not share the test's connections
+            dispose_engines()  # the server process must not share the test's connections
         yield app
 
 

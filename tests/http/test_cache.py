@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_app
+from conftest import make_app, statements_run
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from api import create_app
 from api.cli.seed import load_seeds
 from api.domain.store import touch
-from api.extensions import db
+from api.extensions import db, dispose_engines
 from api.http.cache.responses import EXTENSION
 from api.models import Event
 
@@ -30,27 +30,11 @@ def app(backend: str, tmp_path: Path) -> Iterator[Flask]:
     yield from make_app(backend, tmp_path, seeded=True, CACHE_CHECK_SECONDS=60)
 
 
-class Statements:
-    """Counts the SQL statements an app's engine runs."""
-
-    def __init__(self, app: Flask) -> None:
-        with app.app_context():
-            self.engine = db.engine
-        self.count = 0
-        event.listen(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, *_: object) -> None:
-        self.count += 1
-
-    def close(self) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._count)
-
-
 @pytest.fixture
-def statements(app: Flask) -> Iterator[Statements]:
-    counter = Statements(app)
-    yield counter
-    counter.close()
+def statements(app: Flask) -> Iterator[list]:
+    """The SQL statements the app runs during the test."""
+    with statements_run(app) as seen:
+        yield seen
 
 
 @contextmanager
@@ -61,7 +45,7 @@ def another_worker(app: Flask, **config: object) -> Iterator[Flask]:
                         **config})
     yield other
     with other.app_context():
-        db.engine.dispose()
+        dispose_engines()
 
 
 def retitle(app: Flask, event_id: str, title: str) -> None:
@@ -72,23 +56,23 @@ def retitle(app: Flask, event_id: str, title: str) -> None:
         db.session.commit()
 
 
-def test_repeat_read_runs_no_sql(client, statements: Statements) -> None:
+def test_repeat_read_runs_no_sql(client, statements: list) -> None:
     first = client.get(LIST)
-    assert first.status_code == 200 and statements.count > 0
-    statements.count = 0
+    assert first.status_code == 200 and len(statements) > 0
+    statements.clear()
     again = client.get(LIST)
-    assert statements.count == 0
+    assert len(statements) == 0
     assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
     assert again.headers["Link"] == first.headers["Link"]
     assert again.headers["Cache-Control"] == first.headers["Cache-Control"]
 
 
-def test_conditional_get_is_304_without_sql(client, statements: Statements) -> None:
+def test_conditional_get_is_304_without_sql(client, statements: list) -> None:
     etag = client.get(URL).headers["ETag"]
-    statements.count = 0
+    statements.clear()
     response = client.get(URL, headers={"If-None-Match": etag})
     assert response.status_code == 304 and response.data == b""
-    assert statements.count == 0
+    assert len(statements) == 0
 
 
 def test_cached_response_still_gets_cors_headers(client) -> None:
@@ -149,18 +133,17 @@ def test_unchanged_reseed_keeps_etags(app: Flask, client) -> None:
 def test_cache_is_bounded_by_entries(backend: str, tmp_path: Path) -> None:
     for app in make_app(backend, tmp_path, seeded=True, CACHE_MAX_ENTRIES=3,
                         CACHE_CHECK_SECONDS=60):
-        client, counter = app.test_client(), Statements(app)
+        client = app.test_client()
         urls = [f"/v1/events?limit={n}" for n in range(1, 6)]
         for url in urls:
             client.get(url)
         cache = app.extensions[EXTENSION]
         assert len(cache.entries) == 3
-        counter.count = 0
-        client.get(urls[-1])  # recent: still cached
-        assert counter.count == 0
-        client.get(urls[0])  # least recently used: evicted, computed again
-        assert counter.count > 0
-        counter.close()
+        with statements_run(app) as statements:
+            client.get(urls[-1])  # recent: still cached
+            assert statements == []
+            client.get(urls[0])  # least recently used: evicted, computed again
+            assert statements
 
 
 def test_cache_is_bounded_by_bytes(backend: str, tmp_path: Path) -> None:
@@ -191,13 +174,13 @@ def test_errors_are_not_cached(app: Flask, client) -> None:
 
 
 def test_rolled_back_write_leaves_the_cache_alone(app: Flask, client,
-                                                  statements: Statements) -> None:
+                                                  statements: list) -> None:
     before = client.get(URL)
     with app.app_context():
         db.session.get(Event, "soyuz-ms-19-launch").title = "Never committed"
         touch()
         db.session.rollback()
         db.session.commit()  # a later, empty commit must not expire the cache either
-    statements.count = 0
+    statements.clear()
     after = client.get(URL)
-    assert after.data == before.data and statements.count == 0
+    assert after.data == before.data and len(statements) == 0

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import make_app
 from flask import Flask
+from sqlalchemy import event
 
-from api.extensions import db
+from api.extensions import READING, db, engines
 
 READS = [
     ("/v1/events?limit=5", 200),
@@ -33,11 +34,46 @@ def uncached(backend: str, tmp_path: Path) -> Iterator[Flask]:
 def test_every_read_returns_its_connection(uncached: Flask) -> None:
     client = uncached.test_client()
     with uncached.app_context():
-        pool = db.engine.pool
+        pools = [engine.pool for engine in engines()]
     for _ in range(3):  # more requests than the pool holds connections
         for path, status in READS:
             assert client.get(path).status_code == status, path
-            assert pool.checkedout() == 0, path
+            assert [pool.checkedout() for pool in pools] == [0] * len(pools), path
+
+
+def test_reads_run_in_autocommit_on_a_pool_of_their_own(uncached: Flask) -> None:
+    """On PostgreSQL every statement of a GET (Core selects and ORM loads alike) runs on
+    the reading engine, whose connections are in autocommit (no BEGIN, no ROLLBACK, no
+    isolation level switched per request); a write's statements run in a transaction on
+    db.engine."""
+    with uncached.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite's driver begins no transaction for a SELECT anyway")
+        reading, writing = uncached.extensions[READING], db.engine
+    seen: list[tuple[str, bool]] = []
+
+    def listen(name: str) -> object:
+        return lambda conn, *args: seen.append((name, conn.connection.driver_connection.autocommit))
+
+    listeners = [(reading, listen("reading")), (writing, listen("writing"))]
+    for engine, listener in listeners:
+        event.listen(engine, "before_cursor_execute", listener)
+    try:
+        client = uncached.test_client()
+        for path in ("/v1/events?limit=3", "/v1/events/soyuz-ms-19-launch",
+                     "/v1/missions/the-challenge/timelinejs"):
+            assert client.get(path).status_code == 200, path
+        assert seen and set(seen) == {("reading", True)}
+        seen.clear()
+        with uncached.app_context():
+            from api.models import Event
+
+            db.session.get(Event, "soyuz-ms-19-launch").title = "Renamed for the test"
+            db.session.commit()
+        assert seen and set(seen) == {("writing", False)}
+    finally:
+        for engine, listener in listeners:
+            event.remove(engine, "before_cursor_execute", listener)
 
 
 def test_an_uncached_page_shows_a_write_at_once(uncached: Flask) -> None:

@@ -135,6 +135,6 @@ def test_readyz_reports_an_unreachable_database(tmp_path: Path) -> None:
     assert response.headers["Retry-After"]
     assert client.get("/healthz").status_code == 200
     with broken.app_context():
-        from api.extensions import db
+        from api.extensions import dispose_engines
 
-        db.engine.dispose()
+        dispose_engines()

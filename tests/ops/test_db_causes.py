@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from api import create_app
-from api.extensions import db
+from api.extensions import db, dispose_engines
 
 PERSON = "/v1/people/klim-shipenko"
 
@@ -34,7 +34,7 @@ def sibling(app: Flask, sqlite_query: str = "", pg_option: str = "",
     yield other
     with other.app_context():
         db.session.remove()
-        db.engine.dispose()
+        dispose_engines()
 
 
 def rename(app: Flask, writer: dict[str, str]) -> Any:
@@ -90,7 +90,7 @@ def test_a_full_database_says_so(
         pytest.skip("a full disk cannot be staged on a shared PostgreSQL server")
     path = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
     with app.app_context():
-        db.engine.dispose()
+        dispose_engines()
     with contextlib.closing(sqlite3.connect(path)) as conn:
         conn.execute("VACUUM")  # no free pages left: any growth needs a new one
         pages = conn.execute("PRAGMA page_count").fetchone()[0]

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from api import create_app
-from api.extensions import db
+from api.extensions import dispose_engines
 
 CONNECT_TIMEOUT = 1  # seconds; the app's DB_CONNECT_TIMEOUT in this test
 BOUND = 4 * CONNECT_TIMEOUT  # no request may take longer than this during the outage
@@ -111,7 +111,7 @@ def proxied(backend: str, request: pytest.FixtureRequest,
     for app, proxy in made:
         proxy.close()
         with app.app_context():
-            db.engine.dispose()
+            dispose_engines()
     gc.collect()  # a connection left open would warn here, in this test
 
 

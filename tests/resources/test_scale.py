@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from conftest import make_app
+from conftest import make_app, statements_run
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from api.cli.synth import PREFIX
 from api.domain.store import data_version, touch
@@ -39,15 +39,8 @@ def forget(app: Flask) -> None:
 
 def statements(app: Flask, client, url: str) -> tuple[int, dict]:
     """The number of SQL statements a GET of ``url`` runs, and its JSON."""
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(app) as seen:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200, response.json
     return len(seen), response.json
 
@@ -89,17 +82,12 @@ def test_a_page_reads_its_ids_and_versions_from_an_index_alone(app: Flask, clien
     holding each event's version: SQLite's plan names a covering index, PostgreSQL's an
     index-only scan (migration 0013), so no event row is visited to list a page. (Leaving
     out context events, as a document does by default, reads each event's type and tags.)"""
-    seen: list[tuple[str, object]] = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: seen.append((args[2], args[3]))  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(app) as seen:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     sql, params = next((sql, params) for sql, params in seen
                        if sql.startswith("SELECT events.id, events.version"))
+    with app.app_context():
+        engine = db.engine
     postgres = engine.dialect.name == "postgresql"
     if postgres:  # the table as autovacuum leaves it: visibility map, statistics
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
