@@ -16,13 +16,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    cast,
     event,
     false,
     func,
     or_,
     select,
     text,
+    type_coerce,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import (
     Mapped,
@@ -155,8 +158,9 @@ class Event(db.Model):
     @has_tag.inplace.expression
     @classmethod
     def _has_tag_sql(cls, tag: str) -> ColumnElement[bool]:
-        tags = (func.json_array_elements_text if db.engine.dialect.name == "postgresql"
-                else func.json_each)(cls.tags).table_valued("value")
+        if db.engine.dialect.name == "postgresql":  # an element of the array (no subquery)
+            return cast(cls.tags, JSONB).has_key(type_coerce(tag, String))
+        tags = func.json_each(cls.tags).table_valued("value")
         return select(tags.c.value).where(tags.c.value == tag).exists()
 
     @hybrid_property

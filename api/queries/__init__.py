@@ -22,7 +22,7 @@ from api.domain import history
 from api.domain.store import data_version
 from api.extensions import db, read_connection
 from api.http.errors import Problem
-from api.models import Citation, Claim, Event, EventPerson
+from api.models import Citation, Claim, Event, EventPerson, Mission
 from api.queries import filters, ranking, search
 from api.queries.filters import FILTERS, filter_values, narrowed
 from api.queries.pagination import after_keys, paginate, paginate_with
@@ -100,14 +100,21 @@ def _version_columns(keys: tuple[Any, ...]) -> list[Any]:
     return [Event.id, Event.version, *(k for k in keys if k is not Event.id)]
 
 
+# With ``with_mission``, each row of a page also carries its mission's name and summary.
+MISSION_COLUMNS = (Mission.name.label("mission_name"), Mission.summary.label("mission_summary"))
+
+
 @lru_cache(maxsize=512)
 def _versions_statement(shape: tuple[Any, ...], sort: str, after: bool, backwards: bool,
-                        dialect: str) -> Select:
+                        dialect: str, with_mission: bool) -> Select:
     """The ``(id, version, sort keys)`` select of a page of live events of that filter
     shape and order, built once: the filters' values, the cursor's key values (``at_0``...)
     and the ``limit`` are bind parameters. (``dialect``: ``Event.has_tag`` differs by backend.)"""
     keys = ORDERS[sort.removeprefix("-")]
-    stmt = narrowed(select(*_version_columns(keys)), filters.placeholders(shape))
+    stmt = select(*_version_columns(keys))
+    if with_mission:
+        stmt = stmt.add_columns(*MISSION_COLUMNS).join(Mission, Mission.id == Event.mission_id)
+    stmt = narrowed(stmt, filters.placeholders(shape))
     at = [bindparam(f"at_{i}", type_=key.type) for i, key in enumerate(keys)] if after else None
     return after_keys(stmt.where(Event.deleted_at.is_(None)), keys, at, backwards,
                       bindparam("limit", type_=Integer))
@@ -128,10 +135,12 @@ def rows(stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
 
 
 def event_versions_page(args: dict[str, Any], verified: Collection[str] = (),
+                        with_mission: bool = False,
                         ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """One page of ``events_page``, as ``(id, version, sort keys...)`` rows: what a memo
     of rendered events needs to know which it holds (api/http/cache/fragments.py).
-    (``verified``: see ``filter_values``.)
+    (``verified``: see ``filter_values``; ``with_mission``: rows also hold their mission's
+    ``mission_name`` and ``mission_summary``, in the same statement, without ``q``.)
 
     It is read afresh on every call (a write shows at once); only its SQL is memoised per
     filter shape and order. With ``q``, search builds its own: in relevance order the
@@ -143,7 +152,8 @@ def event_versions_page(args: dict[str, Any], verified: Collection[str] = (),
     sort, dialect = args.get("sort") or "start", db.engine.dialect.name
 
     def fetch(at: Sequence[Any] | None, backwards: bool, limit: int) -> list[Any]:
-        stmt = _versions_statement(shape, sort, at is not None, backwards, dialect)
+        stmt = _versions_statement(shape, sort, at is not None, backwards, dialect,
+                                   with_mission)
         return rows(stmt, {**params, "limit": limit,
                            **{f"at_{i}": value for i, value in enumerate(at or ())}})
     return paginate_with(fetch, keys, args, descending=descending)

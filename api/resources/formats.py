@@ -8,6 +8,7 @@ most ``FORMAT_MAX_EVENTS`` events (1000 by default): calendars, TimelineJS and C
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -48,14 +49,15 @@ CSV = "text/csv"
 
 
 MISSION = select(Mission.id, Mission.name, Mission.summary).where(Mission.id == bindparam("id"))
+MissionRow = namedtuple("MissionRow", "id name summary")  # what documents show of a mission
 
 
-def get_mission(id: str) -> Any:
+def get_mission(id: str) -> MissionRow:
     """The mission ``id`` as documents show it (its id, name and summary), or 404."""
     found = rows(MISSION, {"id": id})
     if not found:
         raise Problem(404, f"No mission with id '{id}'.")
-    return found[0]
+    return MissionRow(*found[0])
 
 
 def _event_url(event: Event) -> str:
@@ -66,13 +68,23 @@ def _bounded(args: dict[str, Any]) -> dict[str, Any]:
     return {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
 
 
-def document_rows(args: dict[str, Any], mission: Any = None) -> tuple[list[Any], dict[str, str]]:
-    """The ``(id, version, ...)`` rows of up to the bound of events in timeline order (of
-    ``mission``'s, found by ``get_mission``, if given), and the ``Link`` header to the rest."""
-    if mission is not None:
-        args = {**args, "mission": mission.id}
-    rows, _, headers = event_versions_page(_bounded(args), ("mission",) if mission else ())
+def document_rows(args: dict[str, Any]) -> tuple[list[Any], dict[str, str]]:
+    """The ``(id, version, ...)`` rows of up to the bound of events in timeline order, and
+    the ``Link`` header to the rest."""
+    rows, _, headers = event_versions_page(_bounded(args))
     return rows, headers
+
+
+def mission_document_rows(id: str, args: dict[str, Any]) -> tuple[Any, list[Any], dict[str, str]]:
+    """``document_rows`` of mission ``id``'s events, and the mission as ``get_mission``
+    gives it: in one statement (each row holds its mission's name and summary), and only
+    when no event is shown (or with ``q``) a second one for the mission, or a 404."""
+    rows, _, headers = event_versions_page(_bounded({**args, "mission": id}), ("mission",),
+                                           with_mission=True)
+    if rows and hasattr(rows[0], "mission_name"):
+        first = rows[0]
+        return MissionRow(id, first.mission_name, first.mission_summary), rows, headers
+    return get_mission(id), rows, headers
 
 
 def document_pieces(rows: list[Any], render: Callable[[Event], bytes],
@@ -87,12 +99,12 @@ def document_pieces(rows: list[Any], render: Callable[[Event], bytes],
 SLIDE, TITLE = TimelineSlideSchema(), TimelineTitleSchema()
 
 
-def timeline_response(mission: Mission, args: dict[str, Any]) -> Response:
-    """The TimelineJS document: the bytes of dumping ``timelinejs.timeline`` by
-    TimelineSchema, memoised for the versions of its events, or else made of memoised
+def timeline_response(id: str, args: dict[str, Any]) -> Response:
+    """Mission ``id``'s TimelineJS document: the bytes of dumping ``timelinejs.timeline``
+    by TimelineSchema, memoised for the versions of its events, or else made of memoised
     slides."""
     group = args["group"]  # context events are left out by the query unless asked for
-    rows, headers = document_rows(args, mission)
+    mission, rows, headers = mission_document_rows(id, args)
 
     def render(event: Event) -> bytes:
         return fragments.dumps(SLIDE.dump(timelinejs.slide(event, group)))
@@ -134,7 +146,7 @@ class Timeline(MethodView):
         `/v1/events`; dates keep their precision and `display_date` says when a date is
         approximate, inferred, planned or speculative.
         """
-        return timeline_response(get_mission(id), args)
+        return timeline_response(id, args)
 
 
 def wants_calendar() -> bool:
@@ -145,7 +157,6 @@ def wants_calendar() -> bool:
 
 def calendar_response(id: str, args: dict[str, Any]) -> Response:
     """The iCalendar of mission ``id``'s events matching ``args``."""
-    mission = get_mission(id)
     precision = args.pop("precision", "any")
 
     def render(event: Event) -> bytes:  # empty: not in a calendar of this precision
@@ -153,7 +164,7 @@ def calendar_response(id: str, args: dict[str, Any]) -> Response:
             return b""
         return ical.vevent(event, _event_url(event)).to_ical()
 
-    rows, headers = document_rows(args, mission)
+    mission, rows, headers = mission_document_rows(id, args)
     vevents = document_pieces(rows, render, ("ical", precision))
     body = ical.assemble(mission, [piece.json for piece in vevents])
     return file_response(body, CALENDAR, headers, filename=f"{mission.id}.ics")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from conftest import make_app, statements_run
@@ -37,12 +38,12 @@ def forget(app: Flask) -> None:
     search.forget()
 
 
-def statements(app: Flask, client, url: str) -> tuple[int, dict]:
-    """The number of SQL statements a GET of ``url`` runs, and its JSON."""
+def statements(app: Flask, client, url: str, json: bool = True) -> tuple[int, Any]:
+    """The number of SQL statements a GET of ``url`` runs, and its JSON (or its body)."""
     with statements_run(app) as seen:
         response = client.get(url)
-    assert response.status_code == 200, response.json
-    return len(seen), response.json
+    assert response.status_code == 200, response.data[:300]
+    return len(seen), response.json if json else response.data
 
 
 @pytest.mark.parametrize("url", ["/v1/events?limit={n}", "/v1/events?limit={n}&q=orbit",
@@ -110,6 +111,20 @@ def test_deep_page_runs_the_same_statements(app: Flask, client) -> None:
     for _ in range(2):
         count, page = statements(app, client, page["next"].removeprefix("http://localhost"))
         assert count == first
+
+
+@pytest.mark.parametrize("path", ["/v1/missions/the-challenge/timelinejs",
+                                  "/v1/missions/the-challenge/calendar.ics"])
+def test_a_mission_document_is_one_statement(app: Flask, client, path: str) -> None:
+    """Once its pieces are memoised, a mission's document reads its events and the mission
+    itself (title, calendar name) in one statement; the mission alone is read only when
+    no event is shown, and an unknown mission is still a 404."""
+    assert client.get(path).status_code == 200
+    count, _ = statements(app, client, path, json=False)
+    assert count == 1
+    count, _ = statements(app, client, path + "?tag=no-such-tag", json=False)
+    assert count == 2
+    assert client.get(path.replace("the-challenge", "no-such-mission")).status_code == 404
 
 
 def test_event_detail_statements(app: Flask, client) -> None:
