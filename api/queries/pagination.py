@@ -81,10 +81,14 @@ _LINKS: LRUCache[Any, str] = LRUCache(LINKS_KEPT)
 _LINKS_LOCK = threading.Lock()
 
 
-@cached(_LINKS, lock=_LINKS_LOCK, key=lambda values, descending, before: (
-    request.host_url, request.script_root, request.endpoint,
-    tuple((request.view_args or {}).items()), request.query_string, tuple(values),
-    descending, before))
+def _link_key(values: Sequence[Any], descending: bool, before: bool) -> tuple[Any, ...]:
+    this = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    return (this.host_url, this.script_root, this.endpoint,
+            tuple((this.view_args or {}).items()), this.query_string, tuple(values),
+            descending, before)
+
+
+@cached(_LINKS, lock=_LINKS_LOCK, key=_link_key)
 def _link(values: Sequence[Any], descending: bool, before: bool) -> str:
     """The URL of this request with the cursor of ``values`` (remembered per worker for
     the last ``LINKS_KEPT`` requests and positions: a function of them alone)."""

@@ -158,8 +158,11 @@ def render(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
 
 def json_response(body: bytes, headers: dict[str, str] | None = None,
                   etag: str | None = None) -> Response:
-    """A response with the JSON ``body``, as the app's JSON provider sends it."""
-    response = current_app.response_class(body + b"\n", mimetype=current_app.json.mimetype,
+    """A response with the JSON ``body``, as the app's JSON provider sends it: ending with
+    a newline (documents already do: their bytes are not copied again per request)."""
+    if not body.endswith(b"\n"):
+        body += b"\n"
+    response = current_app.response_class(body, mimetype=current_app.json.mimetype,
                                           headers=headers)
     if etag:
         response.set_etag(etag)
@@ -169,7 +172,8 @@ def json_response(body: bytes, headers: dict[str, str] | None = None,
 def document(shape: dict[str, Any], key: str, items: list[Piece]) -> tuple[bytes, str]:
     """The JSON of ``shape`` with the list ``shape[key]`` made of ``items``, and its ETag.
 
-    The same bytes as dumping the document whole: orjson lays out ``shape``; the items,
+    The same bytes as dumping the document whole, with the final newline the app's JSON
+    provider adds (as ``json_response`` sends them): orjson lays out ``shape``; the items,
     indented one level deeper, take the place of a placeholder. The ETag hashes the layout
     and the items' hashes, so it changes exactly when the bytes do, without hashing them
     (the request's URL root aside, as for every ETag: see api/http/cache/policy.py).
@@ -179,9 +183,9 @@ def document(shape: dict[str, Any], key: str, items: list[Piece]) -> tuple[bytes
     for item in items:
         tag.update(item.digest)
     if not items:
-        return layout, tag.hexdigest()
+        return layout + b"\n", tag.hexdigest()
     inner = b",\n    ".join(item.json.replace(b"\n", b"\n    ") for item in items)
-    return layout.replace(dumps(_ITEMS), inner, 1), tag.hexdigest()
+    return layout.replace(dumps(_ITEMS), inner, 1) + b"\n", tag.hexdigest()
 
 
 def page(items: list[Piece], next_url: str | None, **extra: Any) -> tuple[bytes, str]:

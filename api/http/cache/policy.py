@@ -24,8 +24,8 @@ from marshmallow import Schema
 from api.http.cache import responses
 
 # Request headers make_conditional answers: validators and ranges.
-CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
-               "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE")
+CONDITIONAL = frozenset({"HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
+                         "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE"})
 
 
 # An If-Match header as clients send it: one or more entity tags exactly as an ETag
@@ -78,7 +78,7 @@ def _conditional(response: Response) -> Response:
     if not response.get_etag()[0]:
         response.set_etag(etag_of(response.get_data()))
     responses.store_response(response)  # the final 200, before it may become a 304
-    if not any(name in request.environ for name in CONDITIONAL):
+    if CONDITIONAL.isdisjoint(request.environ):
         return response  # nothing to compare: make_conditional would change nothing
     return response.make_conditional(request)
 
