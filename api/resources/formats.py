@@ -75,7 +75,8 @@ def document_rows(args: dict[str, Any]) -> tuple[list[Any], dict[str, str]]:
     return rows, headers
 
 
-def mission_document_rows(id: str, args: dict[str, Any]) -> tuple[Any, list[Any], dict[str, str]]:
+def mission_document_rows(id: str, args: dict[str, Any],
+                          ) -> tuple[MissionRow, list[Any], dict[str, str]]:
     """``document_rows`` of mission ``id``'s events, and the mission as ``get_mission``
     gives it: in one statement (each row holds its mission's name and summary), and only
     when no event is shown (or with ``q``) a second one for the mission, or a 404."""
