@@ -1,6 +1,7 @@
 """Extensions, created here and bound to an app in ``create_app``."""
 
 import threading
+import time
 from typing import Any
 
 from cachetools import LRUCache
@@ -77,39 +78,91 @@ def engines() -> list[Engine]:
 
 
 def dispose_engines() -> None:
-    """Close the pooled connections of every engine of this app (before a fork, or when
-    the app is done with)."""
+    """Close the pooled connections of every engine of this app (the connection kept for
+    reads included: ``read_connection``), before a fork or when the app is done with."""
     for engine in engines():
+        kept = engine.__dict__.pop(KEPT, None)
+        if kept is not None and kept.connection is not None:
+            kept.connection.close()
         engine.dispose()
 
 
 READER = "_reader"
+KEPT = "_kept_reader"
+
+
+class Kept:
+    """The reading engine's connection a worker keeps from one request to the next, for
+    one request at a time (``lock``); ``used``: when it last served one."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connection: Connection | None = None
+        self.used = 0.0
 
 
 def read_connection() -> Connection:
     """A connection for Core reads in this app context: the session's once it exists (so
-    a read sees what the session wrote), else one checked out for the rest of the context
-    (from the reading engine in a request that only reads, as ``ReadingSession``),
-    returned to the pool when the context ends.
+    a read sees what the session wrote), else, in a request that only reads, the reading
+    engine's kept connection when no other request holds it (``_keep``), else one checked
+    out for the rest of the context and returned when it ends.
 
     A page's ``(id, version)`` query is most of what an uncached read asks the database;
-    running it without an ORM session saves building, beginning and closing one."""
+    running it without an ORM session saves building, beginning and closing one, and on
+    the kept connection, checking one out of the pool and back in."""
     if db.session.registry.has():
         return db.session.connection()
     connection = g.get(READER)
     if connection is None:
-        engine = db.engine
-        if g.get("reads_only"):
-            engine = current_app.extensions.get(READING, engine)
-        connection = engine.connect()
+        reading = current_app.extensions.get(READING) if g.get("reads_only") else None
+        connection = _keep(reading) if reading is not None else None
+        if connection is None:
+            connection = (reading or db.engine).connect()
         setattr(g, READER, connection)
     return connection
 
 
-def _return_reader(_error: BaseException | None) -> None:
+def _keep(engine: Engine) -> Connection | None:
+    """The kept connection, now held by this request; None if another request holds it.
+    In autocommit it holds no transaction and no lock between requests, and each statement
+    sees what was committed before it. One idle longer than ``DB_PING_AFTER_IDLE`` is
+    pinged first, as the pool pings any connection that sat idle (api/http/faults.py); a
+    dead one is replaced by a connection from the pool (which pings that one in turn)."""
+    kept = engine.__dict__.get(KEPT) or engine.__dict__.setdefault(KEPT, Kept())
+    if not kept.lock.acquire(blocking=False):
+        return None
+    connection = kept.connection
+    usable = connection is not None and not connection.invalidated and not connection.closed
+    if usable and time.monotonic() - kept.used > current_app.config["DB_PING_AFTER_IDLE"]:
+        try:
+            engine.dialect.do_ping(connection.connection.dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error:
+            connection.invalidate()
+    if connection is None or connection.invalidated or connection.closed:
+        if connection is not None:
+            connection.close()
+        try:
+            connection = kept.connection = engine.connect()
+        except BaseException:
+            kept.connection = None
+            kept.lock.release()
+            raise
+    return connection
+
+
+def _return_reader(error: BaseException | None) -> None:
     connection = g.pop(READER, None)
-    if connection is not None:
+    if connection is None:
+        return
+    kept = connection.engine.__dict__.get(KEPT)
+    if kept is None or kept.connection is not connection:
         connection.close()
+        return
+    if error is not None or connection.invalidated:  # a fresh one for the next request
+        kept.connection = None
+        connection.close()
+    kept.used = time.monotonic()
+    kept.lock.release()
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": ReadingSession})

@@ -1,18 +1,20 @@
 """Reads hand back their database connections: uncached pages and documents run their
-Core selects on a connection checked out for the request (api.extensions.read_connection),
+Core selects on a connection checked out for the request (api.extensions.read_connection;
+on PostgreSQL the reading engine's, which each thread keeps from one request to the next),
 which must return to the pool however the request ends, or a worker runs out of them."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import make_app
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 
-from api.extensions import READING, db, engines
+from api.extensions import KEPT, READING, db, engines
 
 READS = [
     ("/v1/events?limit=5", 200),
@@ -38,7 +40,26 @@ def test_every_read_returns_its_connection(uncached: Flask) -> None:
     for _ in range(3):  # more requests than the pool holds connections
         for path, status in READS:
             assert client.get(path).status_code == status, path
-            assert [pool.checkedout() for pool in pools] == [0] * len(pools), path
+            # at most the one connection this thread keeps for reads (PostgreSQL's
+            # reading engine: api.extensions.read_connection)
+            assert sum(pool.checkedout() for pool in pools) <= len(pools) - 1, path
+
+
+def test_reads_from_a_new_thread_each_share_one_kept_connection(uncached: Flask) -> None:
+    """A server that starts a thread per request (flask run) never runs the pool dry:
+    the connection kept for reads belongs to the worker, not to a thread."""
+    client = uncached.test_client()
+    with uncached.app_context():
+        pools = [engine.pool for engine in engines()]
+        size = sum(pool.size() + pool.overflow() for pool in pools)
+    statuses: list[int] = []
+    for _ in range(size + 5):  # more threads than the pools have connections
+        thread = threading.Thread(
+            target=lambda: statuses.append(client.get("/v1/events?limit=2").status_code))
+        thread.start()
+        thread.join()
+    assert statuses == [200] * (size + 5)
+    assert sum(pool.checkedout() for pool in pools) <= len(pools) - 1
 
 
 def test_reads_run_in_autocommit_on_a_pool_of_their_own(uncached: Flask) -> None:
@@ -87,3 +108,21 @@ def test_an_uncached_page_shows_a_write_at_once(uncached: Flask) -> None:
         db.session.commit()
     again = client.get("/v1/events?limit=1").get_json()["items"][0]
     assert again["id"] == first["id"] and again["title"] == "Renamed for the test"
+
+
+def test_a_kept_reading_connection_that_died_is_replaced(uncached: Flask) -> None:
+    """The connection a thread keeps for reads dies (its server process ended): the read
+    using it answers 503 like any lost connection, and the next read has a fresh one."""
+    with uncached.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("reads keep a connection on PostgreSQL's reading engine only")
+        reading = uncached.extensions[READING]
+    client = uncached.test_client()
+    assert client.get("/v1/events?limit=1").status_code == 200
+    kept = reading.__dict__[KEPT].connection
+    with uncached.app_context(), db.engine.connect() as conn:
+        pid = kept.connection.dbapi_connection.info.backend_pid
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    statuses = [client.get("/v1/events?limit=2").status_code for _ in range(2)]
+    assert statuses == [503, 200]
+    assert reading.__dict__[KEPT].connection is not kept
