@@ -92,8 +92,8 @@ KEPT = "_kept_reader"
 
 
 class Kept:
-    """The reading engine's connection a worker keeps from one request to the next, for
-    one request at a time (``lock``); ``used``: when it last served one."""
+    """The connection a worker keeps for reads from one request to the next, for one
+    request at a time (``lock``); ``used``: when it last served one."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -103,9 +103,10 @@ class Kept:
 
 def read_connection() -> Connection:
     """A connection for Core reads in this app context: the session's once it exists (so
-    a read sees what the session wrote), else, in a request that only reads, the reading
-    engine's kept connection when no other request holds it (``_keep``), else one checked
-    out for the rest of the context and returned when it ends.
+    a read sees what the session wrote), else, in a request that only reads, the connection
+    the worker keeps for reads (the reading engine's on PostgreSQL) when no other request
+    holds it (``_keep``), else one checked out for the rest of the context and returned
+    when it ends.
 
     A page's ``(id, version)`` query is most of what an uncached read asks the database;
     running it without an ORM session saves building, beginning and closing one, and on
@@ -114,18 +115,19 @@ def read_connection() -> Connection:
         return db.session.connection()
     connection = g.get(READER)
     if connection is None:
-        reading = current_app.extensions.get(READING) if g.get("reads_only") else None
-        connection = _keep(reading) if reading is not None else None
+        engine = current_app.extensions.get(READING, db.engine)
+        connection = _keep(engine) if g.get("reads_only") else None
         if connection is None:
-            connection = (reading or db.engine).connect()
+            connection = (engine if g.get("reads_only") else db.engine).connect()
         setattr(g, READER, connection)
     return connection
 
 
 def _keep(engine: Engine) -> Connection | None:
     """The kept connection, now held by this request; None if another request holds it.
-    In autocommit it holds no transaction and no lock between requests, and each statement
-    sees what was committed before it. One idle longer than ``DB_PING_AFTER_IDLE`` is
+    It holds no transaction and no lock between requests (PostgreSQL's reading engine is in
+    autocommit; SQLite's driver begins no transaction for a SELECT), and each statement sees
+    what was committed before it. One idle longer than ``DB_PING_AFTER_IDLE`` is
     pinged first, as the pool pings any connection that sat idle (api/http/faults.py); a
     dead one is replaced by a connection from the pool (which pings that one in turn)."""
     kept = engine.__dict__.get(KEPT) or engine.__dict__.setdefault(KEPT, Kept())
