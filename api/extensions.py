@@ -26,7 +26,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class ReadingSession(Session):
     """Flask-SQLAlchemy's session; a request that only reads (GET, HEAD, OPTIONS) runs on
-    PostgreSQL in autocommit, on the reading engine (``reading_engine``).
+    PostgreSQL in autocommit, on the reading engine (``make_reading_engine``).
 
     Under READ COMMITTED every statement sees its own snapshot whether or not a
     transaction wraps it, so a read loses nothing, and saves the BEGIN and ROLLBACK round
@@ -87,6 +87,15 @@ def dispose_engines() -> None:
         engine.dispose()
 
 
+def answers(engine: Engine, dbapi_connection: Any) -> bool:
+    """Whether a DBAPI connection of ``engine`` answers a ping (the dialect's)."""
+    try:
+        engine.dialect.do_ping(dbapi_connection)
+    except engine.dialect.loaded_dbapi.Error:
+        return False
+    return True
+
+
 READER = "_reader"
 KEPT = "_kept_reader"
 
@@ -115,10 +124,11 @@ def read_connection() -> Connection:
         return db.session.connection()
     connection = g.get(READER)
     if connection is None:
-        engine = current_app.extensions.get(READING, db.engine)
-        connection = _keep(engine) if g.get("reads_only") else None
-        if connection is None:
-            connection = (engine if g.get("reads_only") else db.engine).connect()
+        if g.get("reads_only"):
+            engine = current_app.extensions.get(READING) or db.engine
+            connection = _keep(engine) or engine.connect()
+        else:
+            connection = db.engine.connect()
         setattr(g, READER, connection)
     return connection
 
@@ -135,11 +145,9 @@ def _keep(engine: Engine) -> Connection | None:
         return None
     connection = kept.connection
     usable = connection is not None and not connection.invalidated and not connection.closed
-    if usable and time.monotonic() - kept.used > current_app.config["DB_PING_AFTER_IDLE"]:
-        try:
-            engine.dialect.do_ping(connection.connection.dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error:
-            connection.invalidate()
+    if (usable and time.monotonic() - kept.used > current_app.config["DB_PING_AFTER_IDLE"]
+            and not answers(engine, connection.connection.dbapi_connection)):
+        connection.invalidate()
     if connection is None or connection.invalidated or connection.closed:
         if connection is not None:
             connection.close()

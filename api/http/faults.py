@@ -25,7 +25,7 @@ from sqlalchemy import Engine, event, exc, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from werkzeug.routing import IntegerConverter
 
-from api.extensions import db, engines, make_reading_engine
+from api.extensions import answers, db, engines, make_reading_engine
 from api.http.errors import Problem, handle_unexpected, render
 
 
@@ -72,10 +72,8 @@ def ping_when_idle(engine: Engine, idle: float) -> None:
         since = entry.info.get("checked_in")
         if since is None or time.monotonic() - since <= idle:
             return  # new, or used a moment ago
-        try:
-            engine.dialect.do_ping(dbapi)
-        except engine.dialect.loaded_dbapi.Error as error:
-            raise exc.DisconnectionError() from error
+        if not answers(engine, dbapi):
+            raise exc.DisconnectionError()
 
     event.listen(engine.pool, "checkin", checkin)
     event.listen(engine.pool, "checkout", checkout)
