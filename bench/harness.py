@@ -33,6 +33,7 @@ def _free_port() -> int:
 
 PORT = _free_port()
 BASE = f"http://{HOST}:{PORT}"
+CEILING_PORT = next(port for port in iter(_free_port, None) if port != PORT)
 WORKERS = 2
 CONNECTIONS = 4  # two per worker: the workers never wait for wrk, queues stay short
 
@@ -51,6 +52,14 @@ class Result:
 
     def ratio(self) -> float:
         return self.rps / (self.ceiling or self).rps
+
+    @classmethod
+    def mean(cls, name: str, runs: list[Result]) -> Result:
+        """One row for several runs of the same thing: their mean rate and p50, worst p99."""
+        first = runs[0]
+        return cls(first.backend, first.events, name, sum(r.rps for r in runs) / len(runs),
+                   sum(r.p50 for r in runs) / len(runs), max(r.p99 for r in runs),
+                   first.size, sum(r.errors for r in runs))
 
 
 def run(cmd: list[str], env: dict[str, str]) -> str:
@@ -117,17 +126,18 @@ def _vacuum(backend: str, events: int, pg_url: str) -> None:
 class Server:
     """gunicorn with 2 sync workers on 127.0.0.1, started and stopped by us only."""
 
-    def __init__(self, app: str, env: dict[str, str]) -> None:
+    def __init__(self, app: str, env: dict[str, str], port: int = PORT) -> None:
         env = {"RATELIMIT_ENABLED": "0", **env}  # measure the app, not 429s from one client
+        self.base = f"http://{HOST}:{port}"
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"{HOST}:{PORT}",
+            [str(BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"{HOST}:{port}",
              "--log-level", "warning", app],
             cwd=ROOT, env=env, start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                fetch(BASE + "/")
+                fetch(self.base + "/")
                 return
             except OSError:
                 time.sleep(0.2)
@@ -157,52 +167,97 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def wrk(result: Result, url: str, seconds: float, headers: dict[str, str]) -> Result:
-    """Fill ``result`` with wrk's figures for ``url`` (bounded: ``seconds``)."""
-    for _ in range(4 * WORKERS):  # warm up: every worker has served (and cached) it
-        fetch(url, headers)
-    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds:g}s", "--latency", url]
+def _wrk(url: str, seconds: int, headers: dict[str, str]) -> Result:
+    """One wrk run against ``url`` (bounded: ``seconds``): rate, p50, p99, errors."""
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     output = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     if "Latency Distribution" not in output:
         sys.exit(f"{' '.join(cmd)}: unexpected output\n{output}")
-    result.rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    result.p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", output, re.M).group(1))
-    result.p99 = _ms(re.search(r"^\s+99%\s+(\S+)$", output, re.M).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    result.errors = int(errors.group(1)) if errors else 0
+    return Result("", 0, url, float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+                  _ms(re.search(r"^\s+50%\s+(\S+)$", output, re.M).group(1)),
+                  _ms(re.search(r"^\s+99%\s+(\S+)$", output, re.M).group(1)),
+                  errors=int(errors.group(1)) if errors else 0)
+
+
+def _warm(url: str, headers: dict[str, str]) -> None:
+    for _ in range(4 * WORKERS):  # every worker has served (and cached) it
+        fetch(url, headers)
+
+
+def _fill(result: Result, runs: list[Result]) -> Result:
+    figures = Result.mean(result.name, runs)
+    result.rps, result.p50, result.p99, result.errors = (
+        figures.rps, figures.p50, figures.p99, figures.errors)
     return result
 
 
-def ceiling(backend: str, events: int, url: str, seconds: float) -> Result:
-    """The bare Flask route serving the bytes of this database's first page."""
+def wrk(result: Result, url: str, seconds: float, headers: dict[str, str]) -> Result:
+    """Fill ``result`` with wrk's figures for ``url`` (bounded: ``seconds``)."""
+    _warm(url, headers)
+    return _fill(result, [_wrk(url, max(1, round(seconds)), headers)])
+
+
+def paired(result: Result, url: str, headers: dict[str, str], ceiling_base: str,
+           seconds: float) -> Result:
+    """``wrk`` of ``url`` in one-second slices interleaved with as many of the ceiling
+    (``ceiling_base``, already serving), in the order A C C A A C ... so that neither
+    side always goes first: ``result`` gets the app's figures and ``result.ceiling`` the
+    ceiling's, measured during the same seconds. (The machine's pace drifts: one server's
+    rate moved by a third between consecutive 3-second runs. A ratio between figures taken
+    minutes apart measured the drift as much as the code.)"""
+    ceiling_url = ceiling_base + "/"
+    _warm(url, headers)
+    _warm(ceiling_url, {})
+    app_runs: list[Result] = []
+    ceiling_runs: list[Result] = []
+    for i in range(2 * max(1, round(seconds))):
+        if i % 4 in (0, 3):
+            app_runs.append(_wrk(url, 1, headers))
+        else:
+            ceiling_runs.append(_wrk(ceiling_url, 1, {}))
+    result.ceiling = Result.mean("ceiling", ceiling_runs)
+    return _fill(result, app_runs)
+
+
+def ceiling_server(url: str, port: int = CEILING_PORT) -> tuple[Server, int]:
+    """The bare Flask route serving the bytes of this database's first page (fetched from
+    the API), on ``port``; and the size of those bytes."""
     server = Server("api:create_app()", {**os.environ, "DATABASE_URL": url})
     try:
-        body = fetch(BASE + "/v1/events?limit=50")[2]
+        body = fetch(server.base + "/v1/events?limit=50")[2]
     finally:
         server.stop()
     path = OUT / "ceiling-body.json"
     path.write_bytes(body)
-    server = Server("bench.ceiling:app", {**os.environ, "BENCH_BODY": str(path)})
+    return Server("bench.ceiling:app", {**os.environ, "BENCH_BODY": str(path)}, port), len(body)
+
+
+def ceiling(backend: str, events: int, url: str, seconds: float) -> Result:
+    """The bare Flask route serving the bytes of this database's first page, measured alone."""
+    server, size = ceiling_server(url)
     try:
-        return wrk(Result(backend, events, "bare Flask route (ceiling)", size=len(body)),
-                   BASE + "/", seconds, {})
+        return wrk(Result(backend, events, "bare Flask route (ceiling)", size=size),
+                   server.base + "/", seconds, {})
     finally:
         server.stop()
 
 
 def table(results: list[Result]) -> str:
-    lines = ["| DB | events | endpoint | req/s | x ceiling | p50 ms | p99 ms | bytes |",
-             "|---|---:|---|---:|---:|---:|---:|---:|"]
+    lines = ["| DB | events | endpoint | req/s | x ceiling | ceiling req/s | p50 ms | p99 ms "
+             "| bytes |", "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         if r.rps is None:
-            lines.append(f"| {r.backend} | {r.events:,} | {r.name} | n/a | n/a | n/a | n/a | n/a |")
+            lines.append(f"| {r.backend} | {r.events:,} | {r.name} | n/a | n/a | n/a | n/a | n/a "
+                         "| n/a |")
             continue
         errors = f" ({r.errors} errors)" if r.errors else ""
         ratio = f"{r.ratio():.2f}" if r.ceiling else "n/a"
+        top = f"{r.ceiling.rps:,.0f}" if r.ceiling else "n/a"
         lines.append(f"| {r.backend} | {r.events:,} | {r.name}{errors} | {r.rps:,.0f} | "
-                     f"{ratio} | {r.p50:.2f} | {r.p99:.2f} | {r.size:,} |")
+                     f"{ratio} | {top} | {r.p50:.2f} | {r.p99:.2f} | {r.size:,} |")
     return "\n".join(lines)
 
 

@@ -9,7 +9,9 @@ For each database and size it loads the curated seeds plus N synthetic events
 is the cold path every request takes right after a write), runs wrk against each endpoint
 for a bounded time, and prints one table with every figure also as a ratio to the framework
 ceiling: a bare Flask route (bench/ceiling.py) under the same gunicorn settings serving the
-same bytes as the first page. Databases are kept in bench/out/ and reused unless --rebuild.
+same bytes as the first page, served beside the API and measured in one-second slices that
+alternate with each endpoint's (harness.paired), so every ratio compares the same
+moments of a machine whose pace drifts. Databases are kept in bench/out/ and reused unless --rebuild.
 Servers, wrk, databases and the ceiling are in bench/harness.py; this file is the CLI,
 the endpoints measured (``endpoints``) and the targets.
 """
@@ -29,10 +31,11 @@ from harness import (
     Result,
     Server,
     build,
-    ceiling,
+    ceiling_server,
     database,
     fetch,
     machine,
+    paired,
     table,
     wrk,
 )
@@ -86,7 +89,9 @@ def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
 
 def measure(backend: str, events: int, url: str, seconds: float, cached: bool,
             rss: dict[tuple[str, int, bool], float], only: list[str] | None = None,
-            ) -> list[Result]:
+            ceiling_base: str | None = None) -> list[Result]:
+    """wrk of every endpoint (of ``only``'s) with the response cache on or off; with
+    ``ceiling_base``, interleaved with the ceiling (harness.paired)."""
     env = {**os.environ, "DATABASE_URL": url, "RESPONSE_CACHE": "1" if cached else "0"}
     mode = "cached" if cached else "uncached"
     server = Server("api:create_app()", env)
@@ -109,7 +114,8 @@ def measure(backend: str, events: int, url: str, seconds: float, cached: bool,
                 status, _, body = fetch(BASE + path, headers)
                 assert status == 304, status
             result.size = len(body)
-            results.append(wrk(result, BASE + path, seconds, headers))
+            results.append(paired(result, BASE + path, headers, ceiling_base, seconds)
+                           if ceiling_base else wrk(result, BASE + path, seconds, headers))
         rss[(backend, events, cached)] = server.worker_rss_mb()
     finally:
         server.stop()
@@ -192,19 +198,22 @@ def main() -> None:
                 for cached in (True, False):
                     results += measure(backend, events, url, args.seconds, cached, rss, only)
                 continue
-            # The ceiling before and after the block, averaged: the machine is shared.
-            before = ceiling(backend, events, url, args.seconds)
+            # The ceiling serves beside the API, and every row's wrk seconds alternate
+            # with as many of the ceiling's: each ratio compares the same moments.
+            top_server, size = ceiling_server(url)
             block = []
-            for cached in (True, False):
-                block += measure(backend, events, url, args.seconds, cached, rss)
-            after = ceiling(backend, events, url, args.seconds)
-            top = Result(backend, events, "bare Flask route (ceiling, mean of 2 runs)",
-                         (before.rps + after.rps) / 2, (before.p50 + after.p50) / 2,
-                         (before.p99 + after.p99) / 2, before.size)
-            block.insert(0, top)
-            for result in block:
-                result.ceiling = top
-            results += block
+            try:
+                for cached in (True, False):
+                    block += measure(backend, events, url, args.seconds, cached, rss,
+                                     ceiling_base=top_server.base)
+            finally:
+                top_server.stop()
+            measured = [r for r in block if r.ceiling]
+            top = Result.mean("bare Flask route (ceiling, all its slices)",
+                              [r.ceiling for r in measured])
+            top.backend, top.events, top.size = backend, events, size
+            top.ceiling = top
+            results += [top, *block]
     print()
     print(table(results))
     print()
