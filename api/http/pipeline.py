@@ -19,15 +19,13 @@ each ``init_app`` call; Flask runs ``before_request`` hooks in registration orde
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
 
-from api.extensions import cors
 from api.http import (
     apidoc,
     auth,
     cache,
+    cors,
     errors,
     faults,
     limits,
@@ -37,9 +35,6 @@ from api.http import (
     writes,
 )
 from api.http.jsonprovider import OrjsonProvider
-
-EXPOSED_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID",
-                   "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 
 
 def configure(app: Flask) -> None:
@@ -51,28 +46,13 @@ def configure(app: Flask) -> None:
     faults.init_app(app)  # engine options, the bounded <int:> converter, database errors
 
 
-def cors_origins(config: dict[str, Any]) -> list[str]:
-    """The allowed origins, ``["*"]`` for anyone."""
-    origins = config["CORS_ORIGINS"]
-    if isinstance(origins, str):  # a test config may give one origin as a string
-        origins = [item.strip() for item in origins.split(",")]
-    return list(origins)
-
-
-def _cors(app: Flask) -> None:
-    origins = cors_origins(app.config)
-    anyone = origins == ["*"]
-    cors.init_app(app, origins="*" if anyone else list(origins), send_wildcard=anyone,
-                  vary_header=not anyone, expose_headers=EXPOSED_HEADERS)
-
-
 # In order; see the module docstring for what runs when.
 PIPELINE = (
     faults.watch_connections,  # the engines exist now: ping connections that sat idle
     cache.init_app,  # first hook: its after_request runs last, so it stores the final headers
     apidoc.init_app,  # before any blueprint: documents every error response
     auth.init_app,  # the bearer security scheme in the OpenAPI document
-    _cors,
+    cors.init_app,
     errors.init_app,
     writes.init_app,
     trust.init_app,  # unknown host names: 400 before anything renders

@@ -59,13 +59,20 @@ def accepted_types() -> tuple[str, ...]:
 
 def check_request() -> None:
     """Refuse what no route can handle, before any route reads the request."""
+    environ = request.environ
+    if "\x00" in environ.get("PATH_INFO", ""):
+        raise Problem(400, "The path cannot contain NUL characters.")
+    if "%00" in environ.get("QUERY_STRING", ""):  # the only way a NUL gets into a query
+        _refuse_nul_in_query()
+    if (environ["REQUEST_METHOD"] in WRITE_METHODS or environ.get("CONTENT_LENGTH")
+            or "HTTP_TRANSFER_ENCODING" in environ):  # else: no body, nothing to check
+        _check_body()
+
+
+def _check_body() -> None:
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if limit is not None and ((request.content_length or 0) > limit or _unsized_over(limit)):
         raise Problem(413, f"The request body is larger than {limit} bytes.")
-    if "\x00" in request.path:
-        raise Problem(400, "The path cannot contain NUL characters.")
-    if b"%00" in request.query_string:  # the only way a NUL gets into a query
-        _refuse_nul_in_query()
     # A body of a type the view does not read, or none where the view needs one: 415.
     if (request.method in WRITE_METHODS and request.routing_exception is None
             and (_has_body() or accepted_types()) and not _acceptable(request.mimetype)):
@@ -146,10 +153,11 @@ _DATA_NAMES = frozenset(name.lower() for name, _ in DATA_HEADERS)
 
 def add_headers(response: Response) -> Response:
     """Security headers on every response; a view may set its own CSP first."""
+    this = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
     headers = response.headers
-    framed = frameable(request.path)
-    if (not framed and response.mimetype != "text/html"
-            and _DATA_NAMES.isdisjoint(name.lower() for name, _ in headers)):
+    framed = frameable(this.path)
+    html = response.mimetype == "text/html"
+    if not framed and not html and _DATA_NAMES.isdisjoint(name.lower() for name, _ in headers):
         headers.extend(DATA_HEADERS)
     else:
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -157,10 +165,9 @@ def add_headers(response: Response) -> Response:
         if not framed:
             headers.setdefault("X-Frame-Options", "DENY")
         if "Content-Security-Policy" not in headers:
-            html = response.mimetype == "text/html"
             headers["Content-Security-Policy"] = (page_csp("*" if framed else "'none'")
                                                   if html else DATA_CSP)
-    if request.is_secure:
+    if this.environ["wsgi.url_scheme"] == "https":  # request.is_secure
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 

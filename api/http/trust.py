@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -35,11 +36,16 @@ def host_allowed(host: str, allowed: Iterable[str]) -> bool:
     return False
 
 
+# The answer for each (host, ALLOWED_HOSTS) seen lately: a request repeats its host's.
+_host_known = lru_cache(maxsize=256)(host_allowed)
+
+
 def check_host() -> None:
-    if request.path in PROBES:
+    this = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    if this.environ.get("PATH_INFO") in PROBES:
         return
-    host = request.host
-    if not host_allowed(host, current_app.config["ALLOWED_HOSTS"]):
+    host = this.host
+    if not _host_known(host, tuple(current_app.config["ALLOWED_HOSTS"])):
         raise Problem(400, f"Unknown host name '{host[:100]}': this API answers only for "
                            "the names in its ALLOWED_HOSTS setting.")
 

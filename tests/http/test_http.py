@@ -81,6 +81,28 @@ def test_cors_origins_can_be_a_list(tmp_path: Path) -> None:
     assert "Access-Control-Allow-Origin" not in stranger.headers
 
 
+def test_cors_answers_each_origin_and_method_as_it_asks(tmp_path: Path) -> None:
+    """The headers worked out for one request are reused only for requests asking the
+    same: another origin, a preflight or an error still gets its own answer."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db",
+                      "CORS_ORIGINS": "https://a.example, https://b.example"})
+    client = app.test_client()
+    asks = {"Access-Control-Request-Method": "GET"}
+    for _ in range(2):
+        for origin in ("https://a.example", "https://c.example", "https://b.example"):
+            got = client.get("/healthz", headers={"Origin": origin}).headers
+            assert got.get("Access-Control-Allow-Origin") == (
+                None if origin == "https://c.example" else origin)
+            assert "Access-Control-Allow-Methods" not in got
+            preflight = client.options("/healthz", headers={"Origin": origin, **asks}).headers
+            assert ("GET" in preflight.get("Access-Control-Allow-Methods", "")) is (
+                origin != "https://c.example")
+        missing = client.get("/nothing", headers={"Origin": "https://a.example"})
+        assert missing.status_code == 404
+        assert missing.headers.getlist("Access-Control-Allow-Origin") == ["https://a.example"]
+    assert "Origin" in client.get("/healthz").headers["Vary"]
+
+
 @pytest.mark.parametrize(("method", "url", "status", "phrase"), [
     ("GET", "/no/such/route", 404, "/no/such/route"),
     ("GET", "/v1/missions/nowhere", 404, "nowhere"),

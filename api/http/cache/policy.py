@@ -58,27 +58,29 @@ def cache_control(config: dict[str, Any]) -> str:
 
 def set_cache_control(response: Response) -> None:
     """Apply the policy to a response that chose no Cache-Control of its own."""
-    if "Cache-Control" in response.headers:
+    headers = response.headers
+    if "Cache-Control" in headers:
         return
     if response.status_code >= 400:
-        response.headers["Cache-Control"] = "no-store"
-    elif request.method in ("GET", "HEAD"):
-        if "HTTP_AUTHORIZATION" in request.environ:
-            response.headers["Cache-Control"] = "private, no-cache"
-        else:
-            response.headers["Cache-Control"] = cache_control(current_app.config)
+        headers.add("Cache-Control", "no-store")
+        return
+    environ = request.environ
+    if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+        headers.add("Cache-Control", "private, no-cache" if "HTTP_AUTHORIZATION" in environ
+                    else cache_control(current_app.config))
 
 
 def _conditional(response: Response) -> Response:
     set_cache_control(response)
-    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+    environ = request.environ
+    if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or response.status_code != 200:
         return response
     if response.direct_passthrough or response.is_streamed:
         return response  # files: send_file already validates them
     if not response.get_etag()[0]:
         response.set_etag(etag_of(response.get_data()))
     responses.store_response(response)  # the final 200, before it may become a 304
-    if CONDITIONAL.isdisjoint(request.environ):
+    if not any(name in environ for name in CONDITIONAL):
         return response  # nothing to compare: make_conditional would change nothing
     return response.make_conditional(request)
 

@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from api.domain import store
+from api.http.cors import cors_origins
 
 EXTENSION = "response_cache"
 # What the WSGI environ of a cacheable miss carries to the storing hook.
@@ -81,8 +82,6 @@ class ResponseCache:
         self.paths = tuple(config["CACHE_PATHS"])
         self.key_headers = tuple("HTTP_" + name.upper().replace("-", "_")
                                  for name in config["CACHE_KEY_HEADERS"])
-        from api.http.pipeline import cors_origins  # (the pipeline imports this module)
-
         if cors_origins(config) != ["*"]:  # CORS headers then depend on the origin
             self.key_headers += ("HTTP_ORIGIN",)
         self.entries = BoundedLRU(config["CACHE_MAX_ENTRIES"], self.max_bytes)
