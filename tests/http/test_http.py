@@ -160,3 +160,13 @@ def test_readyz_reports_an_unreachable_database(tmp_path: Path) -> None:
         from api.extensions import dispose_engines
 
         dispose_engines()
+
+
+def test_no_cookie_is_read_or_set(client: FlaskClient) -> None:
+    """The API keeps no session: a cookie changes nothing, and no answer sets one or varies
+    by it (shared caches keep serving it to everyone)."""
+    client.set_cookie("session", "eyJ4IjoxfQ.forged")
+    response = client.get("/v1/events?limit=1")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
