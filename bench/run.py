@@ -11,7 +11,8 @@ for a bounded time, and prints one table with every figure also as a ratio to th
 ceiling: a bare Flask route (bench/ceiling.py) under the same gunicorn settings serving the
 same bytes as the first page, served beside the API and measured in one-second slices that
 alternate with each endpoint's (harness.paired), so every ratio compares the same
-moments of a machine whose pace drifts. Databases are kept in bench/out/ and reused unless --rebuild.
+moments of a machine whose pace drifts. Databases are kept in bench/out/ and reused
+unless --rebuild.
 Servers, wrk, databases and the ceiling are in bench/harness.py; this file is the CLI,
 the endpoints measured (``endpoints``) and the targets.
 """

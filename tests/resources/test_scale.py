@@ -105,6 +105,28 @@ def test_a_page_reads_its_ids_and_versions_from_an_index_alone(app: Flask, clien
             assert "USING COVERING INDEX ix_events_live_" in plan, plan
 
 
+def test_a_page_statement_is_planned_once(app: Flask, client) -> None:
+    """A page's first statement has its LIMIT written in, so its text is the same for every
+    request of that size and PostgreSQL runs the prepared statement on one generic plan
+    (with the limit as a parameter it planned a custom one for every request)."""
+    with statements_run(app) as seen:
+        for _ in range(8):
+            assert client.get("/v1/events?limit=20").status_code == 200
+    pages = [sql for sql, _ in seen if sql.startswith("SELECT events.id, events.version")]
+    assert len(pages) == 8 and len(set(pages)) == 1 and re.search(r"LIMIT 21\b", pages[0])
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:  # as psycopg prepares it after a few runs
+        conn.exec_driver_sql("PREPARE page AS " + pages[0])
+        for _ in range(8):
+            conn.exec_driver_sql("EXECUTE page").all()
+        plans = conn.exec_driver_sql("SELECT generic_plans, custom_plans FROM "
+                                     "pg_prepared_statements WHERE name = 'page'").one()
+    assert plans.generic_plans >= 2, plans
+
+
 def test_deep_page_runs_the_same_statements(app: Flask, client) -> None:
     forget(app)
     first, page = statements(app, client, "/v1/events?limit=100")
