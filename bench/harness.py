@@ -55,10 +55,12 @@ class Result:
 
     @classmethod
     def mean(cls, name: str, runs: list[Result]) -> Result:
-        """One row for several runs of the same thing: their mean rate and p50, worst p99."""
-        first = runs[0]
-        return cls(first.backend, first.events, name, sum(r.rps for r in runs) / len(runs),
-                   sum(r.p50 for r in runs) / len(runs), max(r.p99 for r in runs),
+        """One row for several runs of the same thing (equally long): the means of their
+        rates, p50s and p99s (wrk gives no whole distribution to merge; the worst run's p99
+        would stand for about the 99.8th percentile of five)."""
+        first, n = runs[0], len(runs)
+        return cls(first.backend, first.events, name, sum(r.rps for r in runs) / n,
+                   sum(r.p50 for r in runs) / n, sum(r.p99 for r in runs) / n,
                    first.size, sum(r.errors for r in runs))
 
 
