@@ -75,11 +75,16 @@ def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _name(hook: Callable[..., Any]) -> str:
+    """A hook's module and name (a callable object: its class's)."""
+    return f"{hook.__module__}.{getattr(hook, '__qualname__', type(hook).__qualname__)}"
+
+
 def instrument(app: Flask) -> None:
     """Wrap every hook and signal receiver of ``app`` in a timer named after it."""
     for table in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
         for key, funcs in table.items():
-            table[key] = [timed(f"{f.__module__}.{f.__qualname__}", f) for f in funcs]
+            table[key] = [timed(_name(f), f) for f in funcs]
     for signal in (request_started, request_finished):
         for receiver in list(signal.receivers_for(app)):
             signal.disconnect(receiver, app)

@@ -116,11 +116,12 @@ def _versions_statement(shape: tuple[Any, ...], sort: str, after: bool, backward
         stmt = stmt.add_columns(*MISSION_COLUMNS).join(Mission, Mission.id == Event.mission_id)
     stmt = narrowed(stmt, filters.placeholders(shape))
     at = [bindparam(f"at_{i}", type_=key.type) for i, key in enumerate(keys)] if after else None
-    # The limit is written into the SQL (one of a few values): with nothing but the cursor's
-    # keys and the filters' values left as parameters, PostgreSQL runs the prepared statement
-    # on one generic plan instead of planning a custom one on every execution.
+    # On PostgreSQL the limit is written into the SQL (one of a few values): with nothing
+    # but the cursor's keys and the filters' values left as parameters, the prepared
+    # statement runs on one generic plan instead of being planned on every execution.
+    # (SQLite plans a statement once when preparing it: there, writing it in only costs.)
     return after_keys(stmt.where(Event.deleted_at.is_(None)), keys, at, backwards,
-                      bindparam("limit", type_=Integer, literal_execute=True))
+                      bindparam("limit", type_=Integer, literal_execute=dialect == "postgresql"))
 
 
 @lru_cache(maxsize=256)

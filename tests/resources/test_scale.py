@@ -106,18 +106,19 @@ def test_a_page_reads_its_ids_and_versions_from_an_index_alone(app: Flask, clien
 
 
 def test_a_page_statement_is_planned_once(app: Flask, client) -> None:
-    """A page's first statement has its LIMIT written in, so its text is the same for every
-    request of that size and PostgreSQL runs the prepared statement on one generic plan
+    """On PostgreSQL a page's first statement has its LIMIT written in, so its text is the
+    same for every request of that size and the prepared statement runs on one generic plan
     (with the limit as a parameter it planned a custom one for every request)."""
     with statements_run(app) as seen:
         for _ in range(8):
             assert client.get("/v1/events?limit=20").status_code == 200
     pages = [sql for sql, _ in seen if sql.startswith("SELECT events.id, events.version")]
-    assert len(pages) == 8 and len(set(pages)) == 1 and re.search(r"LIMIT 21\b", pages[0])
+    assert len(pages) == 8 and len(set(pages)) == 1
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "postgresql":
-        return
+        return  # SQLite plans a statement once, when it prepares it
+    assert re.search(r"LIMIT 21\b", pages[0])
     with engine.connect() as conn:  # as psycopg prepares it after a few runs
         conn.exec_driver_sql("PREPARE page AS " + pages[0])
         for _ in range(8):
