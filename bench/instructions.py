@@ -9,7 +9,8 @@ the instructions a process executes, the same for the same code and data. For ea
 TimelineJS document) this runs the WSGI app in-process under ``valgrind --tool=callgrind``
 twice, with 0 and with N requests after the same warm-up, and prints the difference / N.
 Slow (about a minute per path, the two runs side by side): for comparing changes, not for
-CI. Needs Debian's valgrind. SQLite by default (bench/out/bench-10000.sqlite, built by
+CI. The hash seed is fixed: with a random one the counts moved by a few percent from run
+to run. Needs Debian's valgrind. SQLite by default (bench/out/bench-10000.sqlite, built by
 bench/run.py); on PostgreSQL the server's own work is not counted.
 """
 
@@ -31,6 +32,9 @@ PATHS = ("bare", "/v1/events?limit=50", "/v1/missions/the-challenge/timelinejs")
 def serve(database: str, path: str, requests: int) -> None:
     """In the measured process: warm up, then ``requests`` requests of ``path``."""
     sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+    import io
+    import logging
+
     from flask import Flask, Response
     from hooks import PAGE, call, environ
 
@@ -38,7 +42,7 @@ def serve(database: str, path: str, requests: int) -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database, "RATELIMIT_ENABLED": False,
                       "RESPONSE_CACHE": False})
-    app.logger.handlers = []  # the access log line is still built; written nowhere
+    app.logger.handlers = [logging.StreamHandler(io.StringIO())]  # the log, to memory
     target, env = app.wsgi_app, environ(PAGE if path == "bare" else path)
     if path == "bare":
         body = call(app.wsgi_app, env)[1]
@@ -53,7 +57,8 @@ def counted(database: str, path: str, requests: int) -> int:
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
          __file__, "--serve", path, "--database", database, "--requests", str(requests)],
-        capture_output=True, text=True, check=True, cwd=ROOT)
+        capture_output=True, text=True, check=True, cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": "0"})  # same dict and set layouts every run
     return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
 
 

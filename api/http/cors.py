@@ -64,7 +64,9 @@ class Remembered:
 def init_app(app: Flask) -> None:
     origins = cors_origins(app.config)
     anyone = origins == ["*"]
+    hooks = app.after_request_funcs.setdefault(None, [])
+    before = list(hooks)
     cors.init_app(app, origins="*" if anyone else origins, send_wildcard=anyone,
                   vary_header=not anyone, expose_headers=EXPOSED_HEADERS)
-    hooks = app.after_request_funcs[None]
-    hooks.append(Remembered(hooks.pop()))  # the function Flask-CORS just registered
+    (decide,) = [hook for hook in hooks if hook not in before]  # what Flask-CORS registered
+    hooks[hooks.index(decide)] = Remembered(decide)

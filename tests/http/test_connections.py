@@ -1,7 +1,7 @@
 """Reads hand back their database connections: uncached pages and documents run their
-Core selects on a connection checked out for the request (api.extensions.read_connection;
-which the worker keeps from one request to the next),
-which must return to the pool however the request ends, or a worker runs out of them."""
+Core selects on the connection the worker keeps for reads, or else one checked out for the
+request (api.extensions.read_connection), which must return to the pool however the
+request ends, or a worker runs out of them."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def test_an_uncached_page_shows_a_write_at_once(uncached: Flask) -> None:
 
 
 def test_a_kept_reading_connection_that_died_is_replaced(uncached: Flask) -> None:
-    """The connection a thread keeps for reads dies (its server process ended): the read
+    """The connection the worker keeps for reads dies (its server process ended): the read
     using it answers 503 like any lost connection, and the next read has a fresh one."""
     with uncached.app_context():
         if db.engine.dialect.name != "postgresql":
