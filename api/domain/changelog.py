@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, insert, or_, select, text, update
+from sqlalchemy import Connection, event, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, attributes
 
 from api.domain import searchtext
@@ -82,10 +82,10 @@ def _track(session: Session, _context: object) -> None:
     for action, objects in (("create", session.new), ("update", dirty),
                             ("delete", session.deleted)):
         for obj in objects:
-            if isinstance(obj, Revision):
-                pending.revisions[("event", obj.event_id)] = obj.number
-            elif isinstance(obj, RecordRevision):
-                pending.revisions[(obj.kind, obj.record_id)] = obj.number
+            if isinstance(obj, Revision | RecordRevision):  # the latest, if several
+                key = ("event", obj.event_id) if isinstance(obj, Revision) else (
+                    obj.kind, obj.record_id)
+                pending.revisions[key] = max(obj.number, pending.revisions.get(key, 0))
             elif isinstance(obj, EventPerson):
                 _note(pending, "event", obj.event_id, "update", None)
             elif type(obj) in MODELS:
@@ -167,9 +167,10 @@ def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(PENDING, None)
 
 
-def data_version() -> int:
-    """The number of the latest committed change (0 before any)."""
-    return db.session.scalar(select(func.max(Change.seq))) or 0
+def data_version(connection: Connection | None = None) -> int:
+    """The number of the latest committed change (0 before any), read on ``connection``
+    (default: the session's)."""
+    return (connection or db.session).scalar(select(func.max(Change.seq))) or 0
 
 
 event.listen(Session, "after_flush", _track)
