@@ -2,8 +2,9 @@
 
 A snapshot reads every live mission, source, person and event (citations, people and
 claims inside their event) in their seed-file form, the form each revision keeps, inside
-one read transaction: REPEATABLE READ on PostgreSQL, so writes committed meanwhile are not
-seen; on SQLite a read transaction (writers wait for it to end). It is stamped with the
+one read transaction (REPEATABLE READ on PostgreSQL; on SQLite, whose write-ahead log
+gives a reader one state too), so writes committed meanwhile are not seen and go on
+unhindered. It is stamped with the
 last ``seq`` of the change log it reads first, so the snapshot and
 ``/v1/changes?after=seq`` together give the live state exactly.
 """
