@@ -245,7 +245,7 @@ def test_concurrent_writers_never_leave_a_gap_a_follower_skips(app: Flask) -> No
                     person = db.session.get(Person, f"w{n}")
                     person.name = f"Writer {n}.{round_}"
                     db.session.commit()
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:
             errors.append(error)
 
     def follow() -> None:
