@@ -10,8 +10,9 @@ change log and purges ``change_keys(entry)``; every response is tagged with
   and every response showing it (an event's detail shows its sources' titles and its
   people's names, so it carries their keys too, but only its mission's id; a mission's
   documents, which show its events, carry the mission's key);
-- ``events``, ``sources``, ``people``, ``missions``: every list of that kind (a source's
-  or a person's detail lists events, so it is tagged ``events`` as well);
+- ``events``, ``sources``, ``people``, ``missions``: every list of that kind;
+- ``source-events:ID``, ``person-events:ID``: the events a source's or a person's detail
+  lists (purged when an event citing or involving them changes, before or after);
 - ``changes``: the change log and the snapshot, which move with every change.
 """
 
@@ -24,7 +25,7 @@ from flask import Response, request
 from sqlalchemy import select
 
 from api.extensions import db
-from api.models import Citation, Event, EventPerson
+from api.models import Citation, Event, EventPerson, Revision
 
 # Endpoints whose responses show exactly these keys (``{id}``: the URL's id).
 KEYS: dict[str, tuple[str, ...]] = {
@@ -34,9 +35,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "formats.Timeline": ("mission:{id}",), "formats.Calendar": ("mission:{id}",),
     "formats.JsonFeed": ("mission:{id}",), "formats.AtomFeed": ("mission:{id}",),
     "embed.Embed": ("mission:{mission}",),
-    "sources.Sources": ("sources",), "sources.Source": ("source:{id}", "events"),
+    "sources.Sources": ("sources",), "sources.Source": ("source:{id}", "source-events:{id}"),
     "sources.SourceText": ("source:{id}",),
-    "people.People": ("people",), "people.Person": ("person:{id}", "events"),
+    "people.People": ("people",), "people.Person": ("person:{id}", "person-events:{id}"),
     "revisions.EventRevisions": ("event:{id}",), "revisions.EventRevision": ("event:{id}",),
     "revisions.PersonRevisions": ("person:{id}",),
     "revisions.PersonRevision": ("person:{id}",),
@@ -65,6 +66,18 @@ def response_keys(response: Response) -> list[str]:
     return [key.format(**values) for key in KEYS.get(endpoint, ())]
 
 
+def _referred_by(event_id: str, revision: int | None) -> set[str]:
+    """``source-events:S`` and ``person-events:P`` of the sources and people the event
+    refers to in this revision and the one before it (a change may add or drop them)."""
+    if revision is None:
+        return set()
+    snapshots = db.session.scalars(select(Revision.snapshot).where(
+        Revision.event_id == event_id, Revision.number.in_((revision - 1, revision))))
+    return {key for snapshot in snapshots for key in (
+        *(f"source-events:{c['source']}" for c in snapshot.get("citations", ())),
+        *(f"person-events:{p['person']}" for p in snapshot.get("people", ())))}
+
+
 def _missions_showing(model: Any, column: Any, ident: str) -> set[str]:
     """The missions of the events that cite a source or involve a person."""
     stmt = (select(Event.mission_id).join(model, model.event_id == Event.id)
@@ -81,14 +94,15 @@ def change_keys(entry: Any) -> set[str]:
         keys.add(f"{resource}:{ident}")
         resource, ident = entry.parent_resource, entry.parent_id
     if resource == "event":
-        keys |= {f"event:{ident}", "events", f"mission:{entry.mission_id}"}
+        keys |= {f"event:{ident}", "events", f"mission:{entry.mission_id}",
+                 *_referred_by(ident, entry.revision)}
     elif resource == "mission":
         keys |= {f"mission:{ident}", "missions"}
     elif resource in ("source", "person"):
         plural = "sources" if resource == "source" else "people"
         model, column = ((Citation, Citation.source_id) if resource == "source"
                          else (EventPerson, EventPerson.person_id))
-        keys |= {f"{resource}:{ident}", plural, "events"}
+        keys |= {f"{resource}:{ident}", f"{resource}-events:{ident}", plural, "events"}
         keys |= {f"mission:{m}" for m in _missions_showing(model, column, ident)}
     return keys
 
