@@ -55,6 +55,8 @@ COLLECTIONS = (
     ("sources", "sources.Sources"),
     ("people", "people.People"),
     ("disputes", "disputes.Disputes"),
+    ("changes", "changes.Changes"),
+    ("snapshot", "changes.Snapshot"),
     ("openapi", "api-docs.openapi_json"),
     ("docs", "api-docs.openapi_swagger_ui"),
     ("health", "meta.Health"),
