@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import (  # noqa: E402 - a script beside its helpers
+from harness import (
     BIN,
     OUT,
     ROOT,
@@ -46,7 +46,7 @@ from harness import (  # noqa: E402 - a script beside its helpers
 )
 
 
-def _load(name: str):  # noqa: ANN202 - a deploy script as a module
+def _load(name: str):
     spec = importlib.util.spec_from_file_location(name, ROOT / "deploy" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(ROOT / "deploy"))
