@@ -50,6 +50,9 @@ class Config:
     # change log.
     PURGE_URL = os.environ.get("PURGE_URL", "http://127.0.0.1:6081/")
     PURGE_POLL_SECONDS = _float("PURGE_POLL_SECONDS", 0.1)
+    # PostgreSQL streaming replicas of the database, comma-separated: reads go to them
+    # unless the caller's last write (its Data-Seq) is not there yet (api/http/replicas.py).
+    REPLICA_URLS = tuple(database_url(url) for url in _list("REPLICA_URLS", ""))
     # Origins browsers may read responses from: "*" or a comma-separated list.
     CORS_ORIGINS = _list("CORS_ORIGINS", "*")
     # Trust X-Forwarded-* from this many proxies (for absolute URLs behind a load balancer).

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, event, exc, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from werkzeug.routing import IntegerConverter
 
-from api.extensions import answers, db, engines, make_reading_engine
+from api.extensions import answers, db, engines, make_replica_engines
 from api.http.errors import Problem, handle_unexpected, render
 
 
@@ -148,10 +148,10 @@ class DatabaseInt(IntegerConverter):
 
 
 def watch_connections(app: Flask) -> None:
-    """Once the engines exist: make the reading engine, and ping connections that sat idle
-    in any engine's pool (``ping_when_idle``)."""
+    """Once the engines exist: make the read replicas' engines, and ping connections that
+    sat idle in any engine's pool (``ping_when_idle``)."""
     with app.app_context():
-        make_reading_engine(app)
+        make_replica_engines(app)
         for engine in engines():
             ping_when_idle(engine, app.config["DB_PING_AFTER_IDLE"])
 

@@ -30,6 +30,7 @@ from api.http import (
     faults,
     limits,
     observability,
+    replicas,
     security,
     trust,
     writes,
@@ -55,6 +56,7 @@ PIPELINE = (
     cors.init_app,
     errors.init_app,
     writes.init_app,
+    replicas.init_app,  # a read replica for a request that only reads; Data-Seq on writes
     trust.init_app,  # unknown host names: 400 before anything renders
     security.init_app,
     limits.init_app,

@@ -16,10 +16,10 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from api.domain import derivations, history
+from api.domain import changelog, derivations, history
 from api.domain.quotes import missing_own_quotes, unsupported_refs, unverifiable
 from api.domain.store import apply, own_dates, reference_date
-from api.extensions import SAFE_METHODS, db, mark_reads
+from api.extensions import SAFE_METHODS, db
 from api.http import errors
 from api.http.cache import representation_etag
 from api.http.cache.policy import ETAG_PATTERN, MAX_IF_MATCH
@@ -134,8 +134,10 @@ def check_record(obj: Any) -> None:
 
 
 def commit() -> None:
-    """End a write: commit (the session appends its changes to the change log)."""
+    """End a write: commit (the session appends its changes to the change log) and
+    remember the log's number of the commit, for the answer's ``Data-Seq``."""
     db.session.commit()
+    g.data_seq = db.session.info.pop(changelog.LAST, None)
 
 
 def save_event(event: Event, action: str = "update") -> None:
@@ -221,5 +223,4 @@ def _discard_uncommitted(_error: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    mark_reads(app)  # reads run in autocommit on PostgreSQL (api.extensions.ReadingSession)
     app.teardown_request(_discard_uncommitted)

@@ -23,6 +23,7 @@ from typing import Any
 from flask import Flask, Response, current_app, has_request_context, request
 from marshmallow import Schema
 
+from api.http import replicas
 from api.http.cache import keys, responses
 
 # Request headers make_conditional answers: validators and ranges.
@@ -81,7 +82,8 @@ def _conditional(response: Response) -> Response:
         return response  # files: send_file already validates them
     if not response.get_etag()[0]:
         response.set_etag(etag_of(response.get_data()))
-    if "HTTP_AUTHORIZATION" not in environ:
+    if "HTTP_AUTHORIZATION" not in environ and not replicas.behind(
+            environ.get(responses.VERSION)):  # what a replica had not yet: kept briefly
         keys.tag(response, current_app.config["SURROGATE_MAX_AGE"])
     responses.store_response(response)  # the final 200, before it may become a 304
     if not any(name in environ for name in CONDITIONAL):

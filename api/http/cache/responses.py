@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from api.domain import changelog
+from api.http import replicas
 from api.http.cors import cors_origins
 
 EXTENSION = "response_cache"
@@ -122,7 +123,8 @@ class ResponseCache:
         is never cached (not a read, credentials, a body, or outside ``CACHE_PATHS``)."""
         path = environ.get("PATH_INFO", "")
         if (environ["REQUEST_METHOD"] not in ("GET", "HEAD") or not path.startswith(self.paths)
-                or "HTTP_AUTHORIZATION" in environ or environ.get("CONTENT_LENGTH")
+                or "HTTP_AUTHORIZATION" in environ or "HTTP_DATA_SEQ" in environ
+                or environ.get("CONTENT_LENGTH")
                 or "HTTP_TRANSFER_ENCODING" in environ):
             return None
         return (environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""),
@@ -146,7 +148,8 @@ def store_response(response: Response) -> None:
     """Keep a cacheable 200 (final headers, ETag set) for the fast path to serve."""
     environ = request.environ
     version = environ.get(VERSION)
-    if (version is None or request.method != "GET" or response.status_code != 200
+    if (version is None or replicas.behind(version) or request.method != "GET"
+            or response.status_code != 200
             or response.direct_passthrough or response.is_streamed
             or "Set-Cookie" in response.headers):
         return
