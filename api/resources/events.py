@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import orjson
 from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -39,7 +37,7 @@ blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited 
 
 def events_page_response(args: dict[str, Any]) -> Response:
     """The response of a page of events: one query for the page's ids and versions, then
-    the page as memoised for exactly those versions, or else built from the events' JSON,
+    the page as memoised for exactly those versions, or else laid out from the events' JSON,
     of which only what is not memoised is loaded and dumped (api/http/cache/fragments.py);
     with ``q``, fields or a view, each item is then annotated or cut down."""
     rows, page, headers = queries.event_versions_page(args)
@@ -49,7 +47,8 @@ def events_page_response(args: dict[str, Any]) -> Response:
     def build() -> tuple[bytes, str]:
         items = shape(fragments.render(rows, load_events, EventSchema), args,
                       {row.id: row.version for row in rows})
-        return fragments.page(items, page["next"], prev=page["prev"], count=count)
+        return fragments.document({"items": items, "next": page["next"],
+                                   "prev": page["prev"], "count": count})
 
     body, etag = fragments.memoised(("page", fragments.root(), shaping, fragments.versions(rows),
                                      page["next"], page["prev"], count), build)
@@ -65,7 +64,7 @@ def events_stream(args: dict[str, Any]) -> Response:
             rows, page, _ = queries.event_versions_page(page_args)
             items = shape(fragments.render(rows, load_events, EventSchema), page_args,
                           {row.id: row.version for row in rows})
-            yield b"".join(line(orjson.loads(item.json)) for item in items)
+            yield b"".join(line(item) for item in items)
             db.session.expunge_all()
             if not page["next"]:
                 return
@@ -74,44 +73,21 @@ def events_stream(args: dict[str, Any]) -> Response:
     return ndjson_response(lines(), f"events:{data_version()}:{request.query_string!r}", {})
 
 
-def shape(items: list[fragments.Piece], args: dict[str, Any],
-          versions: dict[str, int]) -> list[fragments.Piece]:
+NO_MATCH = {"fields": [], "snippet": None}
+
+
+def shape(items: list[dict[str, Any]], args: dict[str, Any],
+          versions: dict[str, int]) -> list[dict[str, Any]]:
     """Items with only the fields asked for (``fields``, ``view``) and, with ``q``, why
     each matched (``match``: remembered by the events' ``versions``)."""
     keep = (("id", *args["fields_"]) if args.get("fields_")
             else COMPACT_FIELDS if args["view"] == "compact" else None)
-    if keep is None and "q" not in args:
-        return items
-    host = fragments.host()
-    if keep is None:  # every field and ``match``: added to the memoised JSON as it is
-        matches = search.highlights(args["q"], [_id(item) for item in items], versions)
-        return [fragments.Piece.of(_with_match(item.json, matches.get(_id(item))), host)
-                for item in items]
-    events = [orjson.loads(item.json) for item in items]
-    matches = (search.highlights(args["q"], [e["id"] for e in events], versions)
-               if "q" in args else {})
-    out = []
-    for event in events:
-        event = {key: value for key, value in event.items() if key in keep}
-        if "q" in args:
-            event["match"] = matches.get(event["id"], NO_MATCH)
-        out.append(fragments.Piece.of(fragments.dumps(event), host))
-    return out
-
-
-NO_MATCH = {"fields": [], "snippet": None}
-_ID = re.compile(rb'\{\n  "id": "([^"\\]*)"')  # how an item's JSON starts (ids are slugs)
-
-
-def _id(item: fragments.Piece) -> str:
-    found = _ID.match(item.json)
-    return found[1].decode() if found else orjson.loads(item.json)["id"]
-
-
-def _with_match(json: bytes, match: dict[str, Any] | None) -> bytes:
-    """An item's JSON with ``match`` as its last key, laid out as ``fragments.dumps`` lays
-    out the whole (both end with ``\n}``)."""
-    return json[:-2] + b",\n" + fragments.dumps({"match": match or NO_MATCH})[2:]
+    if keep is not None:
+        items = [{key: value for key, value in item.items() if key in keep} for item in items]
+    if "q" in args:
+        matches = search.highlights(args["q"], [item["id"] for item in items], versions)
+        items = [{**item, "match": matches.get(item["id"]) or NO_MATCH} for item in items]
+    return items
 
 
 def event_response(id: str) -> Response:
@@ -123,7 +99,8 @@ def event_response(id: str) -> Response:
     found = fragments.render([row], load_events, EventSchema) if row else []
     if not found or row.deleted_at is not None:
         get_event(id)  # 404 or 410
-    return fragments.json_response(found[0].json)
+    body, etag = fragments.document(found[0])
+    return fragments.json_response(body, etag=etag)
 
 
 @blp.route("")

@@ -89,12 +89,11 @@ def mission_document_rows(id: str, args: dict[str, Any],
 
 
 def document_pieces(rows: list[Any], render: Callable[[Event], bytes],
-                    kind: Hashable) -> list[fragments.Piece]:
+                    kind: Hashable) -> list[Any]:
     """``render(event)`` of the events of ``rows``, each memoised by event version like
     events' JSON (so only events changed since are loaded and rendered); empty pieces
     are left out."""
-    pieces = fragments.pieces(rows, load_events, render, kind=kind)
-    return [piece for piece in pieces if piece.json]
+    return [piece for piece in fragments.pieces(rows, load_events, render, kind=kind) if piece]
 
 
 SLIDE, TITLE = TimelineSlideSchema(), TimelineTitleSchema()
@@ -107,13 +106,13 @@ def timeline_response(id: str, args: dict[str, Any]) -> Response:
     group = args["group"]  # context events are left out by the query unless asked for
     mission, rows, headers = mission_document_rows(id, args)
 
-    def render(event: Event) -> bytes:
-        return fragments.dumps(SLIDE.dump(timelinejs.slide(event, group)))
+    def render(event: Event) -> dict[str, Any]:
+        return SLIDE.dump(timelinejs.slide(event, group))
 
     def build() -> tuple[bytes, str]:
         slides = document_pieces(rows, render, ("timelinejs", group))
         return fragments.document({"title": TITLE.dump(timelinejs.title(mission)),
-                                   "events": None}, "events", slides)
+                                   "events": slides})
 
     body, etag = fragments.memoised(("timelinejs", fragments.root(), group, tuple(mission),
                                      fragments.versions(rows)), build)
@@ -167,7 +166,7 @@ def calendar_response(id: str, args: dict[str, Any]) -> Response:
 
     mission, rows, headers = mission_document_rows(id, args)
     vevents = document_pieces(rows, render, ("ical", precision))
-    body = ical.assemble(mission, [piece.json for piece in vevents])
+    body = ical.assemble(mission, vevents)
     return file_response(body, CALENDAR, headers, filename=f"{mission.id}.ics")
 
 
@@ -229,6 +228,5 @@ class EventsCsv(MethodView):
         rows, headers = document_rows(args)
         lines = document_pieces(
             rows, lambda event: table.line(table.row(event, _event_url(event))).encode(), "csv")
-        body = "\ufeff".encode() + table.line(table.COLUMNS).encode() + b"".join(
-            line.json for line in lines)
+        body = "\ufeff".encode() + table.line(table.COLUMNS).encode() + b"".join(lines)
         return file_response(body, CSV, headers, filename="events.csv", inline=False)

@@ -2,10 +2,11 @@
 
 A page of events costs little more than one query of ``(id, version)`` rows: the JSON of
 every event is memoised under ``(kind, url root, id, version)`` and only events missing from
-the memo are loaded and dumped, by the same schema as before. Event versions are unique
-over time (api/domain/store.py gives every event a write changes the write's data version), so a
-key names one representation for good and nothing needs expiring: a write only makes the
-events it changed miss. The url root is in the key because links are absolute.
+the memo are loaded and dumped, by the same schema as before; a page is then laid out from
+those dicts by orjson. Event versions are unique over time (api/domain/changelog.py gives
+every event a write changes that write's last change-log number), so a key names one
+representation for good and nothing needs expiring: a write only makes the events it
+changed miss. The url root is in the key because links are absolute.
 
 The memo is a per-worker LRU of at most ``FRAGMENT_CACHE_ENTRIES`` entries (the JSON
 bytes of one event: about 1-2 KB), so its memory is bounded whatever the table size;
@@ -21,10 +22,8 @@ events (and versions) it shows, and rebuilds the document only if one of them ch
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -32,10 +31,10 @@ from cachetools import LRUCache
 from flask import Flask, Response, current_app, request
 from marshmallow import Schema
 
+from api.http.cache.policy import etag_of
 from api.http.jsonprovider import OPTIONS
 
 EXTENSION = "fragment_cache"
-_ITEMS = "\0items"  # stands for the items while orjson lays out a page
 
 
 class Fragments:
@@ -99,28 +98,8 @@ def dumps(obj: Any) -> bytes:
     return orjson.dumps(obj, default=current_app.json.default, option=OPTIONS)
 
 
-@dataclass(frozen=True)
-class Piece:
-    """One record's JSON and its hash (documents hash their pieces' hashes instead of their
-    whole bytes: see ``document``). Documents indent it one level deeper when they are
-    built; whole documents are memoised, so that is rare, and a piece is kept once."""
-
-    json: bytes
-    digest: bytes
-
-    @classmethod
-    def of(cls, json: bytes, host: bytes) -> Piece:
-        """``host`` (the request's URL root) is left out of the hash, as ``etag_of`` does:
-        a document's ETag is the same through every allowed host name."""
-        return cls(json, hashlib.blake2b(json.replace(host, b""), digest_size=16).digest())
-
-
-def host() -> bytes:
-    return request.host_url.rstrip("/").encode()
-
-
 def pieces(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
-           render_one: Callable[[Any], Any], kind: Hashable = "json") -> list[Piece]:
+           render_one: Callable[[Any], Any], kind: Hashable = "json") -> list[Any]:
     """``render_one(record)`` of each record in ``rows`` (with ``id`` and ``version``), in
     order, memoised under ``(kind, url root, id, version)``.
 
@@ -135,31 +114,36 @@ def pieces(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
             missing.append(row.id)
         else:
             found[row.id] = value
-    if missing:
-        root_host = host()
-        for obj in load(missing):
-            found[obj.id] = value = Piece.of(render_one(obj), root_host)
-            memo.put((kind, where, obj.id, obj.version), value)
+    for obj in load(missing) if missing else ():
+        found[obj.id] = value = render_one(obj)
+        memo.put((kind, where, obj.id, obj.version), value)
     return [found[row.id] for row in rows if row.id in found]
 
 
 def render(rows: Sequence[Any], load: Callable[[list[str]], Iterable[Any]],
-           schema: type[Schema]) -> list[Piece]:
-    """The JSON of each record in ``rows``, dumped by ``schema`` (see ``pieces``)."""
+           schema: type[Schema]) -> list[dict[str, Any]]:
+    """What ``schema`` dumps of each record in ``rows`` (see ``pieces``; kept as compact
+    JSON, a fraction of the dict's memory, and read back for each use)."""
     dumper: list[Schema] = []  # built only when needed: it costs as much as a page
 
     def dump(obj: Any) -> bytes:
         if not dumper:
             dumper.append(schema())
-        return dumps(dumper[0].dump(obj))
+        return orjson.dumps(dumper[0].dump(obj), default=current_app.json.default)
 
-    return pieces(rows, load, dump)
+    return [orjson.loads(json) for json in pieces(rows, load, dump)]
+
+
+def document(doc: dict[str, Any]) -> tuple[bytes, str]:
+    """A document's bytes as the app's JSON provider sends them, and its ETag."""
+    body = dumps(doc) + b"\n"
+    return body, etag_of(body)
 
 
 def json_response(body: bytes, headers: dict[str, str] | None = None,
                   etag: str | None = None) -> Response:
-    """A response with the JSON ``body``, as the app's JSON provider sends it: ending with
-    a newline (documents already do: their bytes are not copied again per request)."""
+    """A response with the JSON ``body`` (ending with a newline, as the app's JSON provider
+    sends it)."""
     if not body.endswith(b"\n"):
         body += b"\n"
     response = current_app.response_class(body, mimetype=current_app.json.mimetype,
@@ -167,31 +151,6 @@ def json_response(body: bytes, headers: dict[str, str] | None = None,
     if etag:
         response.set_etag(etag)
     return response
-
-
-def document(shape: dict[str, Any], key: str, items: list[Piece]) -> tuple[bytes, str]:
-    """The JSON of ``shape`` with the list ``shape[key]`` made of ``items``, and its ETag.
-
-    The same bytes as dumping the document whole, with the final newline the app's JSON
-    provider adds (as ``json_response`` sends them): orjson lays out ``shape``; the items,
-    indented one level deeper, take the place of a placeholder. The ETag hashes the layout
-    and the items' hashes, so it changes exactly when the bytes do, without hashing them
-    (the request's URL root aside, as for every ETag: see api/http/cache/policy.py).
-    """
-    layout = dumps({**shape, key: [_ITEMS] if items else []})
-    tag = hashlib.blake2b(layout.replace(host(), b""), digest_size=16)
-    for item in items:
-        tag.update(item.digest)
-    if not items:
-        return layout + b"\n", tag.hexdigest()
-    inner = b",\n    ".join(item.json.replace(b"\n", b"\n    ") for item in items)
-    return layout.replace(dumps(_ITEMS), inner, 1) + b"\n", tag.hexdigest()
-
-
-def page(items: list[Piece], next_url: str | None, **extra: Any) -> tuple[bytes, str]:
-    """The JSON of ``{"items": [...], "next": next_url, **extra}`` and its ETag (see
-    ``document``)."""
-    return document({"items": None, "next": next_url, **extra}, "items", items)
 
 
 def init_app(app: Flask) -> None:
