@@ -160,8 +160,13 @@ class PageQuerySchema(Schema):
     cursor = fields.String(
         validate=[validate.Length(max=MAX_CURSOR),
                   validate.Regexp(CURSOR_PATTERN, error=BAD_CURSOR)],
-        metadata={"description": "Opaque position from a previous page's `next` or `prev` "
-                  "link."},
+        metadata={"description": "Opaque position: a previous page's `next_cursor` or "
+                  "`prev_cursor` (the cursor of its `next` or `prev` link)."},
+    )
+    count = fields.Boolean(
+        load_default=False,
+        metadata={"description": "`true`: the page carries `count`, the exact number of "
+                  "items in the whole list (all pages)."},
     )
 
 
@@ -182,7 +187,8 @@ def patch_of(schema_cls: type[Schema]) -> type[Schema]:
 def page_of(item_schema: type[Schema], page_name: str | None = None,
             **extra: fields.Field) -> type[Schema]:
     """The schema of a page of ``item_schema`` (named ``page_name``, by default after the
-    item): ``{"items": [...], "next": url|null, "prev": url|null, **extra}``."""
+    item): ``{"items": [...], "next": url|null, "prev": url|null, "next_cursor",
+    "prev_cursor", "count", **extra}``."""
     name = page_name or item_schema.__name__.removesuffix("Schema") + "PageSchema"
     return Schema.from_dict(
         {
@@ -197,6 +203,24 @@ def page_of(item_schema: type[Schema], page_name: str | None = None,
                 required=True,
                 metadata={"description": "Absolute URL of the previous page, or null on "
                           "the first page."},
+            ),
+            "next_cursor": fields.String(
+                allow_none=True,
+                required=True,
+                metadata={"description": "The `cursor` of the next page (what `next` "
+                          "carries), or null on the last page."},
+            ),
+            "prev_cursor": fields.String(
+                allow_none=True,
+                required=True,
+                metadata={"description": "The `cursor` of the previous page, or null on "
+                          "the first page."},
+            ),
+            "count": fields.Integer(
+                allow_none=True,
+                required=True,
+                metadata={"description": "With `count=true`: how many items the whole list "
+                          "holds, exactly (all pages); otherwise null."},
             ),
             **extra,
         },

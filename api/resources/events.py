@@ -22,13 +22,14 @@ from api.http.cache import fragments
 from api.http.errors import Problem
 from api.models import Event, utcnow
 from api.queries import event_as_of, get_event, load_events, search
+from api.queries.facets import facet_counts
 from schemas import AsOfQuerySchema, EventPatchSchema, EventQuerySchema, EventSchema, page_of
-from schemas.eventlist import COMPACT_FIELDS, EventListItemSchema
+from schemas.eventlist import COMPACT_FIELDS, EventListItemSchema, FacetsSchema
 
-EventPageSchema = page_of(EventListItemSchema, "EventPageSchema", count=fields.Integer(
-    allow_none=True, required=True,
-    metadata={"description": "With `count=true`: how many events match the filters, "
-              "exactly (all pages); otherwise null."}))
+EventPageSchema = page_of(EventListItemSchema, "EventPageSchema", facets=fields.Nested(
+    FacetsSchema, allow_none=True, required=True,
+    metadata={"description": "With `facets`: counts per value for the filtered events; "
+              "otherwise null."}))
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited events.")
 
@@ -39,15 +40,20 @@ def events_page_response(args: dict[str, Any]) -> Response:
     with ``q``, fields or a view, each item is then annotated or cut down."""
     rows, page, headers = queries.event_versions_page(args)
     count = queries.count_events(args) if args["count"] else None
+    facets = facet_counts(args, tuple(args["facets"])) if args.get("facets") else None
     shaping = (args.get("q"), tuple(args.get("fields_") or ()), args["view"])
 
     def build() -> tuple[bytes, str]:
         items = shape(fragments.render(rows, load_events, EventSchema), args,
                       {row.id: row.version for row in rows})
-        return fragments.page(items, page["next"], prev=page["prev"], count=count)
+        return fragments.page(items, page["next"], prev=page["prev"],
+                              next_cursor=page["next_cursor"],
+                              prev_cursor=page["prev_cursor"], count=count,
+                              facets=facets)
 
     body, etag = fragments.memoised(("page", fragments.root(), shaping, fragments.versions(rows),
-                                     page["next"], page["prev"], count), build)
+                                     page["next"], page["prev"], count,
+                                     facets and orjson.dumps(facets)), build)
     return fragments.json_response(body, headers, etag)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.http.errors import get_or_404
 from api.models import Mission
-from api.queries.pagination import paginate
+from api.queries.pagination import listing
 from api.resources import formats
 from schemas import MissionSchema, PageQuerySchema, page_of
 
@@ -23,8 +23,7 @@ class Missions(MethodView):
     @blp.response(200, page_of(MissionSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """List missions"""
-        _, page, headers = paginate(select(Mission), (Mission.id,), args)
-        return page, 200, headers
+        return listing(select(Mission), (Mission.id,), args)
 
 
 @blp.route("/<string:id>", endpoint="Mission")
