@@ -131,6 +131,16 @@ def Text(**kwargs: Any) -> fields.String:
     return String(prose=True, validate=validate.Length(max=5000), **kwargs)
 
 
+def Computed(function: Any, json_schema: dict[str, Any], **kwargs: Any) -> fields.Function:
+    """A dump-only value computed by ``function``, typed in the OpenAPI document by
+    ``json_schema`` (so generated clients type it too)."""
+    kwargs["metadata"] = {**json_schema, **kwargs.get("metadata", {})}
+    return fields.Function(function, dump_only=True, **kwargs)
+
+
+URL = {"type": "string", "format": "uri"}
+
+
 def links(endpoint: str, **related: tuple[str, str, str] | tuple[str, dict[str, str]]
           ) -> fields.Function:
     """A dump-only ``links`` object: ``self``, plus ``name=(endpoint, url_arg, attribute)``
@@ -146,7 +156,10 @@ def links(endpoint: str, **related: tuple[str, str, str] | tuple[str, dict[str, 
                 out[name] = url_for(target, **values, _external=True)
         return out
 
-    return fields.Function(build, dump_only=True)
+    return Computed(build, {
+        "type": "object", "required": ["self"], "additionalProperties": False,
+        "properties": {name: URL for name in ("self", *related)},
+        "description": "Absolute URLs of this record (`self`) and of what it relates to."})
 
 
 class PageQuerySchema(Schema):
