@@ -53,7 +53,8 @@ def schema_org_errors(node: Any, path: str = "$") -> list[str]:
     on a type outside its domain, a value outside its range."""
     types, properties = vocabulary()
     if "@graph" in node:
-        return [e for i, n in enumerate(node["@graph"]) for e in schema_org_errors(n, f"{path}[{i}]")]
+        return [e for i, n in enumerate(node["@graph"])
+                for e in schema_org_errors(n, f"{path}[{i}]")]
     if set(node) <= {"@id"}:
         return []  # a reference to a node described elsewhere
     type_ = SCHEMA + node["@type"]
