@@ -10,14 +10,16 @@ just before a block leaves it out too.
 
 Volatile values are masked on both sides before comparing: ETags and other 32-hex ids,
 cursors, timestamps, the host's port, the Date header. A line that is only ``…`` (or
-``...``) stands for any number of lines, and ``…`` within a line for any text. An ETag an example printed
-replaces the documented one in the file's later commands (``If-None-Match``).
+``...``) stands for any number of lines, and ``…`` within a line for any text. An ETag an
+example printed replaces the documented one in the file's later commands
+(``If-None-Match``).
 
     .venv/bin/python -m tests.docs_examples            # check; a diff per difference
     .venv/bin/python -m tests.docs_examples --update   # write the actual outputs back
 
-``--update`` writes what the server printed (its own ETags, ports as documented); an
-output that had ``…`` elisions is written whole, to be shortened again by hand.
+``--update`` writes what the server printed where it differs (its own ETags, ports as
+documented), keeping the documented lines that still match and every elision line in
+place of the lines it stood for.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ def blocks(file: str) -> list[Block]:
         block = Block(file, line, body, checked=False)
         command: list[str] | None = None
         output: list[str] = []
+        start = line
         for number, raw in enumerate(body.split("\n"), line):
             if raw.startswith("$ ") and not (command and command[-1].endswith("\\")):
                 if command is not None:
@@ -196,20 +199,38 @@ def differences(examples: list[Example]) -> list[str]:
     return out
 
 
+def merged(expected: str, actual: str) -> str:
+    """``actual`` written as ``expected`` shows it: documented lines that still match (as
+    masked) stay as written, an elision line stays in place of the lines it stood for,
+    and the rest is what the server printed."""
+    old, new = expected.split("\n"), actual.rstrip("\n").split("\n")
+    keys = [normal(line) for line in old], [normal(line) for line in new]
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, *keys, autojunk=False).get_opcodes():
+        if op == "equal":
+            out += old[i1:i2]
+        elif any(line.strip() in ELIDED_LINES for line in old[i1:i2]):
+            out += [line for line in old[i1:i2] if line.strip() in ELIDED_LINES]
+        elif i2 - i1 == j2 - j1:  # line for line: an elided line that still matches stays
+            out += [o if matches(o, n) else n for o, n in zip(old[i1:i2], new[j1:j2],
+                                                               strict=True)]
+        else:
+            out += new[j1:j2]
+    return "\n".join(out)
+
+
 def update(examples: list[Example]) -> list[str]:
     """Write the actual output of each differing example into its file; the files changed."""
     changed = set()
     for e in examples:
         if e.actual is None or matches(e.expected, e.actual):
             continue
-        documented = HOST.search(e.command)
-        actual = e.actual.rstrip("\n")
-        if documented:
-            actual = HOST.sub(documented[0], actual)
+        documented = HOST.search(e.command) or HOST.search(e.expected)
+        actual = HOST.sub(documented[0], e.actual) if documented else e.actual
         path = ROOT / e.file
         text = path.read_text(encoding="utf-8")
         old = f"$ {e.command}\n{e.expected}".rstrip("\n")
-        new = f"$ {e.command}\n{actual}".rstrip("\n")
+        new = f"$ {e.command}\n{merged(e.expected, actual)}".rstrip("\n")
         if old in text:
             path.write_text(text.replace(old, new, 1), encoding="utf-8")
             changed.add(e.file)
