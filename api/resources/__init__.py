@@ -11,6 +11,7 @@ from api.resources import (
     formats,
     meta,
     missions,
+    oembed,
     people,
     revisions,
     sources,
@@ -18,7 +19,7 @@ from api.resources import (
 
 BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp,
               citations.blp, revisions.blp, formats.blp, embed.blp,
-              disputes.blp)
+              disputes.blp, oembed.blp)
 
 
 def init_app(app: Flask) -> None:

@@ -174,3 +174,21 @@ def test_the_index_offers_an_absolute_iframe_and_a_favicon(client: FlaskClient) 
     assert snippet and snippet[1].startswith("http://localhost/embed/")
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+def test_the_embed_page_speaks_oembed(client: FlaskClient) -> None:
+    page = client.get("/embed/the-challenge?start_at=soyuz-ms-19-docking").text
+    found = re.search(r'<link rel="alternate" type="application/json\+oembed"[^>]*'
+                      r'href="([^"]+)"', page)
+    assert found, "no oEmbed discovery link"
+    answer = client.get(html.unescape(found[1]) + "&maxwidth=500")
+    assert answer.status_code == 200, answer.json
+    body = answer.json
+    assert body["type"] == "rich" and body["version"] == "1.0" and body["width"] == 500
+    src = re.search(r'<iframe src="([^"]+)"', body["html"])[1]
+    assert html.unescape(src) == ("http://localhost/embed/the-challenge"
+                                  "?start_at=soyuz-ms-19-docking")
+    for url in ("http://elsewhere.example/embed/the-challenge", "http://localhost/v1/events",
+                "http://localhost/embed/no-such-mission"):
+        refused = client.get("/oembed", query_string={"url": url})
+        assert refused.status_code == 404 and refused.mimetype == "application/problem+json"
