@@ -192,3 +192,13 @@ def test_the_embed_page_speaks_oembed(client: FlaskClient) -> None:
                 "http://localhost/embed/no-such-mission"):
         refused = client.get("/oembed", query_string={"url": url})
         assert refused.status_code == 404 and refused.mimetype == "application/problem+json"
+
+
+def test_a_mission_has_a_page_linking_each_event(client: FlaskClient) -> None:
+    page = client.get("/v1/missions/the-challenge", headers=BROWSER)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    links = set(re.findall(r'<a href="/v1/events/([^"?]+)">', page.text))
+    events = client.get("/v1/events?mission=the-challenge&limit=100&count=true").json
+    assert links == {e["id"] for e in events["items"]} and len(links) == events["count"]
+    assert 'src="http://localhost/embed/the-challenge"' in page.text
+    assert client.get("/v1/missions/the-challenge").json["id"] == "the-challenge"
