@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Digits, String
+from schemas.common import Digits, String, named_enum
 
 MAX_SIZE = 4000
+FORMATS = named_enum("OEmbedFormat", ("json",))
 
 
 class OEmbedQuerySchema(Schema):
@@ -15,7 +16,7 @@ class OEmbedQuerySchema(Schema):
     url = String(required=True, validate=validate.Length(1, 2000), metadata={
         "description": "An embed page of this API (`/embed/{mission}`, with its query).",
         "example": "https://timeline.example.org/embed/the-challenge"})
-    format = fields.String(load_default="json", validate=validate.OneOf(["json"]),
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS),
                            metadata={"description": "Only `json`."})
     maxwidth = Digits(validate=validate.Range(1, MAX_SIZE),
                       metadata={"description": "Widest the frame may be, in pixels."})
