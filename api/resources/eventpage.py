@@ -18,6 +18,7 @@ from flask import Response, render_template, url_for
 from api.extensions import db
 from api.models import Event, Mission
 from schemas import EventSchema
+from schemas.dates import OPEN
 
 SCHEMA_ORG = "https://schema.org"
 # How each status reads as a schema.org EventStatusType.
@@ -50,12 +51,13 @@ def json_ld(event: dict[str, Any]) -> dict[str, Any]:
                                                   "text": citation["quote"]})
     node: dict[str, Any] = {
         "@type": "Event", "@id": url, "url": url, "name": event["title"],
-        "description": event["summary"], "startDate": event["start"]["date"],
+        "description": event["summary"],
         "eventStatus": f"{SCHEMA_ORG}/{EVENT_STATUS[event['status']]}",
         "subjectOf": list(articles.values()),
     }
-    if event["end"] and event["end"]["date"] != "..":
-        node["endDate"] = event["end"]["date"]
+    for key, bound in (("startDate", event["start"]), ("endDate", event["end"])):
+        if bound and bound["date"] != OPEN:  # an open bound: no date to give
+            node[key] = bound["date"]
     if event["location"]:
         node["location"] = {"@type": "Place", "name": event["location"]}
     if event["people"]:

@@ -135,6 +135,14 @@ def test_the_page_shows_disputes(client: FlaskClient) -> None:
         assert all(version["value"] in page for version in claim["values"])
 
 
+def test_every_events_json_ld_is_schema_org(client: FlaskClient) -> None:
+    for event in client.get("/v1/events?limit=100").json["items"]:
+        graph = json_ld(client.get(event["links"]["self"], headers=BROWSER).text)
+        assert schema_org_errors(graph) == [], event["id"]
+        dates = [graph["@graph"][0].get(k) for k in ("startDate", "endDate")]
+        assert ".." not in dates  # an open bound gives no date
+
+
 @pytest.mark.parametrize("event", ["soyuz-ms-19-launch", "soyuz-ms-19-docking"])
 def test_its_json_ld_is_schema_org(client: FlaskClient, event: str) -> None:
     data = client.get(f"/v1/events/{event}").json
