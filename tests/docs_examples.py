@@ -52,7 +52,7 @@ MASKS = (
     (re.compile(r"\b[0-9a-f]{32}\b"), "HEX32"),
     (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "TIME"),
     (re.compile(r"\b\d{8}T\d{6}Z\b"), "TIME"),  # iCalendar's DTSTAMP
-    (re.compile(r"(?im)^(date|expires|last-modified|x-ratelimit-[a-z]+): .*$"), r"\1: X"),
+    (re.compile(r"(?im)^(date|expires|last-modified|server|x-ratelimit-[a-z]+): .*$"), r"\1: X"),
     (re.compile(r"X-RateLimit-Reset=\d+|\b17\d{8}\b"), "EPOCH"),
 )
 READ_ONLY = re.compile(r"^curl\b(?!.*(?:\s-X\s|\s-d\s|\$TOKEN|\$READER))")
