@@ -1,6 +1,7 @@
 # Two commands on a fresh clone:  `make run` (API on http://127.0.0.1:5000 with the seeded
-# data on SQLite) and `make test` (the whole suite).
+# data on SQLite; `make run PORT=8000` for another port) and `make test` (the whole suite).
 PYTHON ?= python3
+PORT ?= 5000
 VENV ?= .venv
 BIN := $(VENV)/bin
 
@@ -29,7 +30,7 @@ timelinejs: $(TIMELINEJS)
 
 run: install timelinejs
 	$(BIN)/flask --app api seed $(if $(wildcard $(ARTICLES)),--articles $(ARTICLES))
-	$(BIN)/flask --app api run --host 127.0.0.1 --port 5000
+	$(BIN)/flask --app api run --host 127.0.0.1 --port $(PORT)
 
 test: install timelinejs
 	$(BIN)/pytest

@@ -130,7 +130,7 @@ class Event(db.Model):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
     # Everything else a reader sees of the event, for full-text search (api/queries/search.py):
-    # note, location, tags, people's names and aliases, mission, source titles, quotes.
+    # note, location, tags, people's names and aliases, quotes.
     search_text: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)  # bumped by every write (compare-and-swap)
     # When the event last changed: the time of its latest revision (UTC, naive).

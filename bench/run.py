@@ -84,6 +84,10 @@ def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
         ("count of all events (count=true)", "/v1/events?limit=50&count=true", {}),
         ("deep page (cursor) + count", f"/v1/events?limit=50&count=true&cursor={cursor}", {}),
         ("compact page (view=compact)", "/v1/events?limit=50&view=compact", {}),
+        ("facets type,status on mission (indexed filter)",
+         f"/v1/events?limit=50&mission={MISSION}&facets=type,status", {}),
+        ("facets type,status,person,tag (all events)",
+         "/v1/events?limit=50&facets=type,status,person,tag", {}),
         ("TimelineJS of mission", f"/v1/missions/{MISSION}/timelinejs", {}),
     ]
 

@@ -16,7 +16,7 @@ from typing import Any
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.common import QuoteRefSchema, Slug, named_enum
+from schemas.common import URL, Computed, QuoteRefSchema, Slug, named_enum
 
 WEEKDAYS = named_enum("Weekday", ("monday", "tuesday", "wednesday", "thursday", "friday",
                                    "saturday", "sunday"))
@@ -80,11 +80,9 @@ class ReferenceSchema(Schema):
                          metadata={"description": "; ".join(
                              f"`{k}`: {v}" for k, v in REFERENCE_KINDS.items())})
     id = Slug(required=True)
-    url = fields.Function(
+    url = Computed(
         lambda ref: url_for("events.Event" if ref["kind"] == "event" else "sources.Source",
-                            id=ref["id"], _external=True),
-        dump_only=True,
-    )
+                            id=ref["id"], _external=True), URL)
 
 
 class DerivationSchema(QuoteRefSchema):
@@ -101,8 +99,8 @@ class DerivationSchema(QuoteRefSchema):
                             metadata={"description": "For weekday-of-week."})
     month = fields.Integer(validate=validate.Range(1, 12),
                            metadata={"description": "For month-of-year."})
-    explanation = fields.Function(describe, dump_only=True,
-                                  metadata={"example": "the Tuesday of the week of the day "
+    explanation = Computed(describe, {"type": "string"},
+                           metadata={"example": "the Tuesday of the week of the day "
                                             "source '003_edd1603faf14b1a0' was written"})
 
     @validates_schema

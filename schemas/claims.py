@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Items, PageQuerySchema, QuoteRefSchema, Slug, String
+from schemas.common import URL, Computed, Items, PageQuerySchema, QuoteRefSchema, Slug, String
 
 
 class ClaimValueSchema(Schema):
@@ -53,7 +53,9 @@ class DisputeSchema(ClaimSchema):
     id = fields.Integer(dump_only=True)
     event = Slug(attribute="event_id", dump_only=True, allow_none=True)
     source = Slug(attribute="source_id", dump_only=True, allow_none=True)
-    links = fields.Function(lambda claim: {"subject": _subject_url(claim)}, dump_only=True)
+    links = Computed(lambda claim: {"subject": _subject_url(claim)}, {
+        "type": "object", "required": ["subject"], "additionalProperties": False,
+        "properties": {"subject": URL}, "description": "The event or source disputed."})
 
 
 class DisputeQuerySchema(PageQuerySchema):

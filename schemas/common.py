@@ -131,6 +131,16 @@ def Text(**kwargs: Any) -> fields.String:
     return String(prose=True, validate=validate.Length(max=5000), **kwargs)
 
 
+def Computed(function: Any, json_schema: dict[str, Any], **kwargs: Any) -> fields.Function:
+    """A dump-only value computed by ``function``, typed in the OpenAPI document by
+    ``json_schema`` (so generated clients type it too)."""
+    kwargs["metadata"] = {**json_schema, **kwargs.get("metadata", {})}
+    return fields.Function(function, dump_only=True, **kwargs)
+
+
+URL = {"type": "string", "format": "uri"}
+
+
 def links(endpoint: str, **related: tuple[str, str, str] | tuple[str, dict[str, str]]
           ) -> fields.Function:
     """A dump-only ``links`` object: ``self``, plus ``name=(endpoint, url_arg, attribute)``
@@ -146,7 +156,10 @@ def links(endpoint: str, **related: tuple[str, str, str] | tuple[str, dict[str, 
                 out[name] = url_for(target, **values, _external=True)
         return out
 
-    return fields.Function(build, dump_only=True)
+    return Computed(build, {
+        "type": "object", "required": ["self"], "additionalProperties": False,
+        "properties": {name: URL for name in ("self", *related)},
+        "description": "Absolute URLs of this record (`self`) and of what it relates to."})
 
 
 class PageQuerySchema(Schema):
@@ -160,8 +173,13 @@ class PageQuerySchema(Schema):
     cursor = fields.String(
         validate=[validate.Length(max=MAX_CURSOR),
                   validate.Regexp(CURSOR_PATTERN, error=BAD_CURSOR)],
-        metadata={"description": "Opaque position from a previous page's `next` or `prev` "
-                  "link."},
+        metadata={"description": "Opaque position: a previous page's `next_cursor` or "
+                  "`prev_cursor` (the cursor of its `next` or `prev` link)."},
+    )
+    count = fields.Boolean(
+        load_default=False,
+        metadata={"description": "`true`: the page carries `count`, the exact number of "
+                  "items in the whole list (all pages)."},
     )
 
 
@@ -182,7 +200,8 @@ def patch_of(schema_cls: type[Schema]) -> type[Schema]:
 def page_of(item_schema: type[Schema], page_name: str | None = None,
             **extra: fields.Field) -> type[Schema]:
     """The schema of a page of ``item_schema`` (named ``page_name``, by default after the
-    item): ``{"items": [...], "next": url|null, "prev": url|null, **extra}``."""
+    item): ``{"items": [...], "next": url|null, "prev": url|null, "next_cursor",
+    "prev_cursor", "count", **extra}``."""
     name = page_name or item_schema.__name__.removesuffix("Schema") + "PageSchema"
     return Schema.from_dict(
         {
@@ -197,6 +216,24 @@ def page_of(item_schema: type[Schema], page_name: str | None = None,
                 required=True,
                 metadata={"description": "Absolute URL of the previous page, or null on "
                           "the first page."},
+            ),
+            "next_cursor": fields.String(
+                allow_none=True,
+                required=True,
+                metadata={"description": "The `cursor` of the next page (what `next` "
+                          "carries), or null on the last page."},
+            ),
+            "prev_cursor": fields.String(
+                allow_none=True,
+                required=True,
+                metadata={"description": "The `cursor` of the previous page, or null on "
+                          "the first page."},
+            ),
+            "count": fields.Integer(
+                allow_none=True,
+                required=True,
+                metadata={"description": "With `count=true`: how many items the whole list "
+                          "holds, exactly (all pages); otherwise null."},
             ),
             **extra,
         },

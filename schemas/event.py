@@ -14,6 +14,7 @@ from schemas import dates
 from schemas.claims import claim_schema
 from schemas.common import (
     MAX_ITEMS,
+    Computed,
     Items,
     Slug,
     String,
@@ -81,19 +82,19 @@ class CitationSchema(Schema):
         required=True,
         metadata={"description": "The event fields this quote supports."},
     )
-    verified = fields.Function(
-        lambda c: c.quote_start is not None,
-        dump_only=True,
+    verified = Computed(
+        lambda c: c.quote_start is not None, {"type": "boolean"},
         metadata={"description": "The quote was found in the source's text (see `offsets`)."},
     )
-    unverified_reason = fields.Function(
-        lambda c: unverified_reason(c),
-        dump_only=True,
+    unverified_reason = Computed(
+        lambda c: unverified_reason(c), {"type": ["string", "null"]},
         metadata={"description": "Why `verified` is false (null when it is true)."},
     )
-    offsets = fields.Function(
+    offsets = Computed(
         lambda c: None if c.quote_start is None else {"start": c.quote_start, "end": c.quote_end},
-        dump_only=True,
+        {"type": ["object", "null"], "required": ["start", "end"],
+         "additionalProperties": False,
+         "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}}},
         metadata={"description": "Where the quote occurs in the source's text, in characters "
                   "(end exclusive); null when not verified."},
     )
@@ -129,9 +130,8 @@ class EventSchema(Schema):
     summary = String(prose=True, required=True, validate=validate.Length(1, 5000))
     start = fields.Nested(dates.BoundSchema, required=True)
     end = fields.Nested(dates.BoundSchema, allow_none=True, load_default=None)
-    edtf = fields.Function(
-        lambda event: dates.edtf(event.start, event.end),
-        dump_only=True,
+    edtf = Computed(
+        lambda event: dates.edtf(event.start, event.end), {"type": "string"},
         metadata={"description": "The event's date as EDTF (ISO 8601-2).", "example": "2030~"},
     )
     location = Text()

@@ -19,7 +19,7 @@ from schemas.event import EVENT_TYPES, STATUSES, EventSchema
 # Everything a search looks at: the title, type and summary, then the lines of an event's
 # search text (api/domain/searchtext.py), in this order.
 SEARCHED_FIELDS = named_enum("SearchedField", (
-    "title", "type", "summary", "note", "location", "tags", "people", "sources", "quotes"))
+    "title", "type", "summary", "note", "location", "tags", "people", "quotes"))
 
 
 class MatchSchema(Schema):
@@ -29,7 +29,7 @@ class MatchSchema(Schema):
         fields.String(validate=validate.OneOf(SEARCHED_FIELDS)), data_key="fields",
         required=True,
         metadata={"description": "What matched: `people` covers every recorded spelling "
-                  "(aliases), `sources` the cited sources' titles, `quotes` the quotes."})
+                  "(aliases), `quotes` the quotes."})
     snippet = fields.String(
         allow_none=True, required=True,
         metadata={"description": "The first matching field other than the title and type "
@@ -55,6 +55,26 @@ EventListItemSchema.__doc__ = (
     "fields asked for (and `id`), and with `q` its `match`.")
 
 
+# Each counts events: an event with two tags counts once under each.
+FACETS = named_enum("Facet", ("type", "status", "mission", "precision", "person", "tag"))
+
+
+class FacetCountSchema(Schema):
+    """One value of a facet and how many of the filtered events have it."""
+
+    value = fields.String(required=True, metadata={"description": "A type, status, mission "
+                          "id, precision, person id or tag."})
+    count = fields.Integer(required=True)
+
+
+FacetsSchema = Schema.from_dict(
+    {name: fields.List(fields.Nested(FacetCountSchema), metadata={
+        "description": f"Each {name} of the filtered events, most events first."})
+     for name in FACETS},
+    name="Facets")
+FacetsSchema.__doc__ = "The facets asked for with `facets`: each value with its count."
+
+
 def _date_arg(value: str) -> bool:
     try:
         dates.parse(value)
@@ -63,12 +83,26 @@ def _date_arg(value: str) -> bool:
     return True
 
 
-class _ValueList(fields.List):
-    """A list whose errors name the parameter, not ``type.0``."""
+class ValueList(fields.List):
+    """A list parameter, repeated (``type=launch&type=docking``) or given once with commas
+    (``type=launch,docking``, as Launch Library 2 and the Spaceflight News API take it); a
+    value holding a comma is given by repeating the parameter (repeated values are taken
+    whole). At most ``most`` parameters; errors name the parameter, not ``type.0``."""
+
+    def __init__(self, inner: fields.Field, most: int, **kwargs: Any) -> None:
+        self.most = most
+        kwargs["metadata"] = {**kwargs.get("metadata", {}), "minItems": 1, "maxItems": most}
+        super().__init__(inner, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        values = value if isinstance(value, list) else [value]
+        if not 1 <= len(values) <= self.most:
+            raise ValidationError(f"Give 1 to {self.most} values.")
+        if len(values) == 1 and "," in values[0]:
+            parts = [part.strip() for part in values[0].split(",")]
+            values = parts if all(parts) else values
         try:
-            return super()._deserialize(value, attr, data, **kwargs)
+            return super()._deserialize(values, attr, data, **kwargs)
         except ValidationError as err:
             messages = err.messages
             if isinstance(messages, dict):
@@ -95,8 +129,8 @@ FREE_VALUE, FREE_VALUES = 40, 3  # longest free-text filter value, and how many
 
 def Values(choices: tuple[str, ...] | None = None, what: str = "value", *,
            ids: bool = False, **kwargs: Any) -> fields.List:
-    """A filter taking several values: repeat the parameter (``type=launch&type=docking``)
-    to match any of them; a value starting with ``-`` excludes instead (``type=-context``).
+    """A filter taking several values (``type=launch,docking`` or repeated) to match any of
+    them; a value starting with ``-`` excludes instead (``type=-context``).
     ``choices`` is a named enumeration of ``filter_enum``; ``ids``: values are ids. The
     bounds keep the longest documented URL inside gunicorn's request line (8190 bytes;
     tests/ops/test_request_limits.py): free text is short (names, tags, a place)."""
@@ -111,13 +145,14 @@ def Values(choices: tuple[str, ...] | None = None, what: str = "value", *,
     else:
         item, most = String(validate=validate.Length(1, FREE_VALUE)), FREE_VALUES
     description = kwargs.pop("description")
-    return _ValueList(item, validate=validate.Length(1, most), metadata={"description": (
-        f"{description} Repeat the parameter for several {what}s (any of them matches); "
-        f"prefix a {what} with `-` to exclude it."), **kwargs.pop("metadata", {})}, **kwargs)
+    return ValueList(item, most, metadata={"description": (
+        f"{description} Several {what}s (any of them matches): comma-separated "
+        f"(`a,b`) or the parameter repeated; prefix a {what} with `-` to exclude it."),
+        **kwargs.pop("metadata", {})}, **kwargs)
 
 
 # Query parameters of the event list that shape the answer rather than choose events.
-LIST_ONLY = ("count", "fields_", "view")
+LIST_ONLY = ("count", "fields_", "view", "facets")
 SORTS = named_enum(
     "Sort", ("relevance", "start", "-start", "title", "-title", "changed", "-changed"),
     varnames=("RELEVANCE", "START", "START_DESC", "TITLE", "TITLE_DESC", "CHANGED",
@@ -171,7 +206,8 @@ class EventQuerySchema(PageQuerySchema):
         validate=validate.Length(1, 200),
         metadata={"description": (
             "Words to find in everything a reader sees of an event: title, summary, note, "
-            "type, location, tags, people's names and aliases, source titles, quotes. "
+            "type, location, tags, people's names and aliases, quotes (not the cited "
+            "sources' titles: `source=` finds the events citing a source). "
             "Every word must match a word, stemmed (`docked` finds 'docking'); end a word "
             "with `*` to match the start of words (`laun*`). "
             "Items then carry `match`: the fields that matched and a highlighted snippet."),
@@ -198,12 +234,20 @@ class EventQuerySchema(PageQuerySchema):
             "`compact`: items with only " + ", ".join(f"`{f}`" for f in COMPACT_FIELDS)
             + " (and `match`).")},
     )
-    fields_ = fields.List(
-        fields.String(validate=validate.OneOf(EVENT_FIELDS)),
-        data_key="fields", validate=validate.Length(1, 30),
+    fields_ = ValueList(
+        fields.String(validate=validate.OneOf(EVENT_FIELDS)), 30, data_key="fields",
         metadata={"description": (
-            "Only these fields in each item (repeat the parameter); `id` is always "
-            "included. Overrides `view`.")},
+            "Only these fields in each item (`fields=title,edtf`, or the parameter "
+            "repeated); `id` is always included. Overrides `view`.")},
+    )
+
+    facets = ValueList(
+        fields.String(validate=validate.OneOf(FACETS)), len(FACETS),
+        metadata={"description": (
+            "The page carries `facets`: for each facet named (`facets=type,status,person,tag`)"
+            ", its values among all the events matching the filters, each with how many "
+            "events have it, most first. Like `count`, one query each (remembered until the "
+            "data changes).")},
     )
 
     @validates_schema

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load
 
-from schemas.common import PageQuerySchema, named_enum
+from schemas.common import Computed, PageQuerySchema, named_enum
 
 ACTIONS = named_enum("RevisionAction", ("create", "update", "delete"))
 MAX_TIMESTAMP = 64
@@ -23,7 +23,8 @@ class RevisionSchema(Schema):
     after it."""
 
     number = fields.Integer(metadata={"description": "1 for the creation, then 2, 3, ..."})
-    at = fields.Function(lambda r: _utc(r.at), metadata={"description": "When, in UTC."})
+    at = Computed(lambda r: _utc(r.at), {"type": "string", "format": "date-time"},
+                  metadata={"description": "When, in UTC."})
     who = fields.String(metadata={"description": "The curator's token name, 'seed', or "
                                  "'unrecorded' (the state found when history began)."})
     action = fields.String(metadata={"enum": list(ACTIONS)})

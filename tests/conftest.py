@@ -31,6 +31,13 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
+def skip_unless_postgresql(what: str) -> None:
+    """Skip a PostgreSQL-only test, saying why: on the SQLite run of a suite that has
+    PostgreSQL too, or because TEST_POSTGRES_URL is not set."""
+    pytest.skip(f"{what}: PostgreSQL only; this is the SQLite run" if POSTGRES_URL
+                else f"{what}: needs PostgreSQL (set TEST_POSTGRES_URL)")
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param

@@ -1,14 +1,15 @@
 """The text an event is found by, beyond its title, type and summary: ``search_text``.
 
 Everything else a reader sees of an event, one line per field of ``FIELDS``: the note,
-location, tags, people's names with every alias recorded for them, the cited sources'
-titles and the quotes (not the mission's name: every event of a mission would match it).
+location, tags, people's names with every alias recorded for them and the quotes (not
+the mission's name: every event of a mission would match it; nor the cited sources'
+titles: a headline is about the article, and an event citing it is seldom about that).
 The full-text index (migration 0009) covers ``title``, ``type``, ``summary`` and this
 column; api/queries/search.py reads the line numbers back to say which field matched.
 
 One function builds the text (``document``); ORM writes refresh it before each commit
 (``reindex``, called by api/domain/store.py), the bulk load of api/cli/synth.py calls
-``document`` for its rows, and migration 0009 fills it for existing rows with ``reindex``.
+``document`` for its rows, and migrations 0009 and 0014 fill it for existing rows with ``reindex``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from api.models import Citation, Event, EventPerson, Person, Source
+from api.models import Citation, Event, EventPerson, Person
 from schemas.eventlist import SEARCHED_FIELDS
 
 FIELDS = SEARCHED_FIELDS[3:]  # after the title, type and summary, which have columns
@@ -55,23 +56,18 @@ def documents(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
         for row in conn.execute(select(Event.id, Event.note, Event.location, Event.tags)
                                 .where(Event.id.in_(chunk))):
             parts[row.id] = {"note": row.note, "location": row.location,
-                             "tags": row.tags or [], "people": [], "sources": [],
-                             "quotes": []}
+                             "tags": row.tags or [], "people": [], "quotes": []}
         for row in conn.execute(select(EventPerson.event_id, Person.name, Person.aliases)
                                 .join(Person, Person.id == EventPerson.person_id)
                                 .where(EventPerson.event_id.in_(chunk))
                                 .order_by(EventPerson.event_id, EventPerson.position)):
             if row.event_id in parts:
                 parts[row.event_id]["people"] += person_names(row.name, row.aliases)
-        for row in conn.execute(select(Citation.event_id, Source.title, Citation.quote)
-                                .join(Source, Source.id == Citation.source_id)
+        for row in conn.execute(select(Citation.event_id, Citation.quote)
                                 .where(Citation.event_id.in_(chunk))
                                 .order_by(Citation.event_id, Citation.position)):
             if row.event_id in parts:
-                event = parts[row.event_id]
-                if row.title and row.title not in event["sources"]:
-                    event["sources"].append(row.title)
-                event["quotes"].append(row.quote)
+                parts[row.event_id]["quotes"].append(row.quote)
         out.update((id, document(values)) for id, values in parts.items())
     return out
 

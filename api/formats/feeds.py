@@ -36,6 +36,8 @@ def json_feed(mission: Mission, events: Sequence[Event], feed_url: str, home_url
                 "summary": event.summary,
                 "content_html": event_html(event),
                 "content_text": event_text(event),
+                # this item (the event as it now reads) was published when it last changed
+                "date_published": changed(event).isoformat(),
                 "date_modified": changed(event).isoformat(),
                 "tags": list(dict.fromkeys([event.type, event.status, *event.tags])),
             }
@@ -65,7 +67,7 @@ def atom(mission: Mission, events: Sequence[Event], feed_url: str, home_url: str
         entry.id(tag_uri("events", event.id))
         entry.title(event.title)
         entry.updated(changed(event))
-        entry.link(href=url_of(event), rel="alternate", type="application/json")
+        entry.link(href=url_of(event), rel="alternate", type="text/html")  # the event's page
         entry.summary(event.summary)
         entry.content(event_html(event), type="html")
         for term in (event.type, event.status):

@@ -110,8 +110,17 @@ def _current_request_id() -> str | None:
         return None
 
 
+def _not_a_dev_server_request_line(record: logging.LogRecord) -> bool:
+    """False for the development server's own line per request (werkzeug's
+    ``log_request``): the request log already writes one, so each request shows once."""
+    return not str(record.msg).endswith('"%s" %s %s')
+
+
 def configure_logging(app: Flask) -> None:
     """JSON lines on stderr for the app's logger and the request log."""
+    werkzeug_log = logging.getLogger("werkzeug")
+    if _not_a_dev_server_request_line not in werkzeug_log.filters:
+        werkzeug_log.addFilter(_not_a_dev_server_request_line)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     app.logger.handlers = [handler]  # "api": the request log "api.access" passes through it

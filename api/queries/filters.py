@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, or_
 
 from api.models import Citation, Event, EventPerson, Mission, Person, Source
-from api.queries import lookup
+from api.queries import lookup, places
 from schemas import dates
 
 # What each id filter names, for ``lookup.resolve``.
@@ -35,10 +35,6 @@ def _any(condition: Callable[[str], Any], values: list[str]) -> Any:
     return or_(*(condition(v) for v in values))
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 CONDITIONS: dict[str, Callable[[Any], Any]] = {
     "mission": lambda v: Event.mission_id == v,
     "type": lambda v: Event.type == v,
@@ -46,7 +42,7 @@ CONDITIONS: dict[str, Callable[[Any], Any]] = {
     "person": lambda v: Event.people.any(EventPerson.person_id == v),
     "source": lambda v: Event.citations.any(Citation.source_id == v),
     "tag": Event.has_tag,
-    "location": lambda v: Event.location.ilike(v, escape="\\"),  # v: a LIKE pattern
+    "location": lambda v: Event.location == v,  # v: a stored location (api/queries/places.py)
     "precision": lambda v: Event.start["precision"].as_string() == v,
 }
 
@@ -54,7 +50,8 @@ CONDITIONS: dict[str, Callable[[Any], Any]] = {
 def filter_values(args: dict[str, Any], verified: Collection[str] = ()) -> dict[str, Any]:
     """What the filters of ``args`` (but ``q``) compare with: for each of ``CONDITIONS``
     the values to match and to exclude (ids resolved, or a 400, but for the filters named
-    in ``verified``, whose ids the caller found; ``location`` as LIKE patterns), the moment
+    in ``verified``, whose ids the caller found; ``location`` as the stored locations
+    its words name), the moment
     of ``changed_since`` (UTC), the days of ``from``/``to``, and ``disputed`` and
     ``context=false`` as given."""
     out: dict[str, Any] = {}
@@ -65,9 +62,9 @@ def filter_values(args: dict[str, Any], verified: Collection[str] = ()) -> dict[
         if arg in IDS and arg not in verified:
             values = lookup.resolve(*IDS[arg][:1], values, arg, IDS[arg][1])
         included, excluded = _values(values)
-        if arg == "location":  # a substring, whatever it holds
-            included, excluded = ([f"%{_escape_like(v)}%" for v in side]
-                                  for side in (included, excluded))
+        if arg == "location":  # the stored locations the words name (api/queries/places.py)
+            included = (places.matching(included) or [places.NOWHERE]) if included else []
+            excluded = places.matching(excluded) if excluded else []
         out[arg] = (included, excluded)
     if "changed_since" in args:
         out["changed_since"] = args["changed_since"].astimezone(dt.UTC).replace(tzinfo=None)

@@ -29,7 +29,8 @@ def normal(text: str) -> str:
 
 def _spellings(model: type[db.Model]) -> dict[str, set[str]]:
     """Every way to name a record of ``model`` (normalised) and the ids it names: the id,
-    the name or title, a person's aliases, and the last word of a person's names."""
+    the name or title, a person's aliases, and each word of a person's names (``Klim``,
+    ``Julia``)."""
     out: dict[str, set[str]] = defaultdict(set)
     if model is Person:
         for id, name, aliases in db.session.execute(select(Person.id, Person.name,
@@ -37,7 +38,8 @@ def _spellings(model: type[db.Model]) -> dict[str, set[str]]:
             out[id].add(id)
             for spelling in person_names(name, aliases):
                 out[normal(spelling)].add(id)
-                out[normal(spelling).rsplit("-", 1)[-1]].add(id)
+                for word in normal(spelling).split("-"):  # a first or last name alone
+                    out[word].add(id)
         return out
     label = Mission.name if model is Mission else Source.title
     for id, name in db.session.execute(select(model.id, label)):

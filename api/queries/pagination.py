@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from cachetools import LRUCache, cached
 from flask import request, url_for
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 
 from api.extensions import db
 from api.http.errors import invalid
@@ -89,12 +89,14 @@ def _link_key(values: Sequence[Any], descending: bool, before: bool) -> tuple[An
 
 
 @cached(_LINKS, lock=_LINKS_LOCK, key=_link_key)
-def _link(values: Sequence[Any], descending: bool, before: bool) -> str:
-    """The URL of this request with the cursor of ``values`` (remembered per worker for
-    the last ``LINKS_KEPT`` requests and positions: a function of them alone)."""
-    query = {**request.args.to_dict(flat=False),
-             "cursor": encode_cursor(values, descending, before)}
-    return url_for(request.endpoint, **(request.view_args or {}), **query, _external=True)
+def _link(values: Sequence[Any], descending: bool, before: bool) -> tuple[str, str]:
+    """The URL of this request with the cursor of ``values``, and the cursor (remembered
+    per worker for the last ``LINKS_KEPT`` requests and positions: a function of them
+    alone)."""
+    cursor = encode_cursor(values, descending, before)
+    query = {**request.args.to_dict(flat=False), "cursor": cursor}
+    return url_for(request.endpoint, **(request.view_args or {}), **query,
+                   _external=True), cursor
 
 
 def after_keys(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | None,
@@ -161,7 +163,8 @@ def paginate_with(
     """One page of the items ``fetch`` reads, ordered by the unique ``keys`` (each item
     has the keys as attributes).
 
-    Returns the items, the page body ``{"items", "next", "prev"}`` and the ``Link`` header.
+    Returns the items, the page body ``{"items", "next", "prev", "next_cursor",
+    "prev_cursor", "count"}`` (``count`` None: see ``listing``) and the ``Link`` header.
     A ``prev`` cursor reads the list backwards from the page's first item, so both
     directions cost one indexed query whatever the depth.
     """
@@ -172,12 +175,26 @@ def paginate_with(
     items = items[:limit]
     if before:
         items.reverse()
-    page: dict[str, Any] = {"items": items, "next": None, "prev": None}
+    page: dict[str, Any] = {"items": items, "next": None, "prev": None, "next_cursor": None,
+                            "prev_cursor": None, "count": None}
     links = []
     if items and (more if not before else True):
-        page["next"] = _link([getattr(items[-1], key.key) for key in keys], descending, False)
+        page["next"], page["next_cursor"] = _link(
+            [getattr(items[-1], key.key) for key in keys], descending, False)
         links.append(f'<{page["next"]}>; rel="next"')
     if items and (more if before else bool(cursor)):
-        page["prev"] = _link([getattr(items[0], key.key) for key in keys], descending, True)
+        page["prev"], page["prev_cursor"] = _link(
+            [getattr(items[0], key.key) for key in keys], descending, True)
         links.append(f'<{page["prev"]}>; rel="prev"')
     return items, page, {"Link": ", ".join(links)} if links else {}
+
+
+def listing(stmt: Select, keys: Sequence[ColumnElement[Any]], args: dict[str, Any]
+            ) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """A list endpoint's answer: the page of ``paginate`` and, with ``count=true``, the
+    number of rows of ``stmt``."""
+    _, page, headers = paginate(stmt, keys, args)
+    if args.get("count"):
+        page["count"] = db.session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return page, 200, headers

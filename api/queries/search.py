@@ -1,12 +1,13 @@
 """Full-text search of events through the database's own index (migration 0009).
 
 Everything a reader sees is searched: the title, type and summary, and ``events.search_text``
-(note, location, tags, people's names and every recorded alias, source titles,
-quotes: api/domain/searchtext.py). Words are stemmed on both databases, so ``docked``
-finds "docking" and ``moons`` finds "Moon"; every word of the query must match a
-(stemmed) word somewhere, case- and accent-insensitively, or with a trailing ``*`` the
-start of one (``laun*``); Cyrillic works as well. Whole words keep a query cheap: the
-index intersects its lists lazily, where a prefix must first merge every word it starts.
+(note, location, tags, people's names and every recorded alias, quotes:
+api/domain/searchtext.py; not the cited sources' titles, which describe the article).
+Words are stemmed on both databases, so ``docked`` finds "docking" and ``moons`` finds
+"Moon"; every word of the query must match a (stemmed) word somewhere, case- and
+accent-insensitively, or with a trailing ``*`` the start of one (``laun*``); Cyrillic
+works as well. Whole words keep a query cheap: the index intersects its lists lazily,
+where a prefix must first merge every word it starts.
 
 PostgreSQL matches the generated tsvector ``events.search`` (the 'english'
 configuration; title and type weighted A, summary B, the rest C; GIN index) and ranks

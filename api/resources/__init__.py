@@ -12,6 +12,7 @@ from api.resources import (
     formats,
     meta,
     missions,
+    oembed,
     people,
     revisions,
     sources,
@@ -19,7 +20,7 @@ from api.resources import (
 
 BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp,
               citations.blp, revisions.blp, formats.blp, embed.blp,
-              disputes.blp, changes.blp)
+              disputes.blp, changes.blp, oembed.blp)
 
 
 def init_app(app: Flask) -> None:

@@ -15,7 +15,7 @@ from api.http.auth import require
 from api.http.errors import Problem, get_or_404
 from api.models import Citation, Event, Source
 from api.queries import get_event
-from api.queries.pagination import paginate
+from api.queries.pagination import listing
 from schemas import CitationPatchSchema, CitationSchema, PageQuerySchema, page_of
 
 blp = Blueprint("citations", __name__, url_prefix="/v1", description="Citations of events.")
@@ -48,8 +48,7 @@ class EventCitations(MethodView):
         """List an event's citations"""
         get_event(id)
         stmt = select(Citation).where(Citation.event_id == id).options(joinedload(Citation.source))
-        _, page, headers = paginate(stmt, (Citation.position,), args)
-        return page, 200, headers
+        return listing(stmt, (Citation.position,), args)
 
     @require("write")
     @writes.body(blp, CitationSchema)

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from api.models import Claim
 from api.queries import filtered_disputes
-from api.queries.pagination import paginate
+from api.queries.pagination import listing
 from schemas import DisputeQuerySchema, DisputeSchema, page_of
 
 blp = Blueprint("disputes", __name__, url_prefix="/v1/disputes",
@@ -28,5 +28,4 @@ class Disputes(MethodView):
         quotes that give it (within the event's citations, or the source's own text).
         `GET /v1/events?disputed=true` lists the events that have any.
         """
-        _, page, headers = paginate(filtered_disputes(args), (Claim.id,), args)
-        return page, 200, headers
+        return listing(filtered_disputes(args), (Claim.id,), args)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
 from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -23,17 +24,21 @@ from api.http.cache import fragments
 from api.http.errors import Problem
 from api.models import Event, utcnow
 from api.queries import event_as_of, get_event, load_events, search
+from api.queries.facets import facet_counts
 from api.resources.changes import NDJSON, line, ndjson_response
+from api.resources.eventpage import event_page
+from api.resources.meta import wants_html
 from schemas import AsOfQuerySchema, EventPatchSchema, EventQuerySchema, EventSchema, page_of
 from schemas.common import MAX_PAGE
-from schemas.eventlist import COMPACT_FIELDS, EventListItemSchema
+from schemas.eventlist import COMPACT_FIELDS, EventListItemSchema, FacetsSchema
 
-EventPageSchema = page_of(EventListItemSchema, "EventPageSchema", count=fields.Integer(
-    allow_none=True, required=True,
-    metadata={"description": "With `count=true`: how many events match the filters, "
-              "exactly (all pages); otherwise null."}))
+EventPageSchema = page_of(EventListItemSchema, "EventPageSchema", facets=fields.Nested(
+    FacetsSchema, allow_none=True, required=True,
+    metadata={"description": "With `facets`: counts per value for the filtered events; "
+              "otherwise null."}))
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited events.")
+VARY = {"Vary": "Accept"}
 
 def events_page_response(args: dict[str, Any]) -> Response:
     """The response of a page of events: one query for the page's ids and versions, then
@@ -42,16 +47,20 @@ def events_page_response(args: dict[str, Any]) -> Response:
     with ``q``, fields or a view, each item is then annotated or cut down."""
     rows, page, headers = queries.event_versions_page(args)
     count = queries.count_events(args) if args["count"] else None
+    facets = facet_counts(args, tuple(args["facets"])) if args.get("facets") else None
     shaping = (args.get("q"), tuple(args.get("fields_") or ()), args["view"])
 
     def build() -> tuple[bytes, str]:
         items = shape(fragments.render(rows, load_events, EventSchema), args,
                       {row.id: row.version for row in rows})
-        return fragments.document({"items": items, "next": page["next"],
-                                   "prev": page["prev"], "count": count})
+        return fragments.page(items, page["next"], prev=page["prev"],
+                              next_cursor=page["next_cursor"],
+                              prev_cursor=page["prev_cursor"], count=count,
+                              facets=facets)
 
     body, etag = fragments.memoised(("page", fragments.root(), shaping, fragments.versions(rows),
-                                     page["next"], page["prev"], count), build)
+                                     page["next"], page["prev"], count,
+                                     facets and orjson.dumps(facets)), build)
     return fragments.json_response(body, headers, etag)
 
 
@@ -145,16 +154,24 @@ class Events(MethodView):
 @blp.route("/<string:id>", endpoint="Event")
 class EventItem(MethodView):
     @blp.arguments(AsOfQuerySchema(), location="query")
-    @blp.response(200, EventSchema)
+    @blp.response(200, EventSchema, headers={"Vary": {
+        "description": "`Accept`: the JSON and the page are two representations.",
+        "schema": {"type": "string"}}})
+    @blp.alt_response(200, content_type="text/html", example="<!doctype html>",
+                      description="With `Accept: text/html` preferred (a browser): the "
+                      "event as a page, with schema.org JSON-LD and Open Graph tags.")
     @blp.alt_response(410, description="The event was deleted (or had been, at `as_of`).")
-    def get(self, args: dict[str, Any], id: str) -> Event | Response:
-        """Get an event, with its citations and people
+    def get(self, args: dict[str, Any], id: str) -> tuple[Any, int, dict[str, str]]:
+        """Get an event, with its citations and people (a page for a browser)
 
-        With `as_of`, the event as its revision history had it at that moment.
+        With `as_of`, the event as its revision history had it at that moment. A browser
+        (`Accept: text/html` preferred) gets the event as a page to read: dates with how
+        they were reached, people, every citation with its quote, disputes.
         """
-        if "as_of" in args:
-            return event_as_of(id, args["as_of"])
-        return event_response(id)
+        event = event_as_of(id, args["as_of"]) if "as_of" in args else None
+        if wants_html():
+            return event_page(event or get_event(id)), 200, VARY
+        return (event or event_response(id)), 200, VARY
 
     @require("write")
     @writes.body(blp, EventPatchSchema, writes.MERGE_PATCH)

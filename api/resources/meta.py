@@ -110,12 +110,22 @@ class Index(MethodView):
         """
         doc = index()
         if wants_html():  # the page links within its own origin, whatever the host is named
+            embed = doc["links"].get("embed")  # but the snippet to paste elsewhere is absolute
             doc["links"] = {name: urlsplit(url)._replace(scheme="", netloc="").geturl()
                             for name, url in doc["links"].items()}
-            page = render_template("index.html", **doc)
+            page = render_template("index.html", embed_url=embed, **doc)
             return Response(page, mimetype="text/html", headers={"Vary": "Accept"})
         doc.pop("mission")
         return doc, 200, {"Vary": "Accept"}
+
+
+@blp.route("/favicon.ico", endpoint="Favicon")
+class Favicon(MethodView):
+    @blp.response(200, content_type="image/svg+xml", example="<svg/>")
+    def get(self) -> Response:
+        """The site's icon (an orbit), so browsers asking for /favicon.ico find one"""
+        with open(os.path.join(current_app.static_folder, "favicon.svg"), "rb") as icon:
+            return Response(icon.read(), mimetype="image/svg+xml")
 
 
 @blp.route("/healthz", endpoint="Health")

@@ -22,7 +22,7 @@ from api.http import writes
 from api.http.auth import require
 from api.http.errors import get_or_404
 from api.queries import first_events
-from api.queries.pagination import paginate
+from api.queries.pagination import listing
 from schemas import PageQuerySchema, page_of
 
 
@@ -72,8 +72,7 @@ def register(blp: Blueprint, kind: Kind) -> Callable[[str], Any]:
         @blp.response(200, page_of(schema))
         @summary(f"List {blp.name}")
         def get(self, args: dict[str, Any]) -> Any:
-            _, page, headers = paginate(select(model), (model.id,), args)
-            return page, 200, headers
+            return listing(select(model), (model.id,), args)
 
         @require("write")
         @writes.body(blp, schema)

@@ -12,7 +12,7 @@ from api.domain import history
 from api.extensions import db
 from api.http.errors import Problem
 from api.models import Event, Person, RecordRevision, Revision, Source
-from api.queries.pagination import paginate
+from api.queries.pagination import listing
 from schemas import RevisionQuerySchema, RevisionSchema, page_of
 
 blp = Blueprint("revisions", __name__, url_prefix="/v1",
@@ -33,8 +33,7 @@ class EventRevisions(MethodView):
         """
         if not queries.taken(Event, id):
             raise Problem(404, f"No event with id '{id}'.")
-        _, page, headers = paginate(history.revisions(id), (Revision.number,), args)
-        return page, 200, headers
+        return listing(history.revisions(id), (Revision.number,), args)
 
 
 def other_revisions(model: type[db.Model], noun: str, id: str, args: dict[str, Any]) -> Any:
@@ -42,8 +41,7 @@ def other_revisions(model: type[db.Model], noun: str, id: str, args: dict[str, A
     stmt = history.other_revisions(model, id)
     if not queries.taken(model, id) and db.session.scalar(stmt.limit(1)) is None:
         raise Problem(404, f"No {noun} with id '{id}'.")
-    _, page, headers = paginate(stmt, (RecordRevision.number,), args)
-    return page, 200, headers
+    return listing(stmt, (RecordRevision.number,), args)
 
 
 @blp.route("/people/<string:id>/revisions", endpoint="PersonRevisions")

@@ -43,7 +43,7 @@ def dumped(app: Flask, url: str, base_url: str = "http://localhost") -> bytes:
         if request.endpoint == "events.Events":
             args = parser.parse(EventQuerySchema(), request, location="query")
             _, page, _ = events_page(args)
-            obj = {**page_of(EventSchema)().dump(page), "count": None}
+            obj = {**page_of(EventSchema)().dump(page), "facets": None}
             if "q" in args:  # events_page is in date order: ask for sort=start
                 matches = search.highlights(args["q"], [e["id"] for e in obj["items"]])
                 obj["items"] = [{**e, "match": matches[e["id"]]} for e in obj["items"]]
@@ -84,7 +84,8 @@ def test_pages_are_the_bytes_of_the_schema_dump_cold_and_warm(app: Flask,
         cold = fresh(app, client, url)
         assert fresh(app, client, url) == cold  # now from the memo
     assert first["next"] and client.get("/v1/events?from=2100&type=launch").json == {
-        "items": [], "next": None, "prev": None, "count": None}
+        "items": [], "next": None, "prev": None, "next_cursor": None, "prev_cursor": None,
+        "count": None, "facets": None}
 
 
 def test_links_follow_the_host_asked(app: Flask, client: FlaskClient) -> None:

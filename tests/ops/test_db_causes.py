@@ -87,7 +87,8 @@ def test_a_full_database_says_so(
     app: Flask, writer: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("a full disk cannot be staged on a shared PostgreSQL server")
+        pytest.skip("SQLite only: a full disk cannot be staged on a shared PostgreSQL server; "
+                    "this is the PostgreSQL run")
     path = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
     with app.app_context():
         dispose_engines()

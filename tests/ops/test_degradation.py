@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import make_app
+from conftest import make_app, skip_unless_postgresql
 from flask import Flask
 from test_faults import Proxy
 
@@ -104,7 +104,7 @@ def test_readyz_reports_a_degraded_redis_and_stays_in_rotation(hung_redis: str) 
 
 def test_postgresql_statements_are_bounded(backend: str, tmp_path: Path) -> None:
     if backend != "postgresql":
-        pytest.skip("statement_timeout is PostgreSQL's (TEST_POSTGRES_URL)")
+        skip_unless_postgresql("statement_timeout")
     made = make_app(backend, tmp_path, seeded=False, DB_STATEMENT_TIMEOUT=300)
     app = next(made)
     with app.app_context():

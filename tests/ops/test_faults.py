@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
+from conftest import skip_unless_postgresql
 from flask import Flask
 
 from api import create_app
@@ -89,7 +90,7 @@ def proxied(backend: str, request: pytest.FixtureRequest,
     """Apps on the seeded PostgreSQL database, reached only through a proxy: call with
     settings to get ``(app, proxy)``."""
     if backend != "postgresql":
-        pytest.skip("the outage test needs PostgreSQL (TEST_POSTGRES_URL)")
+        skip_unless_postgresql("the outage test")
     seeded: Flask = request.getfixturevalue("seeded_app")
     url = sa.make_url(seeded.config["SQLALCHEMY_DATABASE_URI"])
     made: list[tuple[Flask, Proxy]] = []

@@ -140,6 +140,11 @@ def document(doc: dict[str, Any]) -> tuple[bytes, str]:
     return body, etag_of(body)
 
 
+def page(items: list[dict[str, Any]], next_url: str | None, **extra: Any) -> tuple[bytes, str]:
+    """A page's bytes, ``{"items": [...], "next": next_url, **extra}``, and its ETag."""
+    return document({"items": items, "next": next_url, **extra})
+
+
 def json_response(body: bytes, headers: dict[str, str] | None = None,
                   etag: str | None = None) -> Response:
     """A response with the JSON ``body`` (ending with a newline, as the app's JSON provider

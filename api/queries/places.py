@@ -1,0 +1,69 @@
+"""Locations as people type them: ``location=iss`` matches whole words of a location, or
+the initials of a multi-word name in it ("International Space Station"), never a piece of
+a word ("Mission" does not contain "iss" as far as a reader is concerned).
+
+The distinct locations are few: they are read once per data version and matched here, so
+the filter becomes an exact ``location IN (...)`` the database answers from its rows.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+
+from cachetools import LRUCache, cached
+from sqlalchemy import select
+
+from api.domain.store import data_version
+from api.extensions import db
+from api.models import Event
+from api.queries.lookup import normal
+
+# A filter's value when no location matches: no stored text holds a control character.
+NOWHERE = "\x01"
+# Words an acronym skips ("Ministry of Defence": MD, as "MoD" is read).
+MINOR = {"of", "the", "and", "de", "for", "on", "in"}
+_PARTS = re.compile(r"[,;()/]")
+_KNOWN: LRUCache[tuple[str, int], tuple[str, ...]] = LRUCache(8)
+_LOCK = threading.Lock()
+
+
+def words(text: str) -> list[str]:
+    """``text``'s words, without accents and case."""
+    return [w for w in normal(text).split("-") if w]
+
+
+def names(location: str) -> list[list[str]]:
+    """The word sequences a location answers to: its own words, and the initials of each
+    part (between commas or brackets) of two or more capitalised words."""
+    out = [words(location)]
+    for part in _PARTS.split(location):
+        major = [w for w in part.split() if w.lower() not in MINOR]
+        if len(major) >= 2 and all(w[:1].isupper() for w in major):
+            out.append(["".join(w[0] for w in major).casefold()])
+    return out
+
+
+def _contains(sequence: list[str], run: list[str]) -> bool:
+    n = len(run)
+    return any(sequence[i:i + n] == run for i in range(len(sequence) - n + 1))
+
+
+def matches(location: str, query: str) -> bool:
+    """Whether ``query`` (its words, in order) names ``location``."""
+    run = words(query)
+    return bool(run) and any(_contains(name, run) for name in names(location))
+
+
+@cached(_KNOWN, lock=_LOCK, key=lambda: (str(db.engine.url), data_version()))
+def known() -> tuple[str, ...]:
+    """Every location of a live event (remembered until the data version changes)."""
+    stmt = select(Event.location).where(Event.location.is_not(None)).distinct()
+    return tuple(sorted(db.session.scalars(stmt)))
+
+
+def matching(queries: Iterable[str]) -> list[str]:
+    """The stored locations any of ``queries`` names."""
+    queries = list(queries)
+    return [loc for loc in known() if any(matches(loc, q) for q in queries)]
