@@ -147,7 +147,7 @@ def save_event(event: Event, action: str = "update") -> None:
         invalid({"citations": {
             event.citations.index(c): {"quote": [
                 f"The quote does not occur in the text of source '{c.source_id}' "
-                "(whitespace and typographic quotes aside)."
+                "(character for character; only whitespace may differ)."
             ]} for c in failed
         }})
     check_record(event)
