@@ -87,13 +87,24 @@ def latest(value: str) -> dt.date:
     return dt.date(year, month, day or calendar.monthrange(year, month)[1])
 
 
+REPORTED_BY = "reported-by"  # the basis rule of a date known only as "by" that day
+
+
+def known_by(date: dict[str, Any] | None) -> bool:
+    """Whether ``date`` is known only as a latest bound: "by" the day a source reports it."""
+    return bool(date) and ((date or {}).get("basis") or {}).get("rule") == REPORTED_BY
+
+
 def edtf(start: dict[str, Any], end: dict[str, Any] | None = None) -> str:
-    """The EDTF (ISO 8601-2) string of a date or an interval, e.g. ``2030~``."""
+    """The EDTF (ISO 8601-2) string of a date or an interval, e.g. ``2030~``; a date known
+    only as "by" a day is the set of days up to it, ``[..2021-10-11]``."""
 
     def one(date: dict[str, Any]) -> str:
         return date["date"] + ("~" if date.get("approximate") else "")
 
-    return one(start) if end is None else f"{one(start)}/{one(end)}"
+    if end is None:
+        return f"[..{one(start)}]" if known_by(start) else one(start)
+    return f"{one(start)}/{one(end)}"
 
 
 def known_span(start: dict[str, Any], end: dict[str, Any] | None = None

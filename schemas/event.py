@@ -132,7 +132,9 @@ class EventSchema(Schema):
     edtf = fields.Function(
         lambda event: dates.edtf(event.start, event.end),
         dump_only=True,
-        metadata={"description": "The event's date as EDTF (ISO 8601-2).", "example": "2030~"},
+        metadata={"description": "The event's date as EDTF (ISO 8601-2): `..` an open "
+                  "bound, `[..2021-10-11]` a date known only as no later than that day.",
+                  "example": "2030~"},
     )
     location = Text()
     people = Items(fields.Nested(EventPersonSchema), load_default=list,

@@ -120,15 +120,18 @@ def check_record(obj: Any) -> None:
     quotes lie in none of its citations, or a date does not follow from its basis
     (api/domain/derivations.py)."""
     db.session.flush()
-    problems = {}
+    problems: dict[str, list[str]] = {}
+    found = []
     if isinstance(obj, Source):
-        problems |= {field: ["Not found in the source's text."]
-                     for field, _ in missing_own_quotes(obj)}
+        found += [(field, "Not found in the source's text.")
+                  for field, _ in missing_own_quotes(obj)]
     if isinstance(obj, Event):
-        problems |= {field: [why] for field, why in unsupported_refs(obj).items()}
+        found += list(unsupported_refs(obj).items())
     if isinstance(obj, Event | Source):
-        problems |= {field: [f"Does not follow from its basis: {why}."]
-                     for field, why in derivations.problems(own_dates(obj), reference_date)}
+        found += [(field, f"Does not follow from its basis: {why}.")
+                  for field, why in derivations.problems(own_dates(obj), reference_date)]
+    for field, why in found:
+        problems.setdefault(field, []).append(why)
     if problems:
         invalid(problems)
 

@@ -59,8 +59,8 @@ def test_inferred_and_approximate_dates_say_so(client: FlaskClient) -> None:
     assert shoot["start"]["date"] == "2021-10-05"
     end = shoot["end"]
     assert (end["date"], end["precision"], end["approximate"], end["inferred"]) == (
-        "2021-10-17", "day", False, True)
-    assert shoot["edtf"] == "2021-10-05/2021-10-17"
+        "2021-10-17", "day", True, True)  # twelve days from the docking: the 16th or 17th
+    assert shoot["edtf"] == "2021-10-05/2021-10-17~"
     plan = client.get("/v1/events/china-crewed-moon-landing-plan").json
     assert plan["start"]["precision"] == "year"
     assert plan["start"]["approximate"] is False  # "as early as 2030": a bound, not "about"
