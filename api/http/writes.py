@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api.domain import derivations, history
 from api.domain.quotes import missing_own_quotes, unsupported_refs, unverifiable
-from api.domain.store import apply, own_dates, reference_date, touch
+from api.domain.store import apply, dependents, label, own_dates, reference_date, touch
 from api.extensions import SAFE_METHODS, db, mark_reads
 from api.http import errors
 from api.http.cache import representation_etag
@@ -27,6 +27,7 @@ from api.http.errors import Problem
 from api.http.security import accepts
 from api.models import Event, Source
 from api.queries import taken
+from schemas import dates
 from schemas.seedform import seed_form
 
 JSON = "application/json"
@@ -118,7 +119,8 @@ def claim(obj: Any) -> None:
 def check_record(obj: Any) -> None:
     """422 when a source's own quotes are missing from its text, an event's basis or claim
     quotes lie in none of its citations, or a date does not follow from its basis
-    (api/domain/derivations.py)."""
+    (api/domain/derivations.py); 409 when a date other records derive theirs from changed
+    so that theirs no longer follow (``check_dependents``)."""
     db.session.flush()
     problems: dict[str, list[str]] = {}
     found = []
@@ -134,6 +136,32 @@ def check_record(obj: Any) -> None:
         problems.setdefault(field, []).append(why)
     if problems:
         invalid(problems)
+    if isinstance(obj, Event | Source):
+        check_dependents(obj)
+
+
+def check_dependents(obj: Event | Source) -> None:
+    """409 naming the records whose dates derive from ``obj``'s (an event's start, a
+    source's writing day) and no longer follow from their basis after this change: a date
+    edit never leaves a derived date silently false."""
+    kind = "event" if isinstance(obj, Event) else "source"
+    broken = [label(record) for record in dependents(kind, obj.id)
+              if derivations.problems(own_dates(record), reference_date)]
+    if broken:
+        raise Problem(409, f"The dates of {', '.join(broken)} derive from this {kind}'s date "
+                      "and would no longer follow from their basis: change their basis first.")
+
+
+def check_bases_kept(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """422 when an edit gives a date that rested on a quote (had a basis) none: a date is
+    never silently left without where it comes from (an open bound needs none)."""
+    dropped = {f"{name}.basis": ["This date rests on a quote: give the new date's basis too "
+                                 "(the quote, the rule and, unless stated, the reference)."]
+               for name, date in after.items()
+               if (before.get(name) or {}).get("basis") and date
+               and date["date"] != dates.OPEN and not date.get("basis")}
+    if dropped:
+        invalid(dropped)
 
 
 def commit() -> None:
@@ -185,6 +213,8 @@ def change(obj: Any, schema_cls: type[Schema], shown: Any, patch: dict[str, Any]
     ``shown`` (its GET); the revision keeps the result, a baseline the state before."""
     check_if_match(etag(shown, obj))
     data = load(schema_cls(), merged(schema_cls, obj, patch))
+    if isinstance(obj, Source):
+        check_bases_kept(own_dates(obj), {name: data.get(name) for name in own_dates(obj)})
     claim(obj)
     history.baseline(obj)
     apply(obj, data)
