@@ -43,6 +43,13 @@ class Config:
     # (stale-while-revalidate; 0 leaves the directive out). See docs/performance.md.
     CACHE_MAX_AGE = _int("CACHE_MAX_AGE", 5)
     CACHE_STALE_SECONDS = _int("CACHE_STALE_SECONDS", 30)
+    # How long a shared cache that purges by surrogate key (deploy/varnish.vcl) may keep a
+    # response: the purge process (`flask purge`) drops it as soon as it changes.
+    SURROGATE_MAX_AGE = _int("SURROGATE_MAX_AGE", 3600)
+    # Where `flask purge` sends its purges (Varnish's address), and how often it reads the
+    # change log.
+    PURGE_URL = os.environ.get("PURGE_URL", "http://127.0.0.1:6081/")
+    PURGE_POLL_SECONDS = _float("PURGE_POLL_SECONDS", 0.1)
     # Origins browsers may read responses from: "*" or a comma-separated list.
     CORS_ORIGINS = _list("CORS_ORIGINS", "*")
     # Trust X-Forwarded-* from this many proxies (for absolute URLs behind a load balancer).

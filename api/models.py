@@ -237,13 +237,26 @@ class EventPerson(db.Model):
     person: Mapped[Person] = relationship()
 
 
-class DataVersion(db.Model):
-    """One row counting committed changes to the data: caches compare against it."""
+class Change(db.Model):
+    """One entry of the change log: a record created, changed or deleted, in commit order
+    (api/domain/changelog.py). The newest ``seq`` is the data version caches compare with."""
 
-    __tablename__ = "data_version"
+    __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_mission_seq", "mission_id", "seq"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(default=0)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime]  # UTC, naive: when the change was committed
+    action: Mapped[str] = mapped_column(String(10))  # create, update, delete, restore
+    resource: Mapped[str] = mapped_column(String(20))  # mission, event, citation, ...
+    record_id: Mapped[str] = mapped_column(String(100))
+    # The record's version after the change (events, people, sources), and the revision of
+    # the record or, for a citation or a claim, of the event or source holding it.
+    version: Mapped[int | None]
+    revision: Mapped[int | None]
+    mission_id: Mapped[str | None] = mapped_column(String(100))
+    # What holds a citation or a claim: ("event", id) or ("source", id).
+    parent_resource: Mapped[str | None] = mapped_column(String(20))
+    parent_id: Mapped[str | None] = mapped_column(String(100))
 
 
 class Revision(db.Model):

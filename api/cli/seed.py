@@ -23,7 +23,7 @@ from sqlalchemy import or_, select
 from api.cli.seedfiles import KINDS, Record, SeedError, read_seeds
 from api.config import PROJECT_DIR
 from api.domain import derivations, history, quotes
-from api.domain.store import apply, own_dates, reference_date, touch
+from api.domain.store import apply, own_dates, reference_date
 from api.extensions import db
 from api.models import Citation, Event, Source
 from schemas.seedform import seed_form
@@ -142,11 +142,7 @@ def load_seeds(directory: str, sources_dir: str | None = None,
                             f"citations.{citation.position}.quote",
                             f"not found in the text of source '{citation.source_id}'")
         _check_own_quotes_and_dates(records)
-        if history.record_all("seed", written) or any(
-            counts["created"] or counts["updated"] or counts["texts"]
-            for counts in report.counts.values()
-        ):
-            touch()
+        history.record_all("seed", written)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -2,10 +2,12 @@
 
 Generates missions, sources, people and events (1-3 citations and 0-2 people each,
 mixed date precisions, statuses and types) and loads them with bulk Core inserts:
-``executemany`` in large batches with journaling relaxed on SQLite, ``COPY`` on
+``executemany`` in large batches without fsync on SQLite, ``COPY`` on
 PostgreSQL. Synthetic rows have ids starting with ``synth-`` and replace the previous
-synthetic rows; the curated data is left alone. The load is one transaction and bumps
-the data version, so running apps see it like any other write.
+synthetic rows; the curated data is left alone. The load is one transaction and appends
+to the change log (a delete of each old synthetic mission, source, person and event, a
+create of each new one; their citations travel inside their events), so running apps and
+followers see it like any other write.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, func, insert, literal, null, select
 
+from api.domain import changelog
 from api.domain.searchtext import document
-from api.domain.store import touch
 from api.extensions import db
-from api.models import Citation, Event, EventPerson, Mission, Person, Source, utcnow
+from api.models import Change, Citation, Event, EventPerson, Mission, Person, Source, utcnow
 from schemas import dates
 from schemas.event import CITABLE_FIELDS, EVENT_TYPES
 
@@ -180,6 +182,24 @@ def _write(conn: Connection, model: type[db.Model], rows: Sequence[tuple[Any, ..
     conn.exec_driver_sql(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", list(rows))
 
 
+LOGGED = ((Mission, "mission"), (Source, "source"), (Person, "person"), (Event, "event"))
+
+
+def _log(conn: Connection, action: str, at: Any) -> int:
+    """Append an entry of ``action`` for every synthetic record (``LOGGED``) after the last
+    one (the log's lock is held: ``changelog.reserve``); returns the next free number."""
+    for model, resource in LOGGED:
+        first = (conn.scalar(select(func.max(Change.seq))) or 0) + 1
+        mission = (model.id if model is Mission else model.mission_id if model is Event
+                   else null())
+        rows = select(first - 1 + func.row_number().over(order_by=model.id), literal(at),
+                      literal(action), literal(resource), model.id, mission
+                      ).where(model.id.startswith(PREFIX))
+        conn.execute(insert(Change).from_select(
+            ["seq", "at", "action", "resource", "record_id", "mission_id"], rows))
+    return (conn.scalar(select(func.max(Change.seq))) or 0) + 1
+
+
 def _clear(conn: Connection) -> None:
     synthetic = select(Event.id).where(Event.id.startswith(PREFIX))
     conn.execute(delete(Citation).where(Citation.event_id.in_(synthetic)))
@@ -193,15 +213,17 @@ def load_synthetic(events: int, missions: int, seed: int = 1) -> dict[str, int]:
     rnd = random.Random(seed)
     sources, people = max(10, min(2000, events // 500)), max(10, min(5000, events // 200))
     conn = db.session.connection()
-    if conn.dialect.name == "sqlite":  # this connection only: no fsync, journal in memory
+    if conn.dialect.name == "sqlite":  # this connection only: no fsync
         conn.exec_driver_sql("PRAGMA synchronous=OFF")
-        conn.exec_driver_sql("PRAGMA journal_mode=MEMORY")
         conn.exec_driver_sql("PRAGMA cache_size=-2000000")
     counts = {"missions": missions, "sources": sources, "people": people, "events": events,
               "citations": 0, "event_people": 0}
     try:
-        version = touch()  # the new rows' version: no memoised representation has it
         now = utcnow()  # their change time, for `sort=changed` and `changed_since`
+        changelog.reserve(conn)
+        first = _log(conn, "delete", now)
+        # The new rows' version: the last entry's number (no representation has it yet).
+        version = first + missions + sources + people + events - 1
         _clear(conn)
         _write(conn, Mission, [(f"{PREFIX}{m:04d}", f"Synthetic mission {m}",
                                 _sentence(rnd, 10, 20) + ".") for m in range(missions)])
@@ -232,6 +254,7 @@ def load_synthetic(events: int, missions: int, seed: int = 1) -> dict[str, int]:
             counts["event_people"] += len(persons)
         for index in indexes:
             index.create(conn)
+        _log(conn, "create", now)
         # Fresh statistics for the planner (without them SQLite reads a page through the
         # deleted_at index and sorts the whole table).
         conn.exec_driver_sql("ANALYZE events, citations, event_people"

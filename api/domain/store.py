@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Text, cast, event, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Text, cast, or_, select
 
-from api.domain import searchtext
 from api.extensions import db
 from api.models import (
     Citation,
     Claim,
-    DataVersion,
     Event,
     EventPerson,
     Mission,
@@ -23,11 +20,6 @@ from api.models import (
 # Ordered lists of child rows, matched to the new data by position.
 CHILDREN: dict[str, type[db.Model]] = {"citations": Citation, "people": EventPerson,
                                        "claims": Claim}
-# Set in ``session.info`` by ``touch()``: the response cache expires on that commit.
-CHANGED = "api.data_changed"
-# Also in ``session.info``: the data version ``touch()`` gave this transaction, and what its
-# flushes changed that events show (the events, and the sources and people they show).
-VERSION, SHOWN = "api.data_version", "api.shown_changes"
 
 
 def _apply_children(obj: Any, key: str, items: list[dict[str, Any]]) -> bool:
@@ -108,92 +100,3 @@ def own_dates(obj: Any) -> dict[str, dict[str, Any] | None]:
     if isinstance(obj, Event):
         return {"start": obj.start, "end": obj.end}
     return {"stated_date": obj.stated_date, "written_date": obj.written_date}
-
-
-def touch() -> int:
-    """Record, inside the current transaction, that the data changed; returns the new
-    data version.
-
-    Every write path calls this before committing, so anything derived from the data
-    (cached representations, ETags) can tell it is out of date. Versions are unique over
-    time: concurrent writers queue on the one ``data_version`` row.
-    """
-    db.session.info[CHANGED] = True
-    version = db.session.scalar(
-        update(DataVersion).values(version=DataVersion.version + 1)
-        .returning(DataVersion.version).execution_options(synchronize_session=False)
-    )
-    if version is None:
-        db.session.add(DataVersion(id=1, version=1))
-        version = 1
-    db.session.info[VERSION] = version
-    return version
-
-
-def data_version() -> int:
-    """The number of committed changes so far."""
-    return db.session.scalar(select(DataVersion.version)) or 0
-
-
-# Every event whose representation a transaction changes gets that transaction's data
-# version as its ``version`` before the commit, so ``(id, version)`` names one
-# representation for good (api/http/cache/fragments.py memoises them by it). The
-# compare-and-swap of api/http/writes.py only compares the value it read, so it works on
-# these values as well.
-# ORM writes are tracked here; bulk Core writes (api/cli/synth.py) set the version themselves.
-
-
-def _track(session: Session, _context: object) -> None:
-    shown = session.info.setdefault(SHOWN, (set(), set(), set()))
-    events, sources, people = shown
-    dirty = (obj for obj in session.dirty if session.is_modified(obj))  # net changes only
-    for obj in (*session.new, *dirty, *session.deleted):
-        if isinstance(obj, Event):
-            events.add(obj.id)
-        elif isinstance(obj, Citation | EventPerson):
-            events.add(obj.event_id)
-        elif isinstance(obj, Claim):
-            events.add(obj.event_id)  # None for a source's claim (discarded below)
-        elif isinstance(obj, Source):
-            sources.add(obj.id)  # its title, publisher and url show in citing events
-        elif isinstance(obj, Person):
-            people.add(obj.id)  # their name shows in the events involving them
-
-
-def _reversion(session: Session) -> None:
-    session.flush()
-    events, sources, people = session.info.pop(SHOWN, (set(), set(), set()))
-    events.discard(None)
-    if not (events or sources or people):
-        return
-    version = session.info.get(VERSION) or touch()
-    conditions = []
-    if events:
-        conditions.append(Event.id.in_(events))
-    if sources:
-        conditions.append(Event.id.in_(
-            select(Citation.event_id).where(Citation.source_id.in_(sources))))
-    if people:
-        conditions.append(Event.id.in_(
-            select(EventPerson.event_id).where(EventPerson.person_id.in_(people))))
-    session.execute(update(Event).where(or_(*conditions)).values(version=version)
-                    .execution_options(synchronize_session=False))
-    _reindex(session, conditions)
-
-
-def _reindex(session: Session, conditions: list[Any]) -> None:
-    """Refresh the search text of the events matching any of ``conditions``."""
-    ids = session.scalars(select(Event.id).where(or_(*conditions))
-                          .execution_options(include_deleted=True))
-    searchtext.reindex(session.connection(), list(ids))
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(SHOWN, None)
-    session.info.pop(VERSION, None)
-
-
-event.listen(Session, "after_flush", _track)
-event.listen(Session, "before_commit", _reversion)
-event.listen(Session, "after_commit", _forget)
-event.listen(Session, "after_rollback", _forget)

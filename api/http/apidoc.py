@@ -202,7 +202,9 @@ class ContractPlugin(BasePlugin):
         for parameter in parameters or []:
             if parameter.get("in") != "path":
                 continue
-            if example is not None:
+            if parameter["name"] == "number":  # a revision: every record has its first
+                parameter.setdefault("example", 1)
+            elif example is not None:
                 parameter.setdefault("example", example)
             if parameter["schema"].get("type") == "string":  # NUL is refused in any path
                 parameter["schema"].setdefault("pattern", r"^[^\x00]+$")

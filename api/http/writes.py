@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api.domain import derivations, history
 from api.domain.quotes import missing_own_quotes, unsupported_refs, unverifiable
-from api.domain.store import apply, dependents, label, own_dates, reference_date, touch
+from api.domain.store import apply, dependents, label, own_dates, reference_date
 from api.extensions import SAFE_METHODS, db, mark_reads
 from api.http import errors
 from api.http.cache import representation_etag
@@ -165,8 +165,7 @@ def check_bases_kept(before: dict[str, Any], after: dict[str, Any]) -> None:
 
 
 def commit() -> None:
-    """End a write: mark the data changed and commit."""
-    touch()
+    """End a write: commit (the session appends its changes to the change log)."""
     db.session.commit()
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Integer, Select, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from api.domain import history
-from api.domain.store import data_version
+from api.domain.changelog import data_version
 from api.extensions import db, read_connection
 from api.http.errors import Problem
 from api.models import Citation, Claim, Event, EventPerson, Mission

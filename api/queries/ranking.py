@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from api.domain.store import data_version
+from api.domain.changelog import data_version
 from api.extensions import db
 from api.models import Event
 from api.queries import search

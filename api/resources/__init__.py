@@ -4,6 +4,7 @@ from flask import Flask
 
 from api.extensions import smorest
 from api.resources import (
+    changes,
     citations,
     disputes,
     embed,
@@ -18,7 +19,7 @@ from api.resources import (
 
 BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp,
               citations.blp, revisions.blp, formats.blp, embed.blp,
-              disputes.blp)
+              disputes.blp, changes.blp)
 
 
 def init_app(app: Flask) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
-from flask import Response, g
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
@@ -14,6 +16,7 @@ from sqlalchemy import select
 
 from api import queries
 from api.domain import history
+from api.domain.changelog import data_version
 from api.domain.store import apply, derived_from, event_references, own_dates
 from api.extensions import db
 from api.http import writes
@@ -22,7 +25,9 @@ from api.http.cache import fragments
 from api.http.errors import Problem
 from api.models import Event, utcnow
 from api.queries import event_as_of, get_event, load_events, search
+from api.resources.changes import NDJSON, line, ndjson_response
 from schemas import AsOfQuerySchema, EventPatchSchema, EventQuerySchema, EventSchema, page_of
+from schemas.common import MAX_PAGE
 from schemas.eventlist import COMPACT_FIELDS, EventListItemSchema
 
 EventPageSchema = page_of(EventListItemSchema, "EventPageSchema", count=fields.Integer(
@@ -49,6 +54,24 @@ def events_page_response(args: dict[str, Any]) -> Response:
     body, etag = fragments.memoised(("page", fragments.root(), shaping, fragments.versions(rows),
                                      page["next"], page["prev"], count), build)
     return fragments.json_response(body, headers, etag)
+
+
+def events_stream(args: dict[str, Any]) -> Response:
+    """Every event the list's filters match, in its order, as NDJSON: the list's items
+    read page by page (so memory stays bounded however many match)."""
+    def lines() -> Iterator[bytes]:
+        page_args = {**args, "limit": MAX_PAGE, "count": False}
+        while True:
+            rows, page, _ = queries.event_versions_page(page_args)
+            items = shape(fragments.render(rows, load_events, EventSchema), page_args,
+                          {row.id: row.version for row in rows})
+            yield b"".join(line(orjson.loads(item.json)) for item in items)
+            db.session.expunge_all()
+            if not page["next"]:
+                return
+            page_args["cursor"] = parse_qs(urlsplit(page["next"]).query)["cursor"][0]
+
+    return ndjson_response(lines(), f"events:{data_version()}:{request.query_string!r}", {})
 
 
 def shape(items: list[fragments.Piece], args: dict[str, Any],
@@ -116,8 +139,11 @@ class Events(MethodView):
         `from`/`to` match every event whose possible days overlap the range, at the
         precision of both dates. With `q`, items are in relevance order (unless `sort`
         says otherwise) and carry `match`. Pages follow `next` and `prev` (or the `Link`
-        header); `count=true` adds the exact total.
+        header); `count=true` adds the exact total. With `Accept: application/x-ndjson`
+        the answer is every matching event, one per line, streamed (no pages).
         """
+        if request.accept_mimetypes.best_match((writes.JSON, NDJSON)) == NDJSON:
+            return events_stream(args)
         return events_page_response(args)
 
     @require("write")

@@ -69,3 +69,27 @@ class SourceRevisions(MethodView):
         As for people: who, when (UTC), which fields changed, and the source afterwards.
         """
         return other_revisions(Source, "source", id, args)
+
+
+def one_revision(model: type[db.Model], noun: str, id: str, number: int) -> Any:
+    """One revision of a record (it never changes); 404 if there is none."""
+    stmt = (history.revisions(id) if model is Event
+            else history.other_revisions(model, id)).filter_by(number=number)
+    found = db.session.scalar(stmt)
+    if found is None:
+        raise Problem(404, f"No revision {number} of {noun} '{id}'.")
+    return found
+
+
+for _model, _noun, _path in ((Event, "event", "events"), (Person, "person", "people"),
+                             (Source, "source", "sources")):
+
+    def _get(self: MethodView, id: str, number: int, model: Any = _model,
+             noun: str = _noun) -> Any:
+        return one_revision(model, noun, id, number)
+
+    _get.__doc__ = f"Get one revision of {'an' if _noun == 'event' else 'a'} {_noun}"
+    _view = type(f"{_model.__name__}Revision", (MethodView,),
+                 {"get": blp.response(200, RevisionSchema)(_get)})
+    blp.route(f"/{_path}/<string:id>/revisions/<int:number>",
+              endpoint=f"{_model.__name__}Revision")(_view)

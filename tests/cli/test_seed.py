@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
+from api.domain.changelog import data_version
 from api.domain.quotes import normalise
-from api.domain.store import data_version
 from api.extensions import db
 from api.models import Citation, Event, Mission, Person, Source
 

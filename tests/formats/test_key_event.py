@@ -11,7 +11,6 @@ from conftest import make_app
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api.domain.store import touch
 from api.extensions import db
 from api.models import Event, utcnow
 
@@ -83,7 +82,6 @@ def test_a_deleted_key_event_falls_back_to_the_first_launch(app: Flask,
     assert opens_on(client)[0] == "soyuz-ms-19-docking"
     with app.app_context():
         db.session.get(Event, "soyuz-ms-19-docking").deleted_at = utcnow()
-        touch()
         db.session.commit()
     assert opens_on(client)[0] == "soyuz-ms-19-launch"
     assert client.get(client.get(MISSION).json["links"]["key_event"]).status_code == 410

@@ -13,9 +13,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from api.cli.synth import PREFIX
-from api.domain.store import data_version, touch
+from api.domain.changelog import data_version
 from api.extensions import db
-from api.models import Citation, Event, EventPerson
+from api.models import Change, Citation, Event, EventPerson, Mission, Person, Source
 from api.queries import ranking, search
 from schemas import EventSchema
 
@@ -204,12 +204,10 @@ def test_search_index_follows_writes(app: Flask, client) -> None:
     assert client.get(url).json["items"] == []
     with app.app_context():
         db.session.get(Event, "soyuz-ms-19-launch").summary = "A quasar appears."
-        touch()
         db.session.commit()
     assert [e["id"] for e in client.get(url).json["items"]] == ["soyuz-ms-19-launch"]
     with app.app_context():
         db.session.get(Event, "soyuz-ms-19-launch").summary = "Back to normal."
-        touch()
         db.session.commit()
     assert client.get(url).json["items"] == []
 
@@ -242,14 +240,23 @@ def test_synthetic_events_are_valid_and_cited(app: Flask, client) -> None:
         EventSchema().load(raw)  # raises on anything a seed file could not hold
 
 
-def test_synth_replaces_its_data_and_bumps_the_version(app: Flask) -> None:
+def synthetic_ids() -> set[tuple[str, str]]:
+    return {(model.__name__.lower(), ident) for model in (Mission, Source, Person, Event)
+            for ident in db.session.scalars(select(model.id).where(model.id.startswith(PREFIX)))}
+
+
+def test_synth_replaces_its_data_and_logs_it(app: Flask) -> None:
     with app.app_context():
-        before = data_version()
+        before, old = data_version(), synthetic_ids()
     result = app.test_cli_runner().invoke(args=["synth", "--events", "300", "--missions", "3"])
     assert result.exit_code == 0, result.output
     assert "300 events" in result.output
     with app.app_context():
-        assert data_version() == before + 1
+        logged = {(c.action, c.resource, c.record_id)
+                  for c in db.session.scalars(select(Change).where(Change.seq > before))}
+        assert logged == ({("delete", *key) for key in old}
+                          | {("create", *key) for key in synthetic_ids()})
+        assert data_version() == before + len(old) + 3 + 10 + 10 + 300
         assert db.session.scalar(select(func.count()).select_from(Event)) == 335
         missions = set(db.session.scalars(select(Event.mission_id).distinct()))
         assert missions == {"the-challenge", f"{PREFIX}0000", f"{PREFIX}0001", f"{PREFIX}0002"}

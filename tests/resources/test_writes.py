@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api.cli.seed import DEFAULT_DIR, load_seeds
-from api.domain.store import data_version
+from api.domain.changelog import data_version
 from api.http import writes
 
 LEAF = "kalachev-pr-criticism"  # cites SOURCE; no other date derives from it

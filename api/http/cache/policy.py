@@ -10,7 +10,9 @@ The Cache-Control policy (docs/performance.md explains the numbers):
   within ``CACHE_CHECK_SECONDS``; after that a client revalidates with its ETag (a cheap 304);
 - a GET sent with credentials: ``private, no-cache`` (shared caches must not keep it);
 - an error: ``no-store`` (a 404 must not hide the event created a second later);
-- a response that set its own Cache-Control (probes, metrics, files) keeps it.
+- a response that set its own Cache-Control (probes, metrics, files) keeps it;
+- a public 200 also names what it shows (``Surrogate-Key``, keys.py) and how long a
+  shared cache that purges by those keys may keep it (``Surrogate-Control``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from flask import Flask, Response, current_app, has_request_context, request
 from marshmallow import Schema
 
-from api.http.cache import responses
+from api.http.cache import keys, responses
 
 # Request headers make_conditional answers: validators and ranges.
 CONDITIONAL = frozenset({"HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
@@ -79,6 +81,8 @@ def _conditional(response: Response) -> Response:
         return response  # files: send_file already validates them
     if not response.get_etag()[0]:
         response.set_etag(etag_of(response.get_data()))
+    if "HTTP_AUTHORIZATION" not in environ:
+        keys.tag(response, current_app.config["SURROGATE_MAX_AGE"])
     responses.store_response(response)  # the final 200, before it may become a 304
     if not any(name in environ for name in CONDITIONAL):
         return response  # nothing to compare: make_conditional would change nothing

@@ -7,10 +7,11 @@ full URL plus the headers that can change the representation (``CACHE_KEY_HEADER
 ``after_request`` hook, so they hold the CORS and security headers too, and are served by
 the WSGI fast path (fastpath.py) before Flask sees the request.
 
-Freshness: every write calls ``store.touch()``, which bumps the ``data_version`` row in
-its transaction. A worker reads that row at most once per ``CACHE_CHECK_SECONDS`` and
-drops every entry when it moved, so another worker's (or the CLI's) write is visible
-within that bound; a write committed through this worker invalidates at once.
+Freshness: every committed change appends to the change log (api/domain/changelog.py),
+whose last ``seq`` is the data version. A worker reads it at most once per
+``CACHE_CHECK_SECONDS`` and drops every entry when it moved, so another worker's (or the
+CLI's) write is visible within that bound; a write committed through this worker
+invalidates at once.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from flask import Flask, Response, current_app, has_app_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from api.domain import store
+from api.domain import changelog
 from api.http.cors import cors_origins
 
 EXTENSION = "response_cache"
@@ -109,7 +110,7 @@ class ResponseCache:
 
     def check_version(self) -> int:
         """Read the data version (in an app context); drop every entry if it moved."""
-        version = store.data_version()
+        version = changelog.data_version()
         if version != self.version:
             self.clear()
             self.version = version
@@ -159,14 +160,14 @@ def store_response(response: Response) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    if session.info.pop(store.CHANGED, False) and has_app_context():
+    if session.info.pop(changelog.CHANGED, False) and has_app_context():
         cache = current_app.extensions.get(EXTENSION)
         if cache is not None:
             cache.expire()
 
 
 def _after_rollback(session: Session) -> None:
-    session.info.pop(store.CHANGED, None)
+    session.info.pop(changelog.CHANGED, None)
 
 
 event.listen(Session, "after_commit", _after_commit)
