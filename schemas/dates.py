@@ -154,9 +154,9 @@ class DateSchema(Schema):
         if data["date"] == OPEN:
             if not self.OPEN_ALLOWED:
                 raise ValidationError("Only an event's start or end can be open ('..').", "date")
-            if data["approximate"] or data["inferred"] or data.get("basis"):
+            if data["approximate"] or data["inferred"] or data.get("basis") or data.get("order"):
                 raise ValidationError("An open bound is neither approximate nor inferred, "
-                                      "and has no basis.", "date")
+                                      "and has no basis or order.", "date")
             return
         try:
             parse(data["date"])
@@ -192,6 +192,8 @@ class DateSchema(Schema):
         }
         if data.get("basis"):
             out["basis"] = data["basis"]
+        if data.get("order") is not None:
+            out["order"] = data["order"]
         return out
 
     @post_dump
@@ -213,5 +215,11 @@ class BoundSchema(DateSchema):
         validate=validate.OneOf(BOUND_PRECISIONS),
         metadata={"enum": list(BOUND_PRECISIONS),
                   "description": "Derived from `date` when omitted; `open` for `..`."},
+    )
+    order = fields.Integer(
+        validate=validate.Range(1, 100),
+        metadata={"description": "An event's start only: where it comes among the events "
+                  "starting the same day, by what happened (1 first; without it, before "
+                  "them). Lists, formats and the embed sort by it within a day."},
     )
     OPEN_ALLOWED = True

@@ -164,6 +164,8 @@ class EventSchema(Schema):
             raise ValidationError("An open start needs a dated end.", "start")
         if start and end and dates.latest(end["date"]) < dates.earliest(start["date"]):
             raise ValidationError("The end cannot come before the start.", "end")
+        if end and end.get("order") is not None:
+            raise ValidationError("Only the start has an order within its day.", "end")
         people = [p["person_id"] for p in data.get("people", [])]
         if len(people) != len(set(people)):
             raise ValidationError("A person is listed twice.", "people")

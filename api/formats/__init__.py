@@ -18,7 +18,8 @@ from schemas.basis import describe, reference_words
 
 # "Newest change first" for feeds: by the time of an event's latest revision. Events
 # without one (bulk-loaded synthetic data) come last, newest date first.
-CHANGE_ORDER = (Event.changed_at.desc().nulls_last(), Event.earliest.desc(), Event.id.desc())
+CHANGE_ORDER = (Event.changed_at.desc().nulls_last(), Event.earliest.desc(),
+                Event.day_order.desc(), Event.id.desc())
 
 
 def changed(event: Event) -> dt.datetime:

@@ -33,7 +33,8 @@ WITH_DETAILS = (
     selectinload(Event.people).joinedload(EventPerson.person),
     selectinload(Event.claims),
 )
-SORT_KEYS = (Event.earliest, Event.id)
+# Timeline order: by first possible day, then by what happened that day, then by id.
+SORT_KEYS = (Event.earliest, Event.day_order, Event.id)
 # The unique keys of each order (``-name``: the same keys, descending).
 ORDERS: dict[str, tuple[Any, ...]] = {
     "start": SORT_KEYS,

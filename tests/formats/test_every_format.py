@@ -162,6 +162,7 @@ def test_documents_are_bounded_and_link_to_the_rest(small_app: Flask) -> None:
     assert len(calendar_events(client)) == 10
     feed = client.get(JSON_FEED).json["items"]  # a feed shows the newest events
     newest = [e.id for e in sorted(events_where(small_app),
-                                   key=lambda e: (e.earliest, e.id), reverse=True)][:10]
+                                   key=lambda e: (e.earliest, e.day_order, e.id),
+                                   reverse=True)][:10]
     assert [item["url"].rsplit("/", 1)[1] for item in feed] == newest
     assert len(feedparser.parse(client.get(ATOM).data).entries) == 10
