@@ -145,7 +145,7 @@ def test_mission_answers_accept_text_calendar(client: FlaskClient, accept: str) 
     response = client.get(MISSION, headers={"Accept": accept})
     assert response.mimetype == "text/calendar"
     assert response.data == client.get(CALENDAR).data
-    assert len(icalendar.Calendar.from_ical(response.data).walk("VEVENT")) == 35
+    assert len(icalendar.Calendar.from_ical(response.data).walk("VEVENT")) == 38
     assert "Accept" in response.headers.getlist("Vary")
     as_json = client.get(MISSION, headers={"Accept": "*/*"})
     assert as_json.json["id"] == "the-challenge"

@@ -55,7 +55,7 @@ def test_event_filters_apply_to_every_format(
     client: FlaskClient, app: Flask, query: str, condition: object
 ) -> None:
     expected = event_ids(app, condition)
-    assert 0 < len(expected) < 35
+    assert 0 < len(expected) < 38
     timeline = [s["unique_id"] for s in client.get(f"{TIMELINE_ALL}&{query}").json["events"]]
     assert timeline == expected
     uids = [str(v["UID"]).split("@")[0] for v in calendar_events(client, f"{CALENDAR}?{query}")]
