@@ -132,7 +132,7 @@ def test_a_deleted_event_is_gone_but_keeps_its_history_and_id(
     assert client.delete(url, headers={**alice, "If-Match": f'"{etag}"'}).status_code == 204
     assert_problem(client.get(url), 410, "deleted", "/revisions")
     ids = [e["id"] for e in client.get("/v1/events?limit=100").json["items"]]
-    assert LEAF not in ids and len(ids) == 34
+    assert LEAF not in ids and len(ids) == 37
     source_events = [e["id"] for e in client.get(f"/v1/sources/{SOURCE}").json["events"]]
     assert LEAF not in source_events
     revisions = client.get(f"{url}/revisions").json["items"]
