@@ -75,7 +75,7 @@ def test_an_edit_updates_exactly_what_changed(
 
     edit(seeds_copy, "events.yaml", retitle)
     kept = seed(runner, seeds_copy)  # without --overwrite: reported, not applied
-    assert "events.yaml: 0 created, 0 updated, 34 unchanged, 1 differ" in kept.output
+    assert "events.yaml: 0 created, 0 updated, 37 unchanged, 1 differ" in kept.output
     assert snapshot(app) == before
     result = seed(runner, seeds_copy, "--overwrite")
     assert result.exit_code == 0, result.output
