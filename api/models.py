@@ -110,10 +110,11 @@ class Event(db.Model):
     __table_args__ = tuple(
         Index(name, *columns, *LIVE_INDEX_TAIL, sqlite_where=text("deleted_at IS NULL"),
               postgresql_where=text("deleted_at IS NULL"))
-        for name, columns in (("ix_events_live_earliest", ("earliest",)),
+        for name, columns in (("ix_events_live_earliest", ("earliest", "day_order")),
                               ("ix_events_live_title", ("title",)),
                               ("ix_events_live_changed_at", ("changed_at",)),
-                              ("ix_events_live_mission", ("mission_id", "earliest"))))
+                              ("ix_events_live_mission", ("mission_id", "earliest",
+                                                          "day_order"))))
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     mission_id: Mapped[str] = mapped_column(ForeignKey("missions.id"), index=True)
@@ -126,6 +127,9 @@ class Event(db.Model):
     # The first and last day the event can cover: derived from start/end, for sort and filter.
     earliest: Mapped[dt.date] = mapped_column(Date)
     latest: Mapped[dt.date] = mapped_column(Date, index=True)
+    # Where the event comes among those of its first day (its start's ``order``; 0 without
+    # one): the timeline's order within a day follows what happened (migration 0015).
+    day_order: Mapped[int] = mapped_column(default=0, server_default="0")
     location: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
@@ -179,6 +183,7 @@ class Event(db.Model):
 def _derive_span(_mapper: Any, _conn: Any, target: Event) -> None:
     target.earliest = dates.earliest(target.start["date"])
     target.latest = dates.latest((target.end or target.start)["date"])
+    target.day_order = target.start.get("order") or 0
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -54,6 +54,7 @@ def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
     from api import create_app
     from api.extensions import db, dispose_engines
     from api.models import Event
+    from api.queries import SORT_KEYS
     from api.queries.pagination import encode_cursor
 
     # No statement timeout: counting a million rows not yet in the page cache can take
@@ -62,7 +63,7 @@ def endpoints(url: str, events: int) -> list[tuple[str, str, dict[str, str]]]:
     with app.app_context():
         total = db.session.scalar(select(db.func.count()).select_from(Event))
         near_end = db.session.execute(
-            select(Event.earliest, Event.id).order_by(Event.earliest, Event.id)
+            select(*SORT_KEYS).order_by(*SORT_KEYS)
             .offset(max(0, total - 60)).limit(1)).one()
         some_event = db.session.scalar(select(Event.id).order_by(Event.id)
                                        .offset(total // 2).limit(1))

@@ -87,13 +87,24 @@ def latest(value: str) -> dt.date:
     return dt.date(year, month, day or calendar.monthrange(year, month)[1])
 
 
+REPORTED_BY = "reported-by"  # the basis rule of a date known only as "by" that day
+
+
+def known_by(date: dict[str, Any] | None) -> bool:
+    """Whether ``date`` is known only as a latest bound: "by" the day a source reports it."""
+    return bool(date) and ((date or {}).get("basis") or {}).get("rule") == REPORTED_BY
+
+
 def edtf(start: dict[str, Any], end: dict[str, Any] | None = None) -> str:
-    """The EDTF (ISO 8601-2) string of a date or an interval, e.g. ``2030~``."""
+    """The EDTF (ISO 8601-2) string of a date or an interval, e.g. ``2030~``; a date known
+    only as "by" a day is the set of days up to it, ``[..2021-10-11]``."""
 
     def one(date: dict[str, Any]) -> str:
         return date["date"] + ("~" if date.get("approximate") else "")
 
-    return one(start) if end is None else f"{one(start)}/{one(end)}"
+    if end is None:
+        return f"[..{one(start)}]" if known_by(start) else one(start)
+    return f"{one(start)}/{one(end)}"
 
 
 def known_span(start: dict[str, Any], end: dict[str, Any] | None = None
@@ -143,9 +154,9 @@ class DateSchema(Schema):
         if data["date"] == OPEN:
             if not self.OPEN_ALLOWED:
                 raise ValidationError("Only an event's start or end can be open ('..').", "date")
-            if data["approximate"] or data["inferred"] or data.get("basis"):
+            if data["approximate"] or data["inferred"] or data.get("basis") or data.get("order"):
                 raise ValidationError("An open bound is neither approximate nor inferred, "
-                                      "and has no basis.", "date")
+                                      "and has no basis or order.", "date")
             return
         try:
             parse(data["date"])
@@ -181,6 +192,8 @@ class DateSchema(Schema):
         }
         if data.get("basis"):
             out["basis"] = data["basis"]
+        if data.get("order") is not None:
+            out["order"] = data["order"]
         return out
 
     @post_dump
@@ -202,5 +215,11 @@ class BoundSchema(DateSchema):
         validate=validate.OneOf(BOUND_PRECISIONS),
         metadata={"enum": list(BOUND_PRECISIONS),
                   "description": "Derived from `date` when omitted; `open` for `..`."},
+    )
+    order = fields.Integer(
+        validate=validate.Range(1, 100),
+        metadata={"description": "An event's start only: where it comes among the events "
+                  "starting the same day, by what happened (1 first; without it, before "
+                  "them). Lists, formats and the embed sort by it within a day."},
     )
     OPEN_ALLOWED = True

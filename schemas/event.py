@@ -132,7 +132,9 @@ class EventSchema(Schema):
     end = fields.Nested(dates.BoundSchema, allow_none=True, load_default=None)
     edtf = Computed(
         lambda event: dates.edtf(event.start, event.end), {"type": "string"},
-        metadata={"description": "The event's date as EDTF (ISO 8601-2).", "example": "2030~"},
+        metadata={"description": "The event's date as EDTF (ISO 8601-2): `..` an open "
+                  "bound, `[..2021-10-11]` a date known only as no later than that day.",
+                  "example": "2030~"},
     )
     location = Text()
     people = Items(fields.Nested(EventPersonSchema), load_default=list,
@@ -162,6 +164,8 @@ class EventSchema(Schema):
             raise ValidationError("An open start needs a dated end.", "start")
         if start and end and dates.latest(end["date"]) < dates.earliest(start["date"]):
             raise ValidationError("The end cannot come before the start.", "end")
+        if end and end.get("order") is not None:
+            raise ValidationError("Only the start has an order within its day.", "end")
         people = [p["person_id"] for p in data.get("people", [])]
         if len(people) != len(set(people)):
             raise ValidationError("A person is listed twice.", "people")

@@ -15,7 +15,7 @@ from typing import Any
 
 from api.domain.quotes import normalise
 from schemas import dates
-from schemas.basis import RULES, WEEKDAYS, describe
+from schemas.basis import RULES, WEEKDAYS, describe, missing_words
 
 # A reference's date string, by (kind, id): None when the reference does not exist.
 Lookup = Callable[[str, str], "str | None"]
@@ -88,6 +88,7 @@ _RESOLVERS: dict[str, Callable[[dict[str, Any], str], str]] = {
     "years-before": lambda b, ref: f"{_year(ref) - b['offset']:04d}",
     "years-after": lambda b, ref: f"{_year(ref) + b['offset']:04d}",
     "anniversary": lambda b, ref: _anniversary(ref, b["offset"]),
+    "reported-by": lambda b, ref: ref,
 }
 assert set(_RESOLVERS) | {"stated"} == set(RULES), "a rule without a resolver"
 
@@ -115,7 +116,8 @@ def disagreement(date: dict[str, Any], lookup: Lookup) -> str | None:
     """Why a stored date does not follow from its basis, or None when it does.
 
     A date without a basis (or an open bound) has nothing to check. A stated date with a
-    precision coarser than its quote agrees when the quote's date falls within it.
+    precision coarser than its quote agrees when the quote's date falls within it, and so
+    does a ``reported-by`` date coarser than its source's day.
     """
     basis = date.get("basis")
     if not basis:
@@ -131,13 +133,21 @@ def disagreement(date: dict[str, Any], lookup: Lookup) -> str | None:
     except DerivationError as err:
         return str(err)
     stored = date["date"]
-    if derived == stored or (basis["rule"] == "stated" and derived.startswith(stored + "-")):
+    coarser = basis["rule"] in ("stated", "reported-by") and derived.startswith(stored + "-")
+    if derived == stored or coarser:
         return None
     return f"the basis gives '{derived}' ({describe(basis)}), not '{stored}'"
 
 
 def problems(record_dates: dict[str, dict[str, Any] | None], lookup: Lookup
              ) -> list[tuple[str, str]]:
-    """``(field, why)`` for each of a record's dates (by field name) its basis contradicts."""
-    return [(f"{name}.date", why) for name, date in record_dates.items()
-            if date and (why := disagreement(date, lookup))]
+    """``(field, why)`` for each of a record's dates (by field name) its basis contradicts,
+    or whose quote lacks the words its rule rests on (``schemas.basis.WORDS``)."""
+    found = []
+    for name, date in record_dates.items():
+        basis = (date or {}).get("basis")
+        if basis and (why := missing_words(basis)):
+            found.append((f"{name}.basis.quote", why))
+        elif date and (why := disagreement(date, lookup)):
+            found.append((f"{name}.date", why))
+    return found

@@ -102,7 +102,7 @@ def record_all(who: str, event_ids: list[str]) -> bool:
         select(Event).where(Event.id.in_(event_ids))
         .options(selectinload(Event.citations), selectinload(Event.people),
                  selectinload(Event.claims))
-        .order_by(Event.earliest, Event.id)
+        .order_by(Event.earliest, Event.day_order, Event.id)
     )
     return any([record(event, who) is not None for event in events])
 

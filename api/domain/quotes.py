@@ -1,5 +1,5 @@
-"""Quotes and their sources: finding a quote in a text (forgiving only typography), and
-checking citations against their source's text."""
+"""Quotes and their sources: finding a quote in a text (character for character, only
+whitespace normalised), and checking citations against their source's text."""
 
 from __future__ import annotations
 
@@ -12,21 +12,18 @@ from sqlalchemy import select
 from api.extensions import db
 from api.models import Citation, Event, Source
 
-# Typographic quotes map to plain ones; runs of whitespace (incl. no-break) to one space.
-_TYPOGRAPHY = str.maketrans({
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2018": "'", "\u2019": "'", "\u201a": "'",
-})
+# Runs of whitespace (incl. no-break spaces and line breaks) count as one space; every other
+# character must be the article's own: a typographic quote mark is not a straight one.
 _SPACE = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
-    """Text with typographic quotes made plain and whitespace collapsed."""
-    return _SPACE.sub(" ", text.translate(_TYPOGRAPHY)).strip()
+    """Text with whitespace collapsed (and trimmed): nothing else changes."""
+    return _SPACE.sub(" ", text).strip()
 
 
 def occurs(quote: str, text: str) -> bool:
-    """Whether ``quote`` occurs verbatim in ``text``, up to typography and whitespace."""
+    """Whether ``quote`` occurs verbatim in ``text``, up to whitespace."""
     return normalise(quote) in normalise(text)
 
 
@@ -41,14 +38,13 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
     needle = normalise(quote)
     chars: list[str] = []
     offsets: list[int] = []  # the offset in ``text`` of each normalised character
-    for match in _CHAR.finditer(text.translate(_TYPOGRAPHY)):  # translate is 1:1
+    for match in _CHAR.finditer(text):
         chars.append(" " if match.group().isspace() else match.group())
         offsets.append(match.start())
     found = "".join(chars).find(needle) if needle else -1
     if found < 0:
         return None
     return offsets[found], offsets[found + len(needle) - 1] + 1
-
 
 
 def unverifiable(citations: Iterable[Citation]) -> list[Citation]:

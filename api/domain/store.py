@@ -70,20 +70,29 @@ def reference_date(kind: str, ident: str) -> str | None:
     return source.written_date["date"] if source and source.written_date else None
 
 
-def derived_from(kind: str, ident: str) -> list[str]:
-    """The events and sources (as ``event 'id'``) with a date whose basis refers to
-    ``kind`` ``ident``: what a delete of it would leave without a reference."""
+def dependents(kind: str, ident: str) -> list[Event | Source]:
+    """The events and sources with a date whose basis refers to ``kind`` ``ident``."""
     wanted, found = {"kind": kind, "id": ident}, []
     for model, names in ((Event, ("start", "end")), (Source, ("stated_date", "written_date"))):
         columns = [getattr(model, name) for name in names]
         # A cheap filter on the JSON text first; then the exact test on the dates.
-        stmt = select(model.id, *columns).where(
+        stmt = select(model).where(
             or_(*(cast(c, Text).contains(ident, autoescape=True) for c in columns)))
-        for row in db.session.execute(stmt):
-            if any(((date or {}).get("basis") or {}).get("reference") == wanted
-                   for date in row[1:]):
-                found.append(f"{'event' if model is Event else 'source'} '{row.id}'")
+        found += [record for record in db.session.scalars(stmt)
+                  if any(((date or {}).get("basis") or {}).get("reference") == wanted
+                         for date in own_dates(record).values())]
     return found
+
+
+def label(record: Event | Source) -> str:
+    """A record as messages name it: ``event 'id'``, ``source 'id'``."""
+    return f"{'event' if isinstance(record, Event) else 'source'} '{record.id}'"
+
+
+def derived_from(kind: str, ident: str) -> list[str]:
+    """The events and sources (as ``event 'id'``) with a date whose basis refers to
+    ``kind`` ``ident``: what a delete of it would leave without a reference."""
+    return [label(record) for record in dependents(kind, ident)]
 
 
 def own_dates(obj: Any) -> dict[str, dict[str, Any] | None]:

@@ -18,7 +18,8 @@ from schemas.basis import describe, reference_words
 
 # "Newest change first" for feeds: by the time of an event's latest revision. Events
 # without one (bulk-loaded synthetic data) come last, newest date first.
-CHANGE_ORDER = (Event.changed_at.desc().nulls_last(), Event.earliest.desc(), Event.id.desc())
+CHANGE_ORDER = (Event.changed_at.desc().nulls_last(), Event.earliest.desc(),
+                Event.day_order.desc(), Event.id.desc())
 
 
 def changed(event: Event) -> dt.datetime:
@@ -39,19 +40,23 @@ def _date_text(date: dict[str, Any]) -> str:
 
 def date_span(event: Event) -> str:
     """The event's dates as words at their precision: ``October 2021``, ``c. 2021``,
-    ``2030 onwards`` (an open end), ``by 11 October 2021`` (an open start)."""
+    ``2030 onwards`` (an open end), ``until 2022`` (an open start), ``by 11 October 2021``
+    (known only as no later than the day a source reports it)."""
     start, end = event.start, event.end
-    if start["date"] == dates.OPEN:
-        return f"by {_date_text(end)}"  # an open start needs a dated end
+    if start["date"] == dates.OPEN:  # an open start needs a dated end
+        return f"{'by' if dates.known_by(end) else 'until'} {_date_text(end)}"
     if end and end["date"] == dates.OPEN:
         return f"{_date_text(start)} onwards"
+    if end is None and dates.known_by(start):
+        return f"by {_date_text(start)}"
     return _date_text(start) + (f" \N{EN DASH} {_date_text(end)}" if end else "")
 
 
 def day_precise(event: Event) -> bool:
-    """Whether every date of the event names a day (not only a month or a year, and no
-    bound is open)."""
-    return all(dates.precision(d["date"]) == "day" for d in (event.start, event.end) if d)
+    """Whether every date of the event names a day (not only a month or a year, no bound
+    is open, and none is known only as "by" a day)."""
+    return all(dates.precision(d["date"]) == "day" and not dates.known_by(d)
+               for d in (event.start, event.end) if d)
 
 
 def display_date(event: Event) -> str:

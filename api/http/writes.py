@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api.domain import changelog, derivations, history
 from api.domain.quotes import missing_own_quotes, unsupported_refs, unverifiable
-from api.domain.store import apply, own_dates, reference_date
+from api.domain.store import apply, dependents, label, own_dates, reference_date
 from api.extensions import SAFE_METHODS, db
 from api.http import errors
 from api.http.cache import representation_etag
@@ -27,6 +27,7 @@ from api.http.errors import Problem
 from api.http.security import accepts
 from api.models import Event, Source
 from api.queries import taken
+from schemas import dates
 from schemas.seedform import seed_form
 
 JSON = "application/json"
@@ -118,19 +119,49 @@ def claim(obj: Any) -> None:
 def check_record(obj: Any) -> None:
     """422 when a source's own quotes are missing from its text, an event's basis or claim
     quotes lie in none of its citations, or a date does not follow from its basis
-    (api/domain/derivations.py)."""
+    (api/domain/derivations.py); 409 when a date other records derive theirs from changed
+    so that theirs no longer follow (``check_dependents``)."""
     db.session.flush()
-    problems = {}
+    problems: dict[str, list[str]] = {}
+    found = []
     if isinstance(obj, Source):
-        problems |= {field: ["Not found in the source's text."]
-                     for field, _ in missing_own_quotes(obj)}
+        found += [(field, "Not found in the source's text.")
+                  for field, _ in missing_own_quotes(obj)]
     if isinstance(obj, Event):
-        problems |= {field: [why] for field, why in unsupported_refs(obj).items()}
+        found += list(unsupported_refs(obj).items())
     if isinstance(obj, Event | Source):
-        problems |= {field: [f"Does not follow from its basis: {why}."]
-                     for field, why in derivations.problems(own_dates(obj), reference_date)}
+        found += [(field, f"Does not follow from its basis: {why}.")
+                  for field, why in derivations.problems(own_dates(obj), reference_date)]
+    for field, why in found:
+        problems.setdefault(field, []).append(why)
     if problems:
         invalid(problems)
+    if isinstance(obj, Event | Source):
+        check_dependents(obj)
+
+
+def check_dependents(obj: Event | Source) -> None:
+    """409 naming the records whose dates derive from ``obj``'s (an event's start, a
+    source's writing day) and no longer follow from their basis after this change: a date
+    edit never leaves a derived date silently false."""
+    kind = "event" if isinstance(obj, Event) else "source"
+    broken = [label(record) for record in dependents(kind, obj.id)
+              if derivations.problems(own_dates(record), reference_date)]
+    if broken:
+        raise Problem(409, f"The dates of {', '.join(broken)} derive from this {kind}'s date "
+                      "and would no longer follow from their basis: change their basis first.")
+
+
+def check_bases_kept(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """422 when an edit gives a date that rested on a quote (had a basis) none: a date is
+    never silently left without where it comes from (an open bound needs none)."""
+    dropped = {f"{name}.basis": ["This date rests on a quote: give the new date's basis too "
+                                 "(the quote, the rule and, unless stated, the reference)."]
+               for name, date in after.items()
+               if (before.get(name) or {}).get("basis") and date
+               and date["date"] != dates.OPEN and not date.get("basis")}
+    if dropped:
+        invalid(dropped)
 
 
 def commit() -> None:
@@ -148,7 +179,7 @@ def save_event(event: Event, action: str = "update") -> None:
         invalid({"citations": {
             event.citations.index(c): {"quote": [
                 f"The quote does not occur in the text of source '{c.source_id}' "
-                "(whitespace and typographic quotes aside)."
+                "(character for character; only whitespace may differ)."
             ]} for c in failed
         }})
     check_record(event)
@@ -183,6 +214,8 @@ def change(obj: Any, schema_cls: type[Schema], shown: Any, patch: dict[str, Any]
     ``shown`` (its GET); the revision keeps the result, a baseline the state before."""
     check_if_match(etag(shown, obj))
     data = load(schema_cls(), merged(schema_cls, obj, patch))
+    if isinstance(obj, Source):
+        check_bases_kept(own_dates(obj), {name: data.get(name) for name in own_dates(obj)})
     claim(obj)
     history.baseline(obj)
     apply(obj, data)

@@ -33,7 +33,8 @@ WITH_DETAILS = (
     selectinload(Event.people).joinedload(EventPerson.person),
     selectinload(Event.claims),
 )
-SORT_KEYS = (Event.earliest, Event.id)
+# Timeline order: by first possible day, then by what happened that day, then by id.
+SORT_KEYS = (Event.earliest, Event.day_order, Event.id)
 # The unique keys of each order (``-name``: the same keys, descending).
 ORDERS: dict[str, tuple[Any, ...]] = {
     "start": SORT_KEYS,
@@ -167,7 +168,8 @@ def _searched_page(args: dict[str, Any], verified: Collection[str],
                    ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """``event_versions_page`` with ``q``."""
     relevance = args.get("sort") == "relevance"
-    win, columns = _searched(args, relevance), [Event.id, Event.version, Event.earliest]
+    win = _searched(args, relevance)
+    columns = [Event.id, Event.version, Event.earliest, Event.day_order]
     if relevance and win is not None:
         unsearched = {k: v for k, v in args.items() if k != "q"}
         base = filtered_events(unsearched, select(*columns), verified=verified)
@@ -175,7 +177,8 @@ def _searched_page(args: dict[str, Any], verified: Collection[str],
         after = ranking.rest(base, win) if win.edge is not None else None
         return paginate(stmt, keys, args, rows=True, rest=after)
     keys, descending = order(args if args.get("sort") != "relevance" else {})
-    columns += [key for key in keys[:-1] if key is not Event.earliest]  # (key, id)
+    columns += [key for key in keys[:-1]  # (key, id)
+                if not any(key is column for column in columns)]
     stmt = filtered_events(args, select(*columns), win, verified)
     return paginate(stmt, keys, args, descending=descending, rows=True)
 

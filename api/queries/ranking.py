@@ -6,9 +6,9 @@ order (SQLite: the order events were stored, by ``rowid``; PostgreSQL: by id), f
 one bounded pass that also scores them (``window(..., scored=True)``, remembered until
 the data version changes). When a query matches no more, the window is every match and
 the order is exact. When it matches more, the window comes first, best match first, and
-the other matches follow it in date order (``start``, then id), with the score ``REST``:
-the order is ``(score, earliest, id)`` throughout, so keyset cursors work across the
-boundary.
+the other matches follow it in timeline order (``start``), with the score ``REST``: the
+order is ``(score, earliest, day_order, id)`` throughout, so keyset cursors work across
+the boundary.
 
 Orders other than relevance with ``q`` read the order's index and test each event for the
 match once the query matches more than the window (a match is then common enough that a
@@ -145,7 +145,7 @@ def ranked(stmt: Select, win: Window) -> tuple[Select, tuple[Any, ...]]:
         stmt = stmt.where(ROWID.in_(select(WINDOW.c.key)))
         score = select(WINDOW.c.score).where(WINDOW.c.key == ROWID).scalar_subquery()
     label = score.label("score")
-    return stmt.add_columns(label), (label, Event.earliest, Event.id)
+    return stmt.add_columns(label), (label, Event.earliest, Event.day_order, Event.id)
 
 
 # SQLite: the window's scores go into the page's query through a temporary table (per

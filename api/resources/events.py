@@ -16,7 +16,7 @@ from sqlalchemy import select
 from api import queries
 from api.domain import history
 from api.domain.changelog import data_version
-from api.domain.store import apply, derived_from, event_references
+from api.domain.store import apply, derived_from, event_references, own_dates
 from api.extensions import db
 from api.http import writes
 from api.http.auth import require
@@ -176,15 +176,20 @@ class EventItem(MethodView):
     @require("write")
     @writes.body(blp, EventPatchSchema, writes.MERGE_PATCH)
     @blp.response(200, EventSchema)
+    @blp.alt_response(409, description="Other dates derive from this start and would no "
+                      "longer follow from their basis; `detail` names them.")
     def patch(self, patch: dict[str, Any], id: str) -> Any:
         """Change an event (curators; needs If-Match)
 
         Send only the fields to change (a list such as `citations` is replaced whole), with
         `If-Match` set to the ETag of your GET: 428 without it, 412 if the event changed.
+        A new date for one that had a basis needs its own basis (422); a new start that
+        other dates derive from and would no longer agree with answers 409 naming them.
         """
         event = get_event(id)
         writes.check_if_match(writes.etag(EventSchema(), event))
         data = writes.load(EventSchema(), writes.merged(EventSchema, event, patch))
+        writes.check_bases_kept(own_dates(event), {"start": data["start"], "end": data["end"]})
         writes.check_references(event_references(data))
         writes.claim(event)
         apply(event, data)

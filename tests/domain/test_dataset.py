@@ -21,6 +21,7 @@ from api.cli.seed import DEFAULT_DIR
 from api.domain.derivations import disagreement, stated_dates
 from api.domain.quotes import normalise, occurs
 from schemas import dates
+from schemas.basis import missing_words
 
 SEEDS = Path(DEFAULT_DIR)
 
@@ -67,6 +68,15 @@ def words(text: str) -> list[str]:
 def test_every_date_follows_from_its_basis(kind: str, ident: str, name: str, date: dict) -> None:
     assert date.get("basis"), f"{ident}.{name} has no basis"
     assert disagreement(date, lookup) is None, f"{ident}.{name}: {disagreement(date, lookup)}"
+
+
+@pytest.mark.parametrize(("kind", "ident", "name", "date"), DATES,
+                         ids=[f"{kind}:{ident}.{name}" for kind, ident, name, _ in DATES])
+def test_every_basis_quote_holds_the_words_of_its_rule(kind: str, ident: str, name: str,
+                                                      date: dict) -> None:
+    """A rule is what its quote says: ``same-date`` only where the quote makes the two
+    coincide, ``days-after`` only with its number of days, and so on (schemas/basis.py)."""
+    assert missing_words(date["basis"]) is None, f"{ident}.{name}: {date['basis']['quote']!r}"
 
 
 def test_every_derivation_ends_in_a_stated_date() -> None:

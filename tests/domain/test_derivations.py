@@ -8,9 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.domain.derivations import DerivationError, disagreement, resolve, stated_dates
+from api.domain.derivations import (
+    DerivationError,
+    disagreement,
+    problems,
+    resolve,
+    stated_dates,
+)
 from schemas import dates
-from schemas.basis import RULES, WEEKDAYS, describe
+from schemas.basis import RULES, WEEKDAYS, WORDS, describe, missing_words
 
 
 def basis(rule: str, **params: object) -> dict:
@@ -33,6 +39,7 @@ def basis(rule: str, **params: object) -> dict:
     ("years-before", {"offset": 1}, "2021-10-05", "2020"),  # "last year"
     ("years-after", {"offset": 1}, "2021-10", "2022"),  # "next year"
     ("anniversary", {"offset": 60}, "2021-04", "1961-04"),  # the 60th anniversary
+    ("reported-by", {}, "2021-10-11", "2021-10-11"),  # no later than the report
 ])
 def test_each_rule_computes_its_date(rule: str, params: dict, reference: str,
                                      expected: str) -> None:
@@ -125,3 +132,55 @@ def test_every_rule_is_described_and_checked_by_the_schema() -> None:
     with pytest.raises(ValidationError) as error:
         DerivationSchema().load({**basis("stated"), "reference": {"kind": "event", "id": "e"}})
     assert list(error.value.messages) == ["reference"]
+
+
+@pytest.mark.parametrize(("rule", "params", "says", "lacks"), [
+    ("same-date", {}, "docked this Tuesday (05.10.2021)", "underwent accelerated training"),
+    ("same-date", {}, "a rocket that is on its way to the ISS", "tweeted the crew had taken off"),
+    ("days-after", {"offset": 12}, "after twelve days onboard", "after their long stay"),
+    ("days-after", {"offset": 12}, "spent 12 days on the ISS", "spent 2 days on the ISS"),
+    ("days-after", {"offset": -1}, "said the day before the trip", "said on the trip"),
+    ("days-after", {"offset": 1}, "set to fly later this week", "set to fly"),
+    ("weekday-of-week", {"weekday": "tuesday"}, "on Tuesday morning", "in the morning"),
+    ("weekday-of-week", {"weekday": "sunday"}, "later this week", "later"),
+    ("month-of", {}, "scenes shot aboard the ISS this month", "scenes shot aboard the ISS"),
+    ("month-of-year", {"month": 5}, "the actor in May", "the actor in March"),
+    ("year-of", {}, "in recent months", "recently"),
+    ("years-before", {"offset": 1}, "revealed its film project last year", "revealed it"),
+    ("years-after", {"offset": 1}, "until the end of next year", "until the end"),
+    ("anniversary", {"offset": 60}, "on the 60th anniversary", "on the anniversary"),
+])
+def test_a_rule_needs_the_words_it_rests_on(rule: str, params: dict, says: str,
+                                            lacks: str) -> None:
+    assert missing_words({**basis(rule, **params), "quote": says}) is None
+    why = missing_words({**basis(rule, **params), "quote": lacks})
+    assert why is not None and rule in why
+
+
+def test_every_rule_names_its_words() -> None:
+    assert set(WORDS) | {"stated", "reported-by"} == set(RULES)
+
+
+def test_reported_by_rests_on_the_reporting_sources_own_words() -> None:
+    report = {"rule": "reported-by", "source": "002", "quote": "q",
+              "reference": {"kind": "source", "id": "002"}}
+    assert missing_words(report) is None
+    assert missing_words({**report, "source": "003"}) is not None
+    assert missing_words({**report, "reference": {"kind": "event", "id": "002"}}) is not None
+    # The date is the report's day, or coarser ("by October 2021"), never another day.
+    def lookup(kind: str, ident: str) -> str | None:
+        return "2021-10-11"
+
+    assert disagreement({"date": "2021-10-11", "basis": report}, lookup) is None
+    assert disagreement({"date": "2021-10", "basis": report}, lookup) is None
+    assert disagreement({"date": "2021-10-12", "basis": report}, lookup) is not None
+
+
+def test_a_basis_without_its_words_is_a_problem_of_its_quote() -> None:
+    def lookup(kind: str, ident: str) -> str | None:
+        return "2021-10-05"
+
+    training = {"date": "2021-10-05", "basis": {**basis("same-date"),
+                                                "quote": "underwent accelerated training"}}
+    found = problems({"start": None, "end": training}, lookup)
+    assert [field for field, _ in found] == ["end.basis.quote"]

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from api.extensions import db
 from api.models import Citation, Event, Source
+from api.queries import SORT_KEYS
 
 MISSION = "/v1/missions/the-challenge"
 TIMELINE = f"{MISSION}/timelinejs"
@@ -32,13 +33,13 @@ ATOM_NS = "{http://www.w3.org/2005/Atom}"
 
 def events_where(app: Flask, *conditions: object) -> list[Event]:
     with app.app_context():
-        stmt = select(Event).where(*conditions).order_by(Event.earliest, Event.id)
+        stmt = select(Event).where(*conditions).order_by(*SORT_KEYS)
         return list(db.session.scalars(stmt))
 
 
 def event_ids(app: Flask, *conditions: object) -> list[str]:
     with app.app_context():
-        stmt = select(Event.id).where(*conditions).order_by(Event.earliest, Event.id)
+        stmt = select(Event.id).where(*conditions).order_by(*SORT_KEYS)
         return list(db.session.scalars(stmt))
 
 

@@ -55,8 +55,12 @@ def test_coarse_dates_are_one_day_markers_with_the_date_in_the_title(
         assert cal[id].decoded("DTSTART") == first, id
     assert str(cal["first-moon-steps-1969"]["SUMMARY"]) == "First steps on the Moon (1969)"
     assert str(cal["gagarin-first-human-spaceflight"]["SUMMARY"]).endswith("(April 1961)")
-    assert str(cal["post-production"]["SUMMARY"]).endswith(
-        "(c. October 2021 \N{EN DASH} 2022)")
+    assert str(cal["post-production"]["SUMMARY"]).endswith("(until 2022)")
+    assert cal["post-production"].decoded("DTSTART") == dt.date(2022, 1, 1)
+    # Known only as "by" a day, or with an unknown start: a marker on that day, said so.
+    training = cal["crew-training"]
+    assert str(training["SUMMARY"]).endswith("(by 5 October 2021)")
+    assert training.decoded("DTSTART") == dt.date(2021, 10, 5) and days(training) == 1
     assert str(cal["china-crewed-moon-landing-plan"]["SUMMARY"]).endswith("(2030 onwards)")
     made = cal["the-challenge-co-production"]
     assert str(made["SUMMARY"]).endswith("(by 11 October 2021)")
@@ -102,7 +106,7 @@ def test_calendar_has_all_day_events_never_longer_than_their_days(
     # (the tests above); an open bound gives way to the known one.
     assert span("gagarin-first-human-spaceflight") == (dt.date(1961, 4, 1), dt.date(1961, 4, 2))
     assert span("first-moon-steps-1969") == (dt.date(1969, 1, 1), dt.date(1969, 1, 2))
-    assert span("post-production") == (dt.date(2021, 10, 1), dt.date(2021, 10, 2))
+    assert span("post-production") == (dt.date(2022, 1, 1), dt.date(2022, 1, 2))
     assert span("china-crewed-moon-landing-plan") == (dt.date(2030, 1, 1), dt.date(2030, 1, 2))
     assert span("the-challenge-co-production") == (dt.date(2021, 10, 11), dt.date(2021, 10, 12))
 
@@ -141,7 +145,7 @@ def test_mission_answers_accept_text_calendar(client: FlaskClient, accept: str) 
     response = client.get(MISSION, headers={"Accept": accept})
     assert response.mimetype == "text/calendar"
     assert response.data == client.get(CALENDAR).data
-    assert len(icalendar.Calendar.from_ical(response.data).walk("VEVENT")) == 35
+    assert len(icalendar.Calendar.from_ical(response.data).walk("VEVENT")) == 38
     assert "Accept" in response.headers.getlist("Vary")
     as_json = client.get(MISSION, headers={"Accept": "*/*"})
     assert as_json.json["id"] == "the-challenge"

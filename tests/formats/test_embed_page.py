@@ -20,6 +20,7 @@ from sqlalchemy import select
 from api.extensions import db
 from api.formats import source_label
 from api.models import Event, Source
+from api.queries import SORT_KEYS
 
 
 @pytest.fixture
@@ -182,7 +183,7 @@ def test_the_bound_counts_only_the_events_shown(backend: str, tmp_path: Path) ->
     for small in make_app(backend, tmp_path, seeded=True, FORMAT_MAX_EVENTS=10):
         client = small.test_client()
         with small.app_context():
-            events = db.session.scalars(select(Event).order_by(Event.earliest, Event.id)).all()
+            events = db.session.scalars(select(Event).order_by(*SORT_KEYS)).all()
             own = [e.id for e in events if not e.is_context]
             assert sum(e.is_context for e in events[:10]) > 5  # what the bound must skip
         seen, url = [], TIMELINE

@@ -27,25 +27,29 @@ def test_timelinejs_has_a_slide_per_event_at_its_real_precision(
     assert launch["start_date"] == {"year": 2021, "month": 10, "day": 5}
     assert "end_date" not in launch
     assert slides["iss-filming"]["end_date"] == {"year": 2021, "month": 10, "day": 17}
-    assert slides["post-production"]["end_date"] == {"year": 2022}
+    work = slides["post-production"]  # open start: the slide sits at its known end
+    assert work["start_date"] == {"year": 2022} and "end_date" not in work
     plan = slides["china-crewed-moon-landing-plan"]  # as early as 2030: no end on the slide
     assert plan["start_date"] == {"year": 2030} and "end_date" not in plan
-    made = slides["the-challenge-co-production"]  # open start: the slide sits at its bound
+    made = slides["the-challenge-co-production"]  # known only as "by" the day reported
     assert made["start_date"] == {"year": 2021, "month": 10, "day": 11}
+    # An unknown start is no bar: training sits at the day it was reported done.
+    training = slides["crew-training"]
+    assert training["start_date"] == {"year": 2021, "month": 10, "day": 5}
+    assert "end_date" not in training
 
 
 def test_timelinejs_display_date_tells_the_truth(client: FlaskClient) -> None:
     slides = {s["unique_id"]: s for s in client.get(TIMELINE_ALL).json["events"]}
     assert slides["china-crewed-moon-landing-plan"]["display_date"] == "2030 onwards (planned)"
     assert slides["moon-film-idea"]["display_date"] == (
-        "October 2021 onwards (speculative, date inferred)")
+        "by October 2021 (speculative, date inferred)")
     assert slides["china-crewed-mars-mission-plan"]["display_date"] == "2033 (planned)"
     assert slides["soyuz-ms-19-docking"]["display_date"] == "5 October 2021"
     assert slides["soyuz-ms-19-launch"]["display_date"] == "5 October 2021 (date inferred)"
     assert slides["gagarin-first-human-spaceflight"]["display_date"] == "April 1961 (date inferred)"
-    assert slides["crew-training"]["display_date"] == (
-        "2020 \N{EN DASH} 5 October 2021 (date inferred)"
-    )
+    assert slides["crew-training"]["display_date"] == "by 5 October 2021 (date inferred)"
+    assert slides["post-production"]["display_date"] == "until 2022 (planned, date inferred)"
     assert slides["the-challenge-co-production"]["display_date"] == (
         "by 11 October 2021 (date inferred)")
 
@@ -60,8 +64,10 @@ def test_timelinejs_says_how_each_date_was_reached(client: FlaskClient) -> None:
             f"\N{RIGHT DOUBLE QUOTATION MARK} ({euronews}).") in launch
     docking = TextOf.parse(slides["soyuz-ms-19-docking"]["text"]["text"]).text
     assert "Start 5 October 2021: stated, from" in docking
-    idea = TextOf.parse(slides["moon-film-idea"]["text"]["text"]).text
-    assert "End: open \N{EM DASH} no source gives a bound." in idea
+    training = TextOf.parse(slides["crew-training"]["text"]["text"]).text
+    assert "Start: open \N{EM DASH} no source gives a bound." in training
+    assert ("End 5 October 2021: inferred as no later than the day "
+            f"{euronews} was written, which reports it") in training
 
 
 def test_timelinejs_groups_and_cites(client: FlaskClient, app: Flask) -> None:

@@ -52,7 +52,8 @@ STATEFUL_RULES = ("does not occur", "Unknown id", "cannot come before", "has pre
                   "needs a basis", "exactly when its basis rule", "The rule '",
                   "A stated date has no reference", "An open bound is neither",
                   "An open start needs", "Must lie within a citation", "Does not follow from",
-                  "rest on its own words", "Quote the source itself")
+                  "rest on its own words", "Quote the source itself",
+                  "rests on a quote", "lacks the words", "Only the start has an order")
 
 
 def _problem(response: Any) -> dict[str, Any]:

@@ -94,7 +94,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 def test_served_by_gunicorn_without_a_version_banner_and_logging_json(server: Server) -> None:
     status, headers, body = get(server.port, "/v1/events?limit=100")
-    assert status == 200 and len(json.loads(body)["items"]) == 35  # seeded at start
+    assert status == 200 and len(json.loads(body)["items"]) == 38  # seeded at start
     assert headers["Server"] == "mission-timeline"
     assert headers["X-Content-Type-Options"] == "nosniff"
     for _ in range(6):

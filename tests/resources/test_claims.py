@@ -98,8 +98,8 @@ def inferred(date: str, quote: str, rule: str = "days-after", **params: object) 
 
 QUOTE = "Shipenko said the day before the trip"
 CITED = [{"source": "004_ba6c03b084f54831", "supports": ["title", "start"],
-          "quote": "There is no cameraman who can tell us how to work with light from a hatch,\" "
-                   "Shipenko said the day before the trip."}]
+          "quote": "There is no cameraman who can tell us how to work with light from a hatch,"
+                   "\N{RIGHT DOUBLE QUOTATION MARK} Shipenko said the day before the trip."}]
 
 
 @pytest.mark.parametrize(("start", "field", "words"), [

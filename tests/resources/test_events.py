@@ -59,8 +59,8 @@ def test_inferred_and_approximate_dates_say_so(client: FlaskClient) -> None:
     assert shoot["start"]["date"] == "2021-10-05"
     end = shoot["end"]
     assert (end["date"], end["precision"], end["approximate"], end["inferred"]) == (
-        "2021-10-17", "day", False, True)
-    assert shoot["edtf"] == "2021-10-05/2021-10-17"
+        "2021-10-17", "day", True, True)  # twelve days from the docking: the 16th or 17th
+    assert shoot["edtf"] == "2021-10-05/2021-10-17~"
     plan = client.get("/v1/events/china-crewed-moon-landing-plan").json
     assert plan["start"]["precision"] == "year"
     assert plan["start"]["approximate"] is False  # "as early as 2030": a bound, not "about"
@@ -99,7 +99,8 @@ def test_unknown_event_is_a_404_problem(client: FlaskClient) -> None:
 
 def test_events_sort_by_earliest_possible_day(client: FlaskClient) -> None:
     events = all_events(client)
-    keys = [(dates.earliest(e["start"]["date"]), e["id"]) for e in events]
+    keys = [(dates.earliest(e["start"]["date"]), e["start"].get("order", 0), e["id"])
+            for e in events]
     assert keys == sorted(keys)
     backwards = all_events(client, sort="-start")
     assert [e["id"] for e in backwards] == [e["id"] for e in reversed(events)]

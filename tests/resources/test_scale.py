@@ -258,7 +258,7 @@ def test_synth_replaces_its_data_and_logs_it(app: Flask) -> None:
         assert logged == ({("delete", *key) for key in old}
                           | {("create", *key) for key in synthetic_ids()})
         assert data_version() == before + len(old) + 3 + 10 + 10 + 300
-        assert db.session.scalar(select(func.count()).select_from(Event)) == 335
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 338
         missions = set(db.session.scalars(select(Event.mission_id).distinct()))
         assert missions == {"the-challenge", f"{PREFIX}0000", f"{PREFIX}0001", f"{PREFIX}0002"}
 
