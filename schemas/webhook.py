@@ -79,7 +79,18 @@ class DeliverySchema(Schema):
         "description": "Why the attempt failed; null when delivered."})
 
 
+class WholeNumber(fields.Integer):
+    """A JSON integer, which JSON Schema says ``5.0`` is too; strings, booleans and
+    fractions are refused."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class ReplaySchema(Schema):
-    after = fields.Integer(required=True, strict=True, validate=validate.Range(0, SEQ_MAX),
+    after = WholeNumber(required=True, validate=validate.Range(0, SEQ_MAX),
                            metadata={"description": "Deliver again every matching entry "
                                      "after this `seq` (0: the whole log)."})
