@@ -48,7 +48,8 @@ ARRIVED: dict[str, float] = {}  # person id -> receipt time (epoch seconds)
 LATENCY: list[float] = []
 UNSIGNED: list[bytes] = []
 SECRET: list[str] = []
-PARTS: list[tuple[dt.timedelta, int]] = []  # per attempt: (its start - the entry's at, its duration in ms)
+# Per attempt: its start less the entry's at, and its duration in ms.
+PARTS: list[tuple[dt.timedelta, int]] = []
 
 
 class Handler(BaseHTTPRequestHandler):

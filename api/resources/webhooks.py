@@ -102,6 +102,7 @@ class Deliveries(MethodView):
 @blp.route("/<int:id>/replay", endpoint="Replay")
 class Replay(MethodView):
     @require("write")
+    @blp.doc(operationId="replay_webhook")
     @writes.body(blp, ReplaySchema)
     @blp.response(202, WebhookSchema)
     def post(self, data: dict[str, Any], id: int) -> Any:
