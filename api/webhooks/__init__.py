@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api.webhooks import models, worker
+from api.webhooks import addresses, models, worker
 
 __all__ = ["init_app", "models"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the worker's command."""
+    """Check the settings (a bad network stops the start) and register the worker's
+    command."""
+    addresses.networks(app.config["WEBHOOK_ALLOW_NETWORKS"])
     app.cli.add_command(worker.webhooks_cli)

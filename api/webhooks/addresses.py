@@ -17,6 +17,15 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks(allowed: Iterable[str]) -> list[Network]:
+    """``WEBHOOK_ALLOW_NETWORKS`` read: a ValueError naming the setting for a bad entry."""
+    try:
+        return [ipaddress.ip_network(network, strict=False) for network in allowed]
+    except ValueError as error:
+        raise ValueError(f"WEBHOOK_ALLOW_NETWORKS: {error}") from None
 
 
 def _public(address: Address) -> bool:
@@ -39,10 +48,10 @@ def refusal(url: str, allowed: Iterable[str]) -> str | None:
         found = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         return f"The host '{host}' does not resolve to an address."
-    networks = [ipaddress.ip_network(network, strict=False) for network in allowed]
+    exceptions = networks(allowed)
     for *_, sockaddr in found:
         address = ipaddress.ip_address(str(sockaddr[0]).partition("%")[0])
-        if not _public(address) and not any(address in network for network in networks):
+        if not _public(address) and not any(address in network for network in exceptions):
             return (f"The host '{host}' resolves to {address}, a private, loopback or "
                     "link-local address: deliveries go to public addresses only.")
     return None

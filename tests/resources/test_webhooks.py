@@ -169,3 +169,15 @@ def test_a_deleted_subscription_is_gone_with_its_deliveries(
     add_missions(app, 1, prefix="later")
     deliver(app)
     assert len(receiver.seqs()) == 1
+
+
+def test_the_worker_checks_the_address_again_before_each_attempt(
+    app: Flask, client: FlaskClient, token: dict[str, str], receiver: Receiver
+) -> None:
+    hook = subscribe(client, token, receiver)
+    app.config["WEBHOOK_ALLOW_NETWORKS"] = ()  # the operator no longer allows loopback
+    add_missions(app, 1)
+    deliver(app)
+    assert receiver.seqs() == [] and receiver.unsigned == 0  # no request went out
+    [attempt] = client.get(hook["links"]["deliveries"], headers=token).json["items"]
+    assert attempt["status"] is None and "private, loopback" in attempt["error"]
