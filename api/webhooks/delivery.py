@@ -22,7 +22,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -160,6 +160,7 @@ def drain(hook: Webhook, last: int) -> None:
     for seq, body in bodies:
         if not attempt(target, seq, body):
             return
+        target = replace(target, failures=0)
     if len(bodies) < BATCH:
         db.session.execute(update(Webhook).where(
             Webhook.id == target.id, Webhook.epoch == target.epoch, Webhook.cursor < last)

@@ -181,3 +181,20 @@ def test_the_worker_checks_the_address_again_before_each_attempt(
     assert receiver.seqs() == [] and receiver.unsigned == 0  # no request went out
     [attempt] = client.get(hook["links"]["deliveries"], headers=token).json["items"]
     assert attempt["status"] is None and "private, loopback" in attempt["error"]
+
+
+def test_a_delivery_resets_the_count_of_failures(
+    app: Flask, client: FlaskClient, token: dict[str, str], receiver: Receiver
+) -> None:
+    app.config["WEBHOOK_RETRY_SECONDS"] = 0
+    hook = subscribe(client, token, receiver)
+    first, second = add_missions(app, 2)
+    receiver.refused = {first}
+    deliver(app)
+    receiver.refused = {second}
+    deliver(app)  # the first goes through, the second fails: its first failure
+    shown = client.get(hook["links"]["self"], headers=token).json
+    assert (shown["last_seq"], shown["failures"]) == (first, 1)
+    attempts = client.get(hook["links"]["deliveries"], headers=token).json["items"]
+    assert [(a["seq"], a["attempt"], a["ok"]) for a in attempts] == [
+        (second, 1, False), (first, 2, True), (first, 1, False)]

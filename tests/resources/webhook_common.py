@@ -24,6 +24,7 @@ class Receiver:
     def __init__(self, delay: float = 0.0) -> None:
         self.secrets: list[str] = []  # of the subscriptions sending to it
         self.status = 200
+        self.refused: set[int] = set()  # entries answered 503 whatever ``status`` says
         self.delay = delay
         self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
         self.unsigned = 0
@@ -45,13 +46,14 @@ class Receiver:
                 headers = dict(self.headers.items())
                 entry = receiver.verify(body, headers)
                 time.sleep(receiver.delay)
+                status = 503 if entry and entry["seq"] in receiver.refused else receiver.status
                 with receiver.lock:
                     if entry is None:
                         receiver.unsigned += 1
-                    elif receiver.status < 300:
+                    elif status < 300:
                         receiver.received.append(({k.lower(): v for k, v in headers.items()},
                                                   entry))
-                self.send_response(receiver.status)
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
