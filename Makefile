@@ -1,5 +1,6 @@
 # Two commands on a fresh clone:  `make run` (API on http://127.0.0.1:5000 with the seeded
-# data on SQLite; `make run PORT=8000` for another port) and `make test` (the whole suite).
+# data on SQLite, and the webhook worker; `make run PORT=8000` for another port) and
+# `make test` (the whole suite).
 PYTHON ?= python3
 PORT ?= 5000
 VENV ?= .venv
@@ -28,9 +29,12 @@ $(TIMELINEJS):
 
 timelinejs: $(TIMELINEJS)
 
+# The webhook worker runs beside the server (docs/operations.md) and stops with it.
 run: install timelinejs
 	$(BIN)/flask --app api seed $(if $(wildcard $(ARTICLES)),--articles $(ARTICLES))
-	$(BIN)/flask --app api run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/flask --app api webhooks worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask --app api run --host 127.0.0.1 --port $(PORT)
 
 test: install timelinejs
 	$(BIN)/pytest

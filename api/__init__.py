@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from api import cli, resources
+from api import cli, resources, webhooks
 from api.config import Config
 from api.extensions import db, migrate, smorest
 from api.http import pipeline
@@ -31,4 +31,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     pipeline.init_app(app)
     resources.init_app(app)
     cli.init_app(app)
+    webhooks.init_app(app)
     return app

@@ -135,6 +135,21 @@ class Config:
     TRUSTED_PROXIES = _list("TRUSTED_PROXIES", "127.0.0.1,::1")
     # Days a new API token lives unless `tokens create --ttl` says otherwise (0: forever).
     TOKEN_TTL_DAYS = _int("TOKEN_TTL_DAYS", 90)
+
+    # --- Webhooks (api/webhooks/; docs/operations.md explains the worker).
+    # Networks (CIDR, comma-separated) a subscription's URL may resolve to although they
+    # are private, loopback or link-local: none by default (e.g. "127.0.0.1/32" for a
+    # receiver on this machine; "0.0.0.0/0,::/0" allows every address).
+    WEBHOOK_ALLOW_NETWORKS = _list("WEBHOOK_ALLOW_NETWORKS", "")
+    # Seconds one delivery attempt may take (connecting, and each read of the answer).
+    WEBHOOK_TIMEOUT = _float("WEBHOOK_TIMEOUT", 5.0)
+    # After a failed attempt the next waits this long, doubling each time up to the maximum;
+    # after WEBHOOK_MAX_FAILURES consecutive failures the subscription is disabled.
+    WEBHOOK_RETRY_SECONDS = _float("WEBHOOK_RETRY_SECONDS", 2.0)
+    WEBHOOK_RETRY_MAX_SECONDS = _float("WEBHOOK_RETRY_MAX_SECONDS", 3600.0)
+    WEBHOOK_MAX_FAILURES = _int("WEBHOOK_MAX_FAILURES", 15)
+    # How often (seconds) the worker looks for new entries when it has nothing to do.
+    WEBHOOK_POLL_SECONDS = _float("WEBHOOK_POLL_SECONDS", 0.2)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     if "RATELIMIT_ENABLED" in os.environ:  # else: on, except under TESTING
         RATELIMIT_ENABLED = os.environ["RATELIMIT_ENABLED"].lower() not in ("0", "false", "no")

@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
-from schemas.common import MAX_PAGE, Digits, named_enum
+from schemas.common import MAX_PAGE, Digits, String, named_enum
 from schemas.revision import _utc
 
 RESOURCES = named_enum("ChangeResource",
@@ -72,13 +72,10 @@ class ChangePageSchema(Schema):
         "description": "The newest entry of the whole log when this page was read."})
 
 
-class ChangeQuerySchema(Schema):
-    after = Digits(load_default=0, validate=validate.Range(0, SEQ_MAX), metadata={
-        "description": "Entries after this `seq` (0: from the start); a snapshot's "
-        "`seq` to follow on from it."})
-    limit = Digits(load_default=100, validate=validate.Range(1, MAX_PAGE),
-                   metadata={"description": f"Entries per page, 1 to {MAX_PAGE}."})
-    mission = fields.List(fields.String(validate=validate.Length(1, 100)),
+class ChangeFiltersSchema(Schema):
+    """Which entries to see: each filter given narrows them (none: every entry)."""
+
+    mission = fields.List(String(validate=validate.Length(1, 100)),
                           validate=validate.Length(1, 5),
                           metadata={"description": "Only entries of these missions."})
     resource = fields.List(fields.String(validate=validate.OneOf(RESOURCES)),
@@ -87,3 +84,11 @@ class ChangeQuerySchema(Schema):
     action = fields.List(fields.String(validate=validate.OneOf(ACTIONS)),
                          validate=validate.Length(1, len(ACTIONS)),
                          metadata={"description": "Only these actions."})
+
+
+class ChangeQuerySchema(ChangeFiltersSchema):
+    after = Digits(load_default=0, validate=validate.Range(0, SEQ_MAX), metadata={
+        "description": "Entries after this `seq` (0: from the start); a snapshot's "
+        "`seq` to follow on from it."})
+    limit = Digits(load_default=100, validate=validate.Range(1, MAX_PAGE),
+                   metadata={"description": f"Entries per page, 1 to {MAX_PAGE}."})

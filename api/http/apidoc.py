@@ -79,6 +79,7 @@ PATH_EXAMPLES = {
     "/v1/sources/{id}": "003_edd1603faf14b1a0",
     "/v1/people/{id}": "yulia-peresild",
     "/v1/citations/{id}": 1,
+    "/v1/webhooks/{id}": 1,  # the first subscription made
     "/embed/{mission}": "the-challenge",
 }
 PLURALS = {"People": "Person"}

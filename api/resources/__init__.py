@@ -16,11 +16,12 @@ from api.resources import (
     people,
     revisions,
     sources,
+    webhooks,
 )
 
 BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp,
               citations.blp, revisions.blp, formats.blp, embed.blp,
-              disputes.blp, changes.blp, oembed.blp)
+              disputes.blp, changes.blp, oembed.blp, webhooks.blp)
 
 
 def init_app(app: Flask) -> None:

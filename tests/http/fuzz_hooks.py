@@ -22,6 +22,9 @@ the failures dropped here.
   quote must lie in a citation supporting that date (a claim's, in a citation; a
   source's, in its own words), the date must follow from it, an open bound has none and
   an open start needs a dated end.
+- 422 naming only a webhook's ``url`` whose host does not resolve, or resolves to a
+  private, loopback or link-local address, or whose port is above 65535; or a replay
+  ``after`` the log's last entry: the network and the data decide, not the schema.
 - 400 from the embed page (HTML) naming only ``start_at``: the event it opens on must
   exist in that mission.
 
@@ -53,7 +56,11 @@ STATEFUL_RULES = ("does not occur", "Unknown id", "cannot come before", "has pre
                   "A stated date has no reference", "An open bound is neither",
                   "An open start needs", "Must lie within a citation", "Does not follow from",
                   "rest on its own words", "Quote the source itself",
-                  "rests on a quote", "lacks the words", "Only the start has an order")
+                  "rests on a quote", "lacks the words", "Only the start has an order",
+                  # a webhook's URL: where its host resolves (the network's data), a port
+                  # the URL pattern lets through but TCP has not; a replay past the log's end
+                  "does not resolve to an address", "a private, loopback or link-local",
+                  "The port must be a number", "The log ends at")
 
 
 def _problem(response: Any) -> dict[str, Any]:
