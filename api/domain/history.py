@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.domain.quotes import unverifiable
+from api.domain.store import apply
 from api.extensions import db
 from api.models import (
     Citation,
@@ -140,3 +141,12 @@ def rebuild(revision: Revision) -> Event:
     claims = [Claim(position=i, **c) for i, c in enumerate(data.pop("claims"))]
     unverifiable(citations)  # sets each citation's offsets against today's source text
     return Event(**data, citations=citations, people=people, claims=claims)
+
+
+def rebuild_other(model: type[db.Model], revision: RecordRevision) -> Any:
+    """A detached person or source as the revision recorded it (as ``rebuild``)."""
+    with Context({RECORDED: True}):
+        data = TRACKED[model][1]().load(revision.snapshot)
+    record = model(id=data["id"])
+    apply(record, data)
+    return record

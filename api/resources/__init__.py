@@ -10,6 +10,7 @@ from api.resources import (
     embed,
     events,
     formats,
+    memento,
     meta,
     missions,
     people,
@@ -19,7 +20,7 @@ from api.resources import (
 
 BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp,
               citations.blp, revisions.blp, formats.blp, embed.blp,
-              disputes.blp, changes.blp)
+              disputes.blp, changes.blp, memento.blp)
 
 
 def init_app(app: Flask) -> None:

@@ -24,7 +24,8 @@ from api.http.auth import require
 from api.http.cache import fragments
 from api.http.errors import Problem
 from api.models import Event, utcnow
-from api.queries import event_as_of, get_event, load_events, search
+from api.queries import get_event, load_events, search
+from api.resources import memento
 from api.resources.changes import NDJSON, line, ndjson_response
 from schemas import AsOfQuerySchema, EventPatchSchema, EventQuerySchema, EventSchema, page_of
 from schemas.common import MAX_PAGE
@@ -167,16 +168,18 @@ class Events(MethodView):
 
 @blp.route("/<string:id>", endpoint="Event")
 class EventItem(MethodView):
+    @memento.timegate(blp, Event)
     @blp.arguments(AsOfQuerySchema(), location="query")
     @blp.response(200, EventSchema)
     @blp.alt_response(410, description="The event was deleted (or had been, at `as_of`).")
     def get(self, args: dict[str, Any], id: str) -> Event | Response:
         """Get an event, with its citations and people
 
-        With `as_of`, the event as its revision history had it at that moment.
+        With `as_of`, the event as its revision history had it at that moment (a
+        memento); with `Accept-Datetime`, a redirect to it. `/timemap` lists every version.
         """
         if "as_of" in args:
-            return event_as_of(id, args["as_of"])
+            return memento.as_of(Event, id, args["as_of"])
         return event_response(id)
 
     @require("write")
