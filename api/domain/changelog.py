@@ -46,6 +46,8 @@ MODELS: dict[type[Any], str] = {Mission: "mission", Source: "source", Person: "p
 # Keys in ``session.info``: what the transaction's flushes changed, and whether its commit
 # appended to the log (the response cache expires after such a commit).
 PENDING, CHANGED = "api.pending_changes", "api.data_changed"
+# The entries (dicts of ``Change``'s columns) the transaction's commit is appending.
+APPENDED = "api.appended_changes"
 # The advisory lock serialising appends on PostgreSQL (any constant the app owns).
 LOCK = 0x6D74_6C6F67  # "mtlog"
 
@@ -161,6 +163,7 @@ def _append(session: Session) -> None:
                      "parent_id": parent_id})
     session.execute(insert(Change), rows)
     session.info[CHANGED] = True
+    session.info[APPENDED] = rows
 
 
 def _forget(session: Session, *_args: Any) -> None:
