@@ -8,6 +8,7 @@ most ``FORMAT_MAX_EVENTS`` events (1000 by default): calendars, TimelineJS and C
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import namedtuple
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -17,6 +18,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import bindparam, select
 
+from api.domain import history
 from api.extensions import db
 from api.formats import CHANGE_ORDER, feeds, ical, table, timelinejs
 from api.http import websub
@@ -121,6 +123,14 @@ def timeline_response(id: str, args: dict[str, Any]) -> Response:
     return fragments.json_response(body, headers, etag)
 
 
+def timeline_as_of(id: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Mission ``id``'s TimelineJS document as its events were at ``args["as_of"]``."""
+    mission = get_mission(id)
+    moment = args["as_of"].astimezone(dt.UTC).replace(tzinfo=None)
+    events = history.mission_as_of(id, moment, current_app.config["FORMAT_MAX_EVENTS"])
+    return timelinejs.timeline(mission, events, args["group"], args["context"])
+
+
 def feed_events(args: dict[str, Any]) -> list[Event]:
     """Up to the bound of events, newest change first."""
     stmt = filtered_events(args).options(*WITH_DETAILS).order_by(*CHANGE_ORDER)
@@ -146,8 +156,11 @@ class Timeline(MethodView):
 
         Give its URL to Knight Lab's `new TL.Timeline(element, url)`. Takes the filters of
         `/v1/events`; dates keep their precision and `display_date` says when a date is
-        approximate, inferred, planned or speculative.
+        approximate, inferred, planned or speculative. With `as_of`, the timeline as it
+        was then (the embed page passes it on, so an embed can be pinned to a moment).
         """
+        if "as_of" in args:
+            return timeline_as_of(id, args)
         return timeline_response(id, args)
 
 

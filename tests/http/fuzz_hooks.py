@@ -9,8 +9,8 @@ the failures dropped here.
 - 400 naming only ``cursor``: a generated cursor is well-formed base64url but names no
   position in the list (cursors are opaque; only ``next`` links hold real ones).
 - 400 naming only a rule between query parameters, which OpenAPI parameters cannot state:
-  ``from`` after ``to`` ("swap them"), ``sort=relevance`` without ``q`` (in the JSON
-  problem, or as the embed page's one message).
+  ``from`` after ``to`` ("swap them"), ``sort=relevance`` without ``q``, a timeline's
+  ``as_of`` with a filter (in the JSON problem, or as the embed page's one message).
 - 400 naming only mission, person or source filters with "No ... did you mean": a
   generated id or spelling is well-formed but names no record (which ids exist is data,
   not schema); the answer suggests the nearest ones.
@@ -47,8 +47,9 @@ from schemathesis.openapi.checks import EnsureResourceAvailability, RejectedPosi
 from api.http.cache.policy import ETAG_PATTERN
 from schemas import flatten_errors
 from schemas.memento import HttpDate
+from schemas.timelinejs import AS_OF_ALONE
 
-QUERY_RULES = ("swap them.", "Sorting by relevance needs `q`.")
+QUERY_RULES = ("swap them.", "Sorting by relevance needs `q`.", AS_OF_ALONE)
 STATEFUL_RULES = ("does not occur", "Unknown id", "cannot come before", "has precision",
                   "is listed twice", "cannot change", "is taken",
                   # a date's basis: several fields at once, or the database
