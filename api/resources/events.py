@@ -170,7 +170,7 @@ class Events(MethodView):
 class EventItem(MethodView):
     @memento.timegate(blp, Event)
     @blp.arguments(AsOfQuerySchema(), location="query")
-    @blp.response(200, EventSchema)
+    @blp.response(200, EventSchema, headers=memento.MEMENTO_HEADERS)
     @blp.alt_response(410, description="The event was deleted (or had been, at `as_of`).")
     def get(self, args: dict[str, Any], id: str) -> Event | Response:
         """Get an event, with its citations and people

@@ -154,6 +154,12 @@ MEMENTO_HEADERS = {
     "Vary": {**HEADER, "description": "Without `as_of`: includes `Accept-Datetime`."},
 }
 
+TIMEMAP_HEADERS = {
+    "Link": {**HEADER, "description": "The record, its TimeMap, and the next and previous "
+             "pages."},
+    "Vary": {**HEADER, "description": "`Accept`: JSON or link-format."},
+}
+
 
 def timegate(blp: Blueprint, model: type[db.Model]) -> Callable[[Callable[..., Any]], Any]:
     """Make a record's GET view its TimeGate: ``Accept-Datetime`` (without ``as_of``) is
@@ -181,7 +187,7 @@ def timegate(blp: Blueprint, model: type[db.Model]) -> Callable[[Callable[..., A
 
         documented = blp.alt_response(302, description="With `Accept-Datetime`: where the "
                                       "version in force then is.", headers=REDIRECT_HEADERS)(
-            blp.doc(responses={"200": {"headers": MEMENTO_HEADERS}})(wrapper))
+            wrapper)
         return blp.arguments(AcceptDatetimeSchema(), location="headers")(documented)
 
     return decorator
@@ -260,7 +266,7 @@ for _model, _kind in KINDS.items():
     _view = type(f"{_kind.noun.title()}TimeMap", (MethodView,), {"get": blp.alt_response(
         200, content_type=LINK_FORMAT, example='<https://example.org/v1/events/x>; '
         'rel="original timegate",\n...', description="The TimeMap as link-format.")(
-        blp.response(200, TimeMapPageSchema)(
+        blp.response(200, TimeMapPageSchema, headers=TIMEMAP_HEADERS)(
             blp.arguments(PageQuerySchema(), location="query")(_get)))})
     blp.route(f"/{_kind.path}/<string:id>/timemap",
               endpoint=f"{_kind.noun.title()}TimeMap")(_view)

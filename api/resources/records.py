@@ -88,7 +88,7 @@ def register(blp: Blueprint, kind: Kind) -> Callable[[str], Any]:
     class Item(MethodView):
         @memento.timegate(blp, model)
         @blp.arguments(AsOfQuerySchema(), location="query")
-        @blp.response(200, detail_schema)
+        @blp.response(200, detail_schema, headers=memento.MEMENTO_HEADERS)
         @blp.alt_response(410, description=f"The {noun} was deleted (or had been, at "
                           "`as_of`).")
         @summary(f"Get a {noun}, with {kind.events_phrase}\n\nWith `as_of`, the {noun} "

@@ -161,3 +161,17 @@ def test_people_and_sources_have_mementos_of_their_own_fields(
     gate = client.get(source, headers={"Accept-Datetime": only["datetime"]})
     assert gate.status_code == 302 and gate.headers["Location"] == only["url"]
     assert client.get(only["url"]).json["id"] == "004_ba6c03b084f54831"
+
+
+def test_the_openapi_document_describes_the_timegate_and_the_timemap(
+    curated: Flask, client: FlaskClient
+) -> None:
+    paths = client.get("/openapi.json").json["paths"]
+    for kind in ("events", "people", "sources"):
+        get_item = paths[f"/v1/{kind}/{{id}}"]["get"]
+        assert "Accept-Datetime" in [p["name"] for p in get_item["parameters"]]
+        assert {"Location", "Vary", "Link"} <= set(get_item["responses"]["302"]["headers"])
+        assert {"Memento-Datetime", "Link", "Vary"} <= set(
+            get_item["responses"]["200"]["headers"])
+        timemap = paths[f"/v1/{kind}/{{id}}/timemap"]["get"]["responses"]["200"]["content"]
+        assert {"application/json", "application/link-format"} <= set(timemap)
