@@ -67,6 +67,11 @@ class Config:
         PROJECT_DIR, "node_modules", "@knight-lab", "timelinejs", "dist"))
     # Base URL of the API the embed page reads its data from; empty means the page's own.
     EMBED_API_URL = os.environ.get("EMBED_API_URL", "")
+    # A WebSub hub (e.g. https://pubsubhubbub.appspot.com/): when set, the feeds name it
+    # (rel="hub") and every change committed through the API pings it in the background
+    # (api/http/websub.py), each ping giving up after WEBSUB_TIMEOUT seconds.
+    WEBSUB_HUB = os.environ.get("WEBSUB_HUB", "")
+    WEBSUB_TIMEOUT = _float("WEBSUB_TIMEOUT", 2.0)
 
     # The per-worker response cache (api/http/cache/): on unless RESPONSE_CACHE=0.
     RESPONSE_CACHE = os.environ.get("RESPONSE_CACHE", "1") not in ("0", "false", "no")

@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from schemas import dates
 from schemas.common import FullMatch, PageQuerySchema, String, named_enum
 from schemas.event import EVENT_TYPES, STATUSES, EventSchema
+from schemas.revision import UtcDateTime
 
 # Everything a search looks at: the title, type and summary, then the lines of an event's
 # search text (api/domain/searchtext.py), in this order.
@@ -183,7 +184,7 @@ class EventQuerySchema(PageQuerySchema):
         "Events whose location contains this text (case-insensitive)."))
     precision = Values(filter_enum("PrecisionFilter", dates.PRECISIONS), what="precision",
                        description="Precision of the event's start date.")
-    changed_since = fields.AwareDateTime(
+    changed_since = UtcDateTime(  # (a moment before year 1 in UTC is the first one)
         default_timezone=dt.UTC,
         metadata={"description": "Events created or changed at or after this moment (ISO "
                   "8601; UTC if no offset), e.g. the time of your last sync.",

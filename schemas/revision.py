@@ -49,7 +49,7 @@ class UtcDateTime(fields.AwareDateTime):
 class AsOfQuerySchema(Schema):
     as_of = UtcDateTime(
         default_timezone=dt.UTC,
-        metadata={"description": "Show the event as it was at this moment (ISO 8601; "
+        metadata={"description": "Show the record as it was at this moment (ISO 8601; "
                   + NOTE_UTC + ")", "maxLength": MAX_TIMESTAMP},
     )
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import datetime as dt
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.common import Slug, named_enum
 from schemas.eventlist import LIST_ONLY, EventQuerySchema
+from schemas.revision import MAX_TIMESTAMP, NOTE_UTC, UtcDateTime
 
 GROUPS = named_enum("TimelineGroup", ("status", "type"))
 CALENDAR_PRECISIONS = named_enum("CalendarPrecision", ("any", "day"))
@@ -81,7 +85,16 @@ class CalendarQuerySchema(DocumentQuerySchema):
     )
 
 
+# What ``as_of`` combines with: the rest of the query is about today's events.
+AS_OF_ALONE = "with as_of a timeline takes only `group` and `context`."
+
+
 class TimelineQuerySchema(DocumentQuerySchema):
+    as_of = UtcDateTime(default_timezone=dt.UTC, metadata={
+        "description": "The mission's timeline as its events' revisions had them at this "
+        f"moment (ISO 8601; {NOTE_UTC}): the events that existed then, as they were, in "
+        "one document (up to the bound). Takes only `group` and `context` besides; the "
+        "mission's own name and summary are today's.", "maxLength": MAX_TIMESTAMP})
     group = fields.String(
         load_default="status",
         validate=validate.OneOf(GROUPS),
@@ -92,6 +105,14 @@ class TimelineQuerySchema(DocumentQuerySchema):
         metadata={"description": "Include context events (background such as earlier "
                   "spaceflights, tagged `context`), in a group of their own. Off by default."},
     )
+
+    @validates_schema
+    def _as_of_alone(self, data: dict[str, Any], **_: Any) -> None:
+        if "as_of" in data:
+            others = sorted(self.fields[name].data_key or name for name in data
+                            if name not in ("as_of", "group", "context", "start_at"))
+            if others:
+                raise ValidationError(f"Leave out {', '.join(others)}: {AS_OF_ALONE}", "as_of")
 
 
 class EmbedQuerySchema(TimelineQuerySchema):

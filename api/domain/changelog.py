@@ -48,6 +48,8 @@ MODELS: dict[type[Any], str] = {Mission: "mission", Source: "source", Person: "p
 PENDING, CHANGED = "api.pending_changes", "api.data_changed"
 # Also in ``session.info``: the last ``seq`` the transaction's commit appended.
 LAST = "api.last_seq"
+# The entries (dicts of ``Change``'s columns) the transaction's commit is appending.
+APPENDED = "api.appended_changes"
 # The advisory lock serialising appends on PostgreSQL (any constant the app owns).
 LOCK = 0x6D74_6C6F67  # "mtlog"
 
@@ -163,6 +165,7 @@ def _append(session: Session) -> None:
                      "parent_id": parent_id})
     session.execute(insert(Change), rows)
     session.info[CHANGED], session.info[LAST] = True, last
+    session.info[APPENDED] = rows
 
 
 def _forget(session: Session, *_args: Any) -> None:

@@ -7,10 +7,11 @@ import datetime as dt
 from typing import Any
 
 from marshmallow.experimental.context import Context
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from api.domain.quotes import unverifiable
+from api.domain.store import apply
 from api.extensions import db
 from api.models import (
     Citation,
@@ -23,7 +24,7 @@ from api.models import (
     Source,
     utcnow,
 )
-from schemas import EventSchema, PersonSchema, SourceSchema
+from schemas import EventSchema, PersonSchema, SourceSchema, dates
 from schemas.dates import RECORDED
 from schemas.seedform import seed_form
 
@@ -140,3 +141,31 @@ def rebuild(revision: Revision) -> Event:
     claims = [Claim(position=i, **c) for i, c in enumerate(data.pop("claims"))]
     unverifiable(citations)  # sets each citation's offsets against today's source text
     return Event(**data, citations=citations, people=people, claims=claims)
+
+
+def rebuild_other(model: type[db.Model], revision: RecordRevision) -> Any:
+    """A detached person or source as the revision recorded it (as ``rebuild``)."""
+    with Context({RECORDED: True}):
+        data = TRACKED[model][1]().load(revision.snapshot)
+    record = model(id=data["id"])
+    apply(record, data)
+    return record
+
+
+def mission_as_of(mission_id: str, moment: dt.datetime, limit: int) -> list[Event]:
+    """Mission ``mission_id``'s events as their revisions had them at ``moment`` (naive
+    UTC), in timeline order: each event's latest revision by then, deletions left out;
+    at most ``limit`` (the first by today's start). An event never revised (bulk-loaded)
+    has no past: it is not shown."""
+    latest = (select(Revision.event_id, func.max(Revision.number).label("number"))
+              .where(Revision.at <= moment).group_by(Revision.event_id).subquery())
+    stmt = (select(Revision)
+            .join(latest, (Revision.event_id == latest.c.event_id)
+                  & (Revision.number == latest.c.number))
+            .join(Event, Event.id == Revision.event_id)
+            .where(Event.mission_id == mission_id, Revision.action != "delete")
+            .order_by(Event.earliest, Event.id).limit(limit)
+            .execution_options(include_deleted=True))
+    events = [rebuild(revision) for revision in db.session.scalars(stmt).all()]
+    return sorted((event for event in events if event.mission_id == mission_id),
+                  key=lambda event: (dates.earliest(event.start["date"]), event.id))

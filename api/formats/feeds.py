@@ -19,14 +19,16 @@ def tag_uri(kind: str, id: str) -> str:
 
 
 def json_feed(mission: Mission, events: Sequence[Event], feed_url: str, home_url: str,
-              url_of: Callable[[Event], str]) -> dict[str, Any]:
-    """The JSON Feed document; ``events`` come newest change first."""
+              url_of: Callable[[Event], str], hub: str = "") -> dict[str, Any]:
+    """The JSON Feed document; ``events`` come newest change first. With a WebSub ``hub``,
+    it is named in ``hubs``."""
     return {
         "version": JSON_FEED_VERSION,
         "title": mission.name,
         "description": mission.summary,
         "home_page_url": home_url,
         "feed_url": feed_url,
+        **({"hubs": [{"type": "WebSub", "url": hub}]} if hub else {}),
         "language": "en",
         "items": [
             {
@@ -47,8 +49,9 @@ def json_feed(mission: Mission, events: Sequence[Event], feed_url: str, home_url
 
 
 def atom(mission: Mission, events: Sequence[Event], feed_url: str, home_url: str,
-         url_of: Callable[[Event], str]) -> bytes:
-    """The Atom document; ``events`` come newest change first."""
+         url_of: Callable[[Event], str], hub: str = "") -> bytes:
+    """The Atom document; ``events`` come newest change first. With a WebSub ``hub``, it
+    is a ``rel="hub"`` link."""
     # Imported on first use: feedgen and lxml are ~10 MB of every worker's memory, and
     # only Atom needs them.
     from feedgen.feed import FeedGenerator
@@ -59,6 +62,8 @@ def atom(mission: Mission, events: Sequence[Event], feed_url: str, home_url: str
     feed.subtitle(mission.summary)
     feed.link(href=feed_url, rel="self", type="application/atom+xml")
     feed.link(href=home_url, rel="alternate", type="text/html")
+    if hub:
+        feed.link(href=hub, rel="hub")
     feed.author(name="Mission Timeline API")
     feed.language("en")
     feed.updated(max((changed(event) for event in events), default=EPOCH))

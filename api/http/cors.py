@@ -19,7 +19,8 @@ from flask import Flask, Response, request
 
 from api.extensions import cors
 
-EXPOSED_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID", "Snapshot-Seq", "Data-Seq",
+EXPOSED_HEADERS = ["ETag", "Link", "Memento-Datetime", "Retry-After", "X-Request-ID",
+                   "Snapshot-Seq", "Data-Seq",
                    "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 # What Flask-CORS reads of a request (besides the path, which one resource ignores).
 ASKED = ("HTTP_ORIGIN", "REQUEST_METHOD", "HTTP_ACCESS_CONTROL_REQUEST_METHOD",

@@ -10,7 +10,7 @@ from cachetools import LRUCache, cached
 from sqlalchemy import Select, cast, desc, func, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 
-from api.domain.store import data_version
+from api.domain.changelog import data_version
 from api.extensions import db
 from api.models import Event, EventPerson
 from api.queries.filters import FILTERS

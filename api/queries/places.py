@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from cachetools import LRUCache, cached
 from sqlalchemy import select
 
-from api.domain.store import data_version
+from api.domain.changelog import data_version
 from api.extensions import db
 from api.models import Event
 from api.queries.lookup import normal

@@ -10,6 +10,7 @@ from api.resources import (
     embed,
     events,
     formats,
+    memento,
     meta,
     missions,
     oembed,
@@ -21,7 +22,7 @@ from api.resources import (
 
 BLUEPRINTS = (meta.blp, missions.blp, events.blp, sources.blp, people.blp,
               citations.blp, revisions.blp, formats.blp, embed.blp,
-              disputes.blp, changes.blp, oembed.blp, webhooks.blp)
+              disputes.blp, changes.blp, oembed.blp, webhooks.blp, memento.blp)
 
 
 def init_app(app: Flask) -> None:

@@ -23,8 +23,9 @@ from api.http.auth import require
 from api.http.cache import fragments
 from api.http.errors import Problem
 from api.models import Event, utcnow
-from api.queries import event_as_of, get_event, load_events, search
+from api.queries import get_event, load_events, search
 from api.queries.facets import facet_counts
+from api.resources import memento
 from api.resources.changes import NDJSON, line, ndjson_response
 from api.resources.eventpage import event_page
 from api.resources.meta import wants_html
@@ -153,10 +154,11 @@ class Events(MethodView):
 
 @blp.route("/<string:id>", endpoint="Event")
 class EventItem(MethodView):
+    @memento.timegate(blp, Event)
     @blp.arguments(AsOfQuerySchema(), location="query")
-    @blp.response(200, EventSchema, headers={"Vary": {
-        "description": "`Accept`: the JSON and the page are two representations.",
-        "schema": {"type": "string"}}})
+    @blp.response(200, EventSchema, headers={**memento.MEMENTO_HEADERS, "Vary": {
+        "description": "`Accept` (the JSON and the page are two representations) and, "
+        "without `as_of`, `Accept-Datetime`.", "schema": {"type": "string"}}})
     @blp.alt_response(200, content_type="text/html", example="<!doctype html>",
                       description="With `Accept: text/html` preferred (a browser): the "
                       "event as a page, with schema.org JSON-LD and Open Graph tags.")
@@ -164,14 +166,18 @@ class EventItem(MethodView):
     def get(self, args: dict[str, Any], id: str) -> tuple[Any, int, dict[str, str]]:
         """Get an event, with its citations and people (a page for a browser)
 
-        With `as_of`, the event as its revision history had it at that moment. A browser
-        (`Accept: text/html` preferred) gets the event as a page to read: dates with how
-        they were reached, people, every citation with its quote, disputes.
+        With `as_of`, the event as its revision history had it at that moment (a
+        memento); with `Accept-Datetime`, a redirect to it. `/timemap` lists every version.
+        A browser (`Accept: text/html` preferred) gets the event as a page to read: dates
+        with how they were reached, people, every citation with its quote, disputes.
         """
-        event = event_as_of(id, args["as_of"]) if "as_of" in args else None
+        event, headers = None, dict(VARY)
+        if "as_of" in args:
+            event, _, memento_headers = memento.as_of(Event, id, args["as_of"])
+            headers.update(memento_headers)
         if wants_html():
-            return event_page(event or get_event(id)), 200, VARY
-        return (event or event_response(id)), 200, VARY
+            return event_page(event or get_event(id)), 200, headers
+        return (event or event_response(id)), 200, headers
 
     @require("write")
     @writes.body(blp, EventPatchSchema, writes.MERGE_PATCH)

@@ -8,6 +8,7 @@ most ``FORMAT_MAX_EVENTS`` events (1000 by default): calendars, TimelineJS and C
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import namedtuple
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -17,8 +18,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import bindparam, select
 
+from api.domain import history
 from api.extensions import db
 from api.formats import CHANGE_ORDER, feeds, ical, table, timelinejs
+from api.http import websub
 from api.http.cache import fragments
 from api.http.errors import Problem
 from api.models import Event, Mission
@@ -119,6 +122,14 @@ def timeline_response(id: str, args: dict[str, Any]) -> Response:
     return fragments.json_response(body, headers, etag)
 
 
+def timeline_as_of(id: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Mission ``id``'s TimelineJS document as its events were at ``args["as_of"]``."""
+    mission = get_mission(id)
+    moment = args["as_of"].astimezone(dt.UTC).replace(tzinfo=None)
+    events = history.mission_as_of(id, moment, current_app.config["FORMAT_MAX_EVENTS"])
+    return timelinejs.timeline(mission, events, args["group"], args["context"])
+
+
 def feed_events(args: dict[str, Any]) -> list[Event]:
     """Up to the bound of events, newest change first."""
     stmt = filtered_events(args).options(*WITH_DETAILS).order_by(*CHANGE_ORDER)
@@ -144,8 +155,11 @@ class Timeline(MethodView):
 
         Give its URL to Knight Lab's `new TL.Timeline(element, url)`. Takes the filters of
         `/v1/events`; dates keep their precision and `display_date` says when a date is
-        approximate, inferred, planned or speculative.
+        approximate, inferred, planned or speculative. With `as_of`, the timeline as it
+        was then (the embed page passes it on, so an embed can be pinned to a moment).
         """
+        if "as_of" in args:
+            return timeline_as_of(id, args)
         return timeline_response(id, args)
 
 
@@ -189,30 +203,51 @@ def _feed_urls(mission: Mission) -> tuple[str, str]:
     return request.url, url_for("embed.Embed", mission=mission.id, _external=True)
 
 
+def _feed_response(response: Response) -> Response:
+    """A feed with its WebSub hub and self in ``Link`` (api/http/websub.py), if a hub is set."""
+    links = websub.hub_links(request.url)
+    if links:
+        response.headers["Link"] = links
+    return response
+
+
+FEED_HEADERS = {"Link": {"schema": {"type": "string"}, "description": "With a WebSub hub "
+                         'configured: the hub (`rel="hub"`) and this feed (`rel="self"`).'}}
+
+
 @blp.route("/v1/missions/<string:id>/feed.json", endpoint="JsonFeed")
 class JsonFeed(MethodView):
     @blp.arguments(FeedQuerySchema(), location="query")
-    @blp.response(200, content_type=JSON_FEED, example={"version": feeds.JSON_FEED_VERSION})
+    @blp.response(200, content_type=JSON_FEED, example={"version": feeds.JSON_FEED_VERSION},
+                  headers=FEED_HEADERS)
     def get(self, args: dict[str, Any], id: str) -> Response:
-        """A mission's events as a JSON Feed 1.1, newest change first"""
+        """A mission's events as a JSON Feed 1.1, newest change first
+
+        With a WebSub hub configured, `hubs` and the `Link` header name it: subscribe
+        there to have changes pushed.
+        """
         mission = get_mission(id)
         doc = feeds.json_feed(mission, feed_events({**args, "mission": mission.id}),
-                              *_feed_urls(mission), _event_url)
+                              *_feed_urls(mission), _event_url, current_app.config["WEBSUB_HUB"])
         response = current_app.json.response(doc)
         response.mimetype = JSON_FEED
-        return response
+        return _feed_response(response)
 
 
 @blp.route("/v1/missions/<string:id>/feed.atom", endpoint="AtomFeed")
 class AtomFeed(MethodView):
     @blp.arguments(FeedQuerySchema(), location="query")
-    @blp.response(200, content_type=ATOM, example="<feed xmlns=\"http://www.w3.org/2005/Atom\">")
+    @blp.response(200, content_type=ATOM, example="<feed xmlns=\"http://www.w3.org/2005/Atom\">",
+                  headers=FEED_HEADERS)
     def get(self, args: dict[str, Any], id: str) -> Response:
-        """A mission's events as an Atom feed, newest change first"""
+        """A mission's events as an Atom feed, newest change first
+
+        With a WebSub hub configured, a `rel="hub"` link (and the `Link` header) names it.
+        """
         mission = get_mission(id)
         body = feeds.atom(mission, feed_events({**args, "mission": mission.id}),
-                          *_feed_urls(mission), _event_url)
-        return file_response(body, ATOM)
+                          *_feed_urls(mission), _event_url, current_app.config["WEBSUB_HUB"])
+        return _feed_response(file_response(body, ATOM))
 
 
 @blp.route("/v1/events.csv", endpoint="EventsCsv")

@@ -23,7 +23,8 @@ from api.http.auth import require
 from api.http.errors import get_or_404
 from api.queries import first_events
 from api.queries.pagination import listing
-from schemas import PageQuerySchema, page_of
+from api.resources import memento
+from schemas import AsOfQuerySchema, PageQuerySchema, page_of
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,18 @@ def register(blp: Blueprint, kind: Kind) -> Callable[[str], Any]:
 
     @blp.route("/<string:id>", endpoint=item)
     class Item(MethodView):
-        @blp.response(200, detail_schema)
-        @summary(f"Get a {noun}, with {kind.events_phrase}")
-        def get(self, id: str) -> Any:
+        @memento.timegate(blp, model)
+        @blp.arguments(AsOfQuerySchema(), location="query")
+        @blp.response(200, detail_schema, headers=memento.MEMENTO_HEADERS)
+        @blp.alt_response(410, description=f"The {noun} was deleted (or had been, at "
+                          "`as_of`).")
+        @summary(f"Get a {noun}, with {kind.events_phrase}\n\nWith `as_of`, the {noun} "
+                 "as its revision history had it then (its own fields; no `events`): a "
+                 "memento. With `Accept-Datetime`, a redirect to it; `/timemap` lists "
+                 "every version.")
+        def get(self, args: dict[str, Any], id: str) -> Any:
+            if "as_of" in args:
+                return memento.as_of(model, id, args["as_of"])
             return detail(id)
 
         @require("write")

@@ -82,7 +82,7 @@ def test_a_deleted_persons_history_stays(
     etag = client.get("/v1/people/guest").headers["ETag"]
     assert client.delete("/v1/people/guest",
                          headers={**writer, "If-Match": etag}).status_code == 204
-    assert client.get("/v1/people/guest").status_code == 404
+    assert client.get("/v1/people/guest").status_code == 410  # gone, its history stays
     history = client.get("/v1/people/guest/revisions?limit=2")
     page = history.json["items"] + client.get(history.json["next"]).json["items"]
     assert [(r["action"], r["snapshot"]["name"]) for r in page] == [

@@ -9,8 +9,8 @@ the failures dropped here.
 - 400 naming only ``cursor``: a generated cursor is well-formed base64url but names no
   position in the list (cursors are opaque; only ``next`` links hold real ones).
 - 400 naming only a rule between query parameters, which OpenAPI parameters cannot state:
-  ``from`` after ``to`` ("swap them"), ``sort=relevance`` without ``q`` (in the JSON
-  problem, or as the embed page's one message).
+  ``from`` after ``to`` ("swap them"), ``sort=relevance`` without ``q``, a timeline's
+  ``as_of`` with a filter (in the JSON problem, or as the embed page's messages).
 - 400 naming only mission, person or source filters with "No ... did you mean": a
   generated id or spelling is well-formed but names no record (which ids exist is data,
   not schema); the answer suggests the nearest ones.
@@ -30,7 +30,8 @@ the failures dropped here.
 
 - 400 naming ``If-Match`` (or a PUT's ``If-None-Match``) when the value sent really breaks
   the documented pattern: the coverage phase sends such values (``If-Match: 0``) to an
-  optional header as if valid.
+  optional header as if valid. The same for ``Accept-Datetime``, and there also a value
+  the pattern allows that names no day (``31 Feb``), which a pattern cannot rule out.
 
 And one "created resource not found" (ST302): a source created a moment ago has no article
 text until a curator PUTs it, so its ``/text`` is a 404 saying so.
@@ -43,12 +44,15 @@ import re
 from typing import Any
 
 import schemathesis
+from marshmallow import ValidationError
 from schemathesis.openapi.checks import EnsureResourceAvailability, RejectedPositiveData
 
 from api.http.cache.policy import ETAG_PATTERN
 from schemas import flatten_errors
+from schemas.memento import HttpDate
+from schemas.timelinejs import AS_OF_ALONE
 
-QUERY_RULES = ("swap them.", "Sorting by relevance needs `q`.")
+QUERY_RULES = ("swap them.", "Sorting by relevance needs `q`.", AS_OF_ALONE)
 STATEFUL_RULES = ("does not occur", "Unknown id", "cannot come before", "has precision",
                   "is listed twice", "cannot change", "is taken",
                   # a date's basis: several fields at once, or the database
@@ -95,6 +99,15 @@ def _unknown_id(path: str, message: str) -> bool:
         ("No mission '", "No person '", "No source '"))
 
 
+def _bad_accept_datetime(case: Any) -> bool:
+    sent = (case.headers or {}).get("Accept-Datetime")
+    try:
+        HttpDate().deserialize(sent)
+    except ValidationError:
+        return sent is not None
+    return False
+
+
 def _bad_if_none_match(case: Any) -> bool:
     sent = (case.headers or {}).get("If-None-Match")
     return case.method.upper() == "PUT" and sent is not None and sent.strip() != "*"
@@ -107,15 +120,18 @@ def expected_rejection(method: str, response: Any, case: Any = None) -> bool:
         return "'If-Match'" in str(_problem(response).get("detail", ""))
     if status == 400 and case is not None and _bad_if_none_match(case):
         return "'If-None-Match'" in str(_problem(response).get("detail", ""))
+    if status == 400 and case is not None and _bad_accept_datetime(case):
+        return [path for path, _ in messages] == ["headers.Accept-Datetime"]
     if status == 412:
         return method in ("PATCH", "DELETE", "PUT")
     if status == 428:
         return method == "PUT"
     if status == 400 and "text/html" in _content_type(response):
         page = response.content.decode("utf-8", "replace")
-        return page.count("Query parameter &#39;") == 1 and (
-            "&#39;start_at&#39;: No event" in page
-            or any(_plain(rule) in _plain(page) for rule in QUERY_RULES))
+        parts = page.split("Query parameter &#39;")[1:]  # each message, and what follows
+        return bool(parts) and all(
+            part.startswith("start_at&#39;: No event")
+            or any(_plain(rule) in _plain(part) for rule in QUERY_RULES) for part in parts)
     if status == 400:
         return bool(messages) and all(
             path == "query.cursor" or _unknown_id(path, message)

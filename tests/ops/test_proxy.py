@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from test_gunicorn import Server, free_port, get, load_deploy
@@ -22,6 +23,7 @@ from test_gunicorn import Server, free_port, get, load_deploy
 ROOT = Path(__file__).resolve().parents[2]
 MAX_AGE = 2  # CACHE_MAX_AGE in this test: the bound on a write's visibility
 EVENT = "/v1/events/soyuz-ms-19-launch"
+IMMUTABLE = "public, max-age=31536000, immutable"
 pytestmark = pytest.mark.slow
 
 
@@ -95,3 +97,40 @@ def test_cached_read_revalidation_and_a_write_visible_within_max_age(
     while json.loads(get(proxy.port, EVENT)[2])["title"] != body["title"]:
         assert time.monotonic() - written < MAX_AGE + 2, "the write is not visible in time"
         time.sleep(0.1)
+
+
+def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def test_a_repeated_memento_is_a_cache_hit_and_the_timegate_is_never_the_cached_original(
+    topology: tuple[Server, Any],
+) -> None:
+    server, proxy = topology
+    status, _, body = get(proxy.port, f"{EVENT}/timemap")
+    assert status == 200
+    (memento,) = json.loads(body)["items"]
+    target = urlsplit(memento["url"])
+    path = f"{target.path}?{target.query}"
+
+    first = get(proxy.port, path)
+    assert first[0] == 200 and first[1]["X-Cache-Status"] == "MISS"
+    assert first[1]["Cache-Control"] == IMMUTABLE
+    time.sleep(MAX_AGE + 1.2)  # any other read is stale by now: a memento is not
+    again = get(proxy.port, path)
+    assert again[0] == 200 and again[1]["X-Cache-Status"] == "HIT" and again[2] == first[2]
+    assert again[1]["Memento-Datetime"] == memento["datetime"]
+    assert upstream_statuses(server, EVENT) == [200]  # the API served the memento once
+
+    plain = get(proxy.port, EVENT)
+    assert plain[0] == 200 and "Accept-Datetime" in plain[1]["Vary"]
+    assert get(proxy.port, EVENT)[1]["X-Cache-Status"] == "HIT"
+    gate = fetch(proxy.port, EVENT, {"Accept-Datetime": memento["datetime"]})
+    assert gate[0] == 302 and urlsplit(gate[1]["Location"]).query == target.query
+    assert get(proxy.port, EVENT)[0] == 200

@@ -181,7 +181,9 @@ def test_sources_and_people_are_written_with_the_same_rules(
     assert_problem(client.delete(url, headers={**alice, "If-Match": f'"{etag}"'}), 412)
     deleted = client.delete(url, headers={**alice, "If-Match": changed.headers["ETag"]})
     assert deleted.status_code == 204
-    assert client.get(url).status_code == 404
+    gone = client.get(url)  # its history stays: 410, with its TimeMap
+    assert_problem(gone, 410, "deleted", "/revisions")
+    assert f'<http://localhost{url}/timemap>; rel="timemap"' in gone.headers["Link"]
     _, etag = get(client, f"{base}/{in_use}")
     assert_problem(client.delete(f"{base}/{in_use}", headers={**alice, "If-Match": f'"{etag}"'}),
                    409, "referred to")

@@ -86,6 +86,8 @@ class ResponseCache:
                                  for name in config["CACHE_KEY_HEADERS"])
         if cors_origins(config) != ["*"]:  # CORS headers then depend on the origin
             self.key_headers += ("HTTP_ORIGIN",)
+        # A record's URL is its TimeGate: Accept-Datetime turns its answer into a redirect.
+        self.key_headers += ("HTTP_ACCEPT_DATETIME",)
         self.entries = BoundedLRU(config["CACHE_MAX_ENTRIES"], self.max_bytes)
         self.version: int | None = None  # the data version the entries belong to
         self.checked_at = float("-inf")
