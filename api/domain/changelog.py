@@ -12,8 +12,9 @@ a time anyway), reads the last ``seq`` and appends after it. No transaction can 
 lower number after a higher one is visible, and numbers have no gaps.
 
 The newest ``seq`` is the data version: caches compare with it, and every event whose
-representation a transaction changes gets that transaction's last ``seq`` as its
-``version``, so ``(id, version)`` names one representation for good.
+representation a transaction changes (and every person and source it changes) gets that
+transaction's last ``seq`` as its ``version``, so ``(id, version)`` names one
+representation for good, and a write that read an older version knows it is stale.
 """
 
 from __future__ import annotations
@@ -136,6 +137,11 @@ def _append(session: Session) -> None:
         shown = [ident for kind, ident in pending.shown_by if kind == resource]
         if shown:
             conditions.append(Event.id.in_(select(model.event_id).where(column.in_(shown))))
+    for model, resource in ((Person, "person"), (Source, "source")):  # a new version each
+        changed = [ident for kind, ident in pending.entries if kind == resource]
+        if changed:
+            session.execute(update(model).where(model.id.in_(changed)).values(version=last)
+                            .execution_options(synchronize_session=False))
     if conditions:  # every event whose representation changed: a new version, new text
         session.execute(update(Event).where(or_(*conditions)).values(version=last)
                         .execution_options(synchronize_session=False))
@@ -154,9 +160,7 @@ def _append(session: Session) -> None:
         parent_resource, parent_id = _parent(obj)
         mission = (ident if resource == "mission" else missions.get(ident)
                    if resource == "event" else missions.get(parent_id or ""))
-        version = (last if resource == "event"
-                   else getattr(obj, "version", None) if resource in ("person", "source")
-                   else None)
+        version = last if resource in ("event", "person", "source") else None
         revision = pending.revisions.get((parent_resource, parent_id) if parent_id
                                          else (resource, ident))
         rows.append({"seq": seq, "at": at, "action": action, "resource": resource,

@@ -14,7 +14,6 @@ from flask import Flask, g, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from api.domain import changelog, derivations, history
 from api.domain.quotes import missing_own_quotes, unsupported_refs, unverifiable
@@ -100,20 +99,20 @@ def check_if_match(current: str | None) -> None:
 def claim(obj: Any) -> None:
     """Compare-and-swap ``obj``'s version: exactly one concurrent writer wins, others get 412.
 
-    The conditional UPDATE is atomic on every backend (PostgreSQL makes a second writer
-    wait for the first and then re-checks the version), so two requests that read the
-    same version cannot both write.
-    """
+    The conditional UPDATE takes the row's lock for the rest of the transaction (SQLite:
+    the database's write lock): a second writer that read the same version waits for the
+    first, then finds the version it read gone if the first changed anything (its commit
+    gives the record the change log's number: api/domain/changelog.py). The version itself
+    is left as it is, so a write that changes nothing uses up no number."""
     model = type(obj)
     done = db.session.execute(
         update(model).where(model.id == obj.id, model.version == obj.version)
-        .values(version=obj.version + 1).execution_options(synchronize_session=False)
+        .values(version=model.version).execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:
         db.session.rollback()
         raise Problem(412, "Someone else changed this resource at the same moment: fetch it "
                       "again and reapply your change.")
-    set_committed_value(obj, "version", obj.version + 1)
 
 
 def check_record(obj: Any) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from api.http import writes
 from api.http.auth import require
+from api.http.cache import keys
 from api.http.errors import Problem, get_or_404
 from api.models import Citation, Event, Source
 from api.queries import get_event
@@ -72,7 +73,9 @@ class CitationItem(MethodView):
     @blp.response(200, CitationSchema)
     def get(self, id: int) -> Citation:
         """Get a citation, with where its quote occurs in the source"""
-        return get_citation(id)
+        citation = get_citation(id)
+        keys.show(f"citation:{id}", f"event:{citation.event_id}", f"source:{citation.source_id}")
+        return citation
 
     @require("write")
     @writes.body(blp, CitationPatchSchema, writes.MERGE_PATCH)

@@ -20,7 +20,7 @@ from api.domain.store import apply, derived_from, event_references, own_dates
 from api.extensions import db
 from api.http import writes
 from api.http.auth import require
-from api.http.cache import fragments
+from api.http.cache import fragments, keys
 from api.http.errors import Problem
 from api.models import Event, utcnow
 from api.queries import get_event, load_events, search
@@ -109,6 +109,8 @@ def event_response(id: str) -> Response:
     found = fragments.render([row], load_events, EventSchema) if row else []
     if not found or row.deleted_at is not None:
         get_event(id)  # 404 or 410
+    keys.event_shown(id, (c["source"] for c in found[0]["citations"]),
+                     (p["person"] for p in found[0]["people"]))
     body, etag = fragments.document(found[0])
     return fragments.json_response(body, etag=etag)
 
@@ -176,7 +178,10 @@ class EventItem(MethodView):
             event, _, memento_headers = memento.as_of(Event, id, args["as_of"])
             headers.update(memento_headers)
         if wants_html():
-            return event_page(event or get_event(id)), 200, headers
+            event = event or get_event(id)
+            keys.event_shown(id, (c.source_id for c in event.citations),
+                             (p.person_id for p in event.people))
+            return event_page(event), 200, headers
         return (event or event_response(id)), 200, headers
 
     @require("write")

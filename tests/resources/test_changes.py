@@ -68,6 +68,26 @@ def test_each_write_is_an_entry_linking_to_the_version_it_made(
     assert client.get(delete["links"]["record"]).status_code == 410  # the tombstone's record
 
 
+def test_a_write_that_changes_nothing_uses_up_no_version(
+    app: Flask, client: FlaskClient, writer: dict[str, str]
+) -> None:
+    """A PATCH that changes nothing appends nothing and leaves the version alone, so the
+    next real change still gets a version no representation had (the memo of events'
+    JSON is keyed by it)."""
+    url, patch = "/v1/events/soyuz-ms-19-docking", "application/merge-patch+json"
+    before = client.get(url)
+    same = client.patch(url, json={"title": before.json["title"]}, headers={
+        **writer, "If-Match": before.headers["ETag"], "Content-Type": patch})
+    assert same.status_code == 200 and same.headers["ETag"] == before.headers["ETag"]
+    assert client.get("/v1/events?limit=100").status_code == 200  # memoised as they are
+    renamed = client.patch(url, json={"title": "Docked"}, headers={
+        **writer, "If-Match": same.headers["ETag"], "Content-Type": patch})
+    assert renamed.status_code == 200
+    assert client.get(url).json["title"] == "Docked"
+    listed = client.get("/v1/events?limit=100").json["items"]
+    assert [e["title"] for e in listed if e["id"] == "soyuz-ms-19-docking"] == ["Docked"]
+
+
 def test_filters_pages_and_polling_an_unchanged_log(
     app: Flask, client: FlaskClient, writer: dict[str, str]
 ) -> None:

@@ -108,7 +108,7 @@ def test_a_browser_gets_a_page_and_a_client_json(client: FlaskClient) -> None:
     for accept in ("*/*", "application/json"):
         data = client.get(url, headers={"Accept": accept})
         assert data.mimetype == "application/json" and data.json["id"] == "soyuz-ms-19-launch"
-    assert page.headers["Vary"] == data.headers["Vary"] == "Accept"
+    assert page.headers["Vary"] == data.headers["Vary"] == "Accept, Accept-Datetime"
     assert page.headers["ETag"] != data.headers["ETag"]
     assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"].split(
         "script-src")[1].split(";")[0]

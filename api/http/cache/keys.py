@@ -18,10 +18,10 @@ change log and purges ``change_keys(entry)``; every response is tagged with
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-import orjson
-from flask import Response, request
+from flask import Response, g, request
 from sqlalchemy import select
 
 from api.extensions import db
@@ -48,22 +48,24 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _shown_by_event(body: dict[str, Any]) -> list[str]:
-    """The keys of what an event's (or a citation's) JSON shows of other records."""
-    keys = [f"event:{body['event']}"] if "event" in body else []
-    keys += [f"source:{c['source']}" for c in body.get("citations", ())]
-    keys += [f"source:{body['source']}"] if "source" in body else []
-    keys += [f"person:{p['person']}" for p in body.get("people", ())]
-    return keys
+def show(*keys: str) -> None:
+    """Name what this request's response shows, for the views whose keys depend on the
+    record (an event's sources and people): ``response_keys`` then uses these."""
+    g.surrogate_keys = keys
+
+
+def event_shown(event_id: str, sources: Iterable[str], people: Iterable[str]) -> None:
+    """``show`` an event: its key and those of the sources and people it shows."""
+    show(f"event:{event_id}", *(f"source:{s}" for s in sources),
+         *(f"person:{p}" for p in people))
 
 
 def response_keys(response: Response) -> list[str]:
     """The surrogate keys of this request's successful response (none: not tagged)."""
-    endpoint, values = request.endpoint or "", request.view_args or {}
-    if endpoint in ("events.Event", "citations.Citation"):
-        kind = endpoint.split(".")[1].lower()
-        return [f"{kind}:{values['id']}", *_shown_by_event(orjson.loads(response.get_data()))]
-    return [key.format(**values) for key in KEYS.get(endpoint, ())]
+    if (shown := g.get("surrogate_keys")) is not None:
+        return list(shown)
+    values = request.view_args or {}
+    return [key.format(**values) for key in KEYS.get(request.endpoint or "", ())]
 
 
 def _referred_by(event_id: str, revision: int | None) -> set[str]:
