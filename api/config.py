@@ -45,8 +45,11 @@ class Config:
     CACHE_STALE_SECONDS = _int("CACHE_STALE_SECONDS", 30)
     # Origins browsers may read responses from: "*" or a comma-separated list.
     CORS_ORIGINS = _list("CORS_ORIGINS", "*")
-    # Trust X-Forwarded-* from this many proxies (for absolute URLs behind a load balancer).
+    # Trust X-Forwarded-For/-Proto/-Host from this many proxies (client addresses, links).
     PROXY_COUNT = _int("PROXY_COUNT", 0)
+    # The URL clients reach the API at (e.g. https://api.example.org): when set, every link
+    # is built from it, never from a request's Host or forwarded headers.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 
     # Most events one format document (TimelineJS, calendar, feed, CSV) holds; see api/formats.
     FORMAT_MAX_EVENTS = _int("FORMAT_MAX_EVENTS", 1000)
