@@ -14,7 +14,10 @@ from flask_sqlalchemy.session import Session
 from marshmallow import RAISE, Schema
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.orm import DeclarativeBase
-from webargs.flaskparser import FlaskParser
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from api.http.bodies import load_json
 
 
 class Base(DeclarativeBase):
@@ -184,7 +187,7 @@ ARGUMENTS_KEPT = 1024
 
 
 class ArgumentsParser(FlaskParser):
-    """webargs' Flask parser, with two changes:
+    """webargs' Flask parser, with three changes:
 
     - an unknown query parameter is an error, not silently ignored (a typo'd filter would
       otherwise return everything);
@@ -192,7 +195,8 @@ class ArgumentsParser(FlaskParser):
       ``ARGUMENTS_KEPT`` query strings) and a copy is given to the next request with the
       same query string: they are a function of the schema and those exact bytes alone
       (no schema reads the data or the clock), so a repeated request skips the parsing.
-      Errors are never remembered.
+      Errors are never remembered;
+    - a JSON body is read strictly (api/http/bodies.py: depth, keys sent twice).
     """
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE}
@@ -201,6 +205,11 @@ class ArgumentsParser(FlaskParser):
         super().__init__()
         self.parsed: LRUCache[Any, dict[str, Any]] = LRUCache(ARGUMENTS_KEPT)
         self.lock = threading.Lock()
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return missing
+        return load_json(req.get_data(cache=True))
 
     def parse(self, argmap: Any, req: Any = None, **kwargs: Any) -> Any:
         if kwargs.get("location") != "query" or not isinstance(argmap, Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from flask import url_for
@@ -70,16 +71,35 @@ def check_characters(value: str, prose: bool = False) -> str:
     return value
 
 
-# The same rule in the OpenAPI document (ECMA-262 and Python ``re`` read these escapes
+# Characters that show nothing yet change what a reader sees or compares: bidi marks,
+# embeddings, overrides and isolates, and zero-width characters. With them two names could
+# look identical, or a title display reversed; no field of a record holds one.
+INVISIBLE = r"\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+
+def check_visible(value: str) -> str:
+    """``value`` in NFC (one form per character however it was typed), refusing the
+    ``INVISIBLE`` characters."""
+    found = _INVISIBLE.search(value)
+    if found:
+        raise ValidationError(f"Invisible or direction-changing character "
+                              f"U+{ord(found.group()):04X} at position {found.start()} is "
+                              "not allowed.")
+    return unicodedata.normalize("NFC", value)
+
+
+# The same rules in the OpenAPI document (ECMA-262 and Python ``re`` read these escapes
 # alike), so clients and fuzzers know what a text field refuses.
 TEXT_PATTERNS = {
-    False: r"^[^\u0000-\u001f\ufffe\uffff]*$",
-    True: r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]*$",
+    False: r"^[^\u0000-\u001f\ufffe\uffff" + INVISIBLE + "]*$",
+    True: r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff" + INVISIBLE + "]*$",
 }
 
 
 class String(fields.String):
-    """Text without control characters (``prose=True``: tabs and line breaks allowed)."""
+    """Text without control characters (``prose=True``: tabs and line breaks allowed) or
+    invisible ones, in NFC."""
 
     def __init__(self, *, prose: bool = False, **kwargs: Any) -> None:
         validators = kwargs.get("validate") or ()
@@ -91,7 +111,8 @@ class String(fields.String):
         self.prose = prose
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return check_characters(super()._deserialize(value, attr, data, **kwargs), self.prose)
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return check_visible(check_characters(text, self.prose))
 
 
 class StrictBoolean(fields.Boolean):
