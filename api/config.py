@@ -121,6 +121,9 @@ class Config:
     REDIS_TIMEOUT = _float("REDIS_TIMEOUT", 0.5)
     # Milliseconds one PostgreSQL statement may run before the server cancels it (503).
     DB_STATEMENT_TIMEOUT = _int("DB_STATEMENT_TIMEOUT", 10000)
+    # Milliseconds a write waits for another writer's lock (PostgreSQL's lock_timeout,
+    # SQLite's busy timeout) before answering 503 with Retry-After.
+    DB_LOCK_TIMEOUT = _int("DB_LOCK_TIMEOUT", 2000)
     # Host names this API answers for (comma-separated; "*" any; ".example.org" a domain
     # and its subdomains); any other Host (or X-Forwarded-Host) gets 400. Probes are exempt.
     ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1,::1")
