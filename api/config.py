@@ -117,6 +117,8 @@ class Config:
     RATELIMIT_WRITE = os.environ.get("RATELIMIT_WRITE", "60 per minute")
     # Shared counters in Redis when set (every worker and instance sees the same counts).
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Seconds a worker repeats its last /readyz answer before checking again.
+    READY_CACHE_SECONDS = _float("READY_CACHE_SECONDS", 1.0)
     # Seconds any Redis call may take (connect, and each read); then limits count in memory.
     REDIS_TIMEOUT = _float("REDIS_TIMEOUT", 0.5)
     # Milliseconds one PostgreSQL statement may run before the server cancels it (503).
