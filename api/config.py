@@ -123,6 +123,12 @@ class Config:
     REDIS_TIMEOUT = _float("REDIS_TIMEOUT", 0.5)
     # Milliseconds one PostgreSQL statement may run before the server cancels it (503).
     DB_STATEMENT_TIMEOUT = _int("DB_STATEMENT_TIMEOUT", 10000)
+    # Most curators' writes under way at once on a host (all workers); one more is a 503.
+    # Unset: half of WEB_CONCURRENCY; 0: no bound. (Set in api/http/slots.py.)
+    if "WRITE_SLOTS" in os.environ:
+        WRITE_SLOTS = _int("WRITE_SLOTS", 0)
+    # Where the write slots' lock files live (default: a temporary directory per database).
+    WRITE_SLOTS_DIR = os.environ.get("WRITE_SLOTS_DIR", "")
     # Milliseconds a write waits for another writer's lock (PostgreSQL's lock_timeout,
     # SQLite's busy timeout) before answering 503 with Retry-After.
     DB_LOCK_TIMEOUT = _int("DB_LOCK_TIMEOUT", 2000)

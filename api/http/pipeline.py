@@ -31,6 +31,7 @@ from api.http import (
     limits,
     observability,
     security,
+    slots,
     trust,
     writes,
 )
@@ -55,6 +56,7 @@ PIPELINE = (
     cors.init_app,
     errors.init_app,
     writes.init_app,
+    slots.init_app,  # writes under way at once, bounded per host
     trust.init_app,  # unknown host names: 400 before anything renders
     security.init_app,
     limits.init_app,
