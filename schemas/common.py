@@ -186,14 +186,26 @@ class PageQuerySchema(Schema):
     )
 
 
+def merge_paths(schema: Schema, prefix: str = "") -> list[str]:
+    """Every field of ``schema`` and of the objects nested in it (lists aside), by dotted
+    path: what a merge patch may leave out at each level (RFC 7396)."""
+    paths = []
+    for name, field in schema.fields.items():
+        paths.append(prefix + name)
+        if isinstance(field, fields.Nested) and not field.many:
+            paths += merge_paths(field.schema, f"{prefix}{name}.")
+    return paths
+
+
 def patch_of(schema_cls: type[Schema]) -> type[Schema]:
-    """The schema of a PATCH of ``schema_cls``: the same fields, none required at the top
-    level (a field sent is replaced whole, so nested objects are validated in full; the
-    merged record is then validated by ``schema_cls`` itself)."""
-    top_level = tuple(schema_cls._declared_fields)
+    """The schema of a merge patch (RFC 7396) of ``schema_cls``: the same fields, none
+    required, nested objects too (they merge into the stored ones); a list is replaced
+    whole, so its items are validated in full. Schema-level checks wait for the merged
+    record, which ``schema_cls`` itself validates (they see ``partial`` set meanwhile)."""
+    partial = tuple(merge_paths(schema_cls()))
 
     def __init__(self: Schema, **kwargs: Any) -> None:
-        schema_cls.__init__(self, partial=top_level, **kwargs)
+        schema_cls.__init__(self, partial=partial, **kwargs)
 
     name = schema_cls.__name__.removesuffix("Schema") + "PatchSchema"
     doc = f"The fields of {schema_cls.__name__.removesuffix('Schema')} to change."

@@ -89,3 +89,23 @@ def test_text_is_stored_in_nfc(client: FlaskClient, writer: dict[str, str]) -> N
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.json["name"] == "R\u00e9my And\u00e9"
     assert client.get("/v1/people/guest").json["name"] == "R\u00e9my And\u00e9"
+
+
+def test_merge_patch_merges_nested_objects(client: FlaskClient, writer: dict[str, str]) -> None:
+    """RFC 7396: a nested object in a merge patch changes only the members it names."""
+    url = "/v1/events/first-moon-steps-1969"
+    before = client.get(url)
+    patch = {"start": {"basis": {"quote": "steps on the Moon in 1969"}}}
+    response = client.patch(url, json=patch, headers={
+        **writer, "If-Match": before.headers["ETag"],
+        "Content-Type": "application/merge-patch+json"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    start, was = response.json["start"], before.json["start"]
+    assert start["basis"]["quote"] == "steps on the Moon in 1969"
+    assert (start["date"], start["basis"]["source"], start["basis"]["rule"]) == (
+        was["date"], was["basis"]["source"], was["basis"]["rule"])
+    # A member set to null is removed; what is then missing is named (422).
+    response = client.patch(url, json={"start": {"date": None}}, headers={
+        **writer, "If-Match": response.headers["ETag"],
+        "Content-Type": "application/merge-patch+json"})
+    assert response.status_code == 422 and "'start.date'" in response.json["detail"]
