@@ -5,8 +5,10 @@
 # (`flask seed --overwrite` is for a person who has read the report; docs/curation.md).
 set -eu
 
-flask --app api db upgrade
+# Migrating and seeding take a lock: instances starting at once on one database take turns.
 if [ "${SEED_ON_START:-0}" = "1" ]; then
-    flask --app api seed
+    flask --app api prepare --seed
+else
+    flask --app api prepare
 fi
 exec gunicorn "${APP_MODULE:-api:create_app()}"

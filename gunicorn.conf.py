@@ -3,13 +3,47 @@
 Run: ``gunicorn 'api:create_app()'`` (this file is read from the working directory).
 """
 
+import json
+import logging
 import os
+import re
 import shutil
 
 import gunicorn.http.wsgi
+import gunicorn.util
 
 # No server name and version banner in every response.
 gunicorn.http.wsgi.SERVER = "mission-timeline"
+
+
+def write_problem(sock, status_int, reason, mesg):
+    """gunicorn's answer to a request it cannot parse (400, 414, 431...), as
+    application/problem+json like every error of the app, instead of an HTML page."""
+    body = json.dumps({"type": "about:blank", "title": reason, "status": status_int,
+                       "detail": mesg or reason}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            "Content-Type: application/problem+json\r\nCache-Control: no-store\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+gunicorn.util.write_error = write_problem
+
+
+class WithholdClientAddress(logging.Filter):
+    """gunicorn's warnings name the client ("Invalid request from ip=..."); client
+    addresses are never logged (docs/operations.md): the address is withheld."""
+
+    PATTERN = re.compile(r"\bip=\S+?:")
+
+    def filter(self, record):
+        message = record.getMessage()
+        if "ip=" in message:
+            record.msg, record.args = self.PATTERN.sub("ip=[withheld]:", message), ()
+        return True
+
+
+logging.getLogger("gunicorn.error").addFilter(WithholdClientAddress())
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))

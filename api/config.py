@@ -55,8 +55,11 @@ class Config:
     REPLICA_URLS = tuple(database_url(url) for url in _list("REPLICA_URLS", ""))
     # Origins browsers may read responses from: "*" or a comma-separated list.
     CORS_ORIGINS = _list("CORS_ORIGINS", "*")
-    # Trust X-Forwarded-* from this many proxies (for absolute URLs behind a load balancer).
+    # Trust X-Forwarded-For/-Proto/-Host from this many proxies (client addresses, links).
     PROXY_COUNT = _int("PROXY_COUNT", 0)
+    # The URL clients reach the API at (e.g. https://api.example.org): when set, every link
+    # is built from it, never from a request's Host or forwarded headers.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 
     # Most events one format document (TimelineJS, calendar, feed, CSV) holds; see api/formats.
     FORMAT_MAX_EVENTS = _int("FORMAT_MAX_EVENTS", 1000)
@@ -129,10 +132,21 @@ class Config:
     RATELIMIT_WRITE = os.environ.get("RATELIMIT_WRITE", "60 per minute")
     # Shared counters in Redis when set (every worker and instance sees the same counts).
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Seconds a worker repeats its last /readyz answer before checking again.
+    READY_CACHE_SECONDS = _float("READY_CACHE_SECONDS", 1.0)
     # Seconds any Redis call may take (connect, and each read); then limits count in memory.
     REDIS_TIMEOUT = _float("REDIS_TIMEOUT", 0.5)
     # Milliseconds one PostgreSQL statement may run before the server cancels it (503).
     DB_STATEMENT_TIMEOUT = _int("DB_STATEMENT_TIMEOUT", 10000)
+    # Most curators' writes under way at once on a host (all workers); one more is a 503.
+    # Unset: half of WEB_CONCURRENCY; 0: no bound. (Set in api/http/slots.py.)
+    if "WRITE_SLOTS" in os.environ:
+        WRITE_SLOTS = _int("WRITE_SLOTS", 0)
+    # Where the write slots' lock files live (default: a temporary directory per database).
+    WRITE_SLOTS_DIR = os.environ.get("WRITE_SLOTS_DIR", "")
+    # Milliseconds a write waits for another writer's lock (PostgreSQL's lock_timeout,
+    # SQLite's busy timeout) before answering 503 with Retry-After.
+    DB_LOCK_TIMEOUT = _int("DB_LOCK_TIMEOUT", 2000)
     # Host names this API answers for (comma-separated; "*" any; ".example.org" a domain
     # and its subdomains); any other Host (or X-Forwarded-Host) gets 400. Probes are exempt.
     ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1,::1")

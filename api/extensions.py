@@ -11,7 +11,10 @@ from flask_sqlalchemy.session import Session
 from marshmallow import RAISE
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.orm import DeclarativeBase
-from webargs.flaskparser import FlaskParser
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from api.http.bodies import load_json
 
 
 class Base(DeclarativeBase):
@@ -75,9 +78,15 @@ cors = CORS()
 
 class ArgumentsParser(FlaskParser):
     """webargs' Flask parser, where an unknown query parameter is an error instead of being
-    silently ignored (a typo'd filter would otherwise return everything)."""
+    silently ignored (a typo'd filter would otherwise return everything), and a JSON body is
+    read strictly (api/http/bodies.py: depth, keys sent twice)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE}
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return missing
+        return load_json(req.get_data(cache=True))
 
 
 Blueprint.ARGUMENTS_PARSER = ArgumentsParser()

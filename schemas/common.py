@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from flask import url_for
@@ -70,16 +71,35 @@ def check_characters(value: str, prose: bool = False) -> str:
     return value
 
 
-# The same rule in the OpenAPI document (ECMA-262 and Python ``re`` read these escapes
+# Characters that show nothing yet change what a reader sees or compares: bidi marks,
+# embeddings, overrides and isolates, and zero-width characters. With them two names could
+# look identical, or a title display reversed; no field of a record holds one.
+INVISIBLE = r"\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+
+def check_visible(value: str) -> str:
+    """``value`` in NFC (one form per character however it was typed), refusing the
+    ``INVISIBLE`` characters."""
+    found = _INVISIBLE.search(value)
+    if found:
+        raise ValidationError(f"Invisible or direction-changing character "
+                              f"U+{ord(found.group()):04X} at position {found.start()} is "
+                              "not allowed.")
+    return unicodedata.normalize("NFC", value)
+
+
+# The same rules in the OpenAPI document (ECMA-262 and Python ``re`` read these escapes
 # alike), so clients and fuzzers know what a text field refuses.
 TEXT_PATTERNS = {
-    False: r"^[^\u0000-\u001f\ufffe\uffff]*$",
-    True: r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]*$",
+    False: r"^[^\u0000-\u001f\ufffe\uffff" + INVISIBLE + "]*$",
+    True: r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff" + INVISIBLE + "]*$",
 }
 
 
 class String(fields.String):
-    """Text without control characters (``prose=True``: tabs and line breaks allowed)."""
+    """Text without control characters (``prose=True``: tabs and line breaks allowed) or
+    invisible ones, in NFC."""
 
     def __init__(self, *, prose: bool = False, **kwargs: Any) -> None:
         validators = kwargs.get("validate") or ()
@@ -91,7 +111,8 @@ class String(fields.String):
         self.prose = prose
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return check_characters(super()._deserialize(value, attr, data, **kwargs), self.prose)
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return check_visible(check_characters(text, self.prose))
 
 
 class StrictBoolean(fields.Boolean):
@@ -183,14 +204,26 @@ class PageQuerySchema(Schema):
     )
 
 
+def merge_paths(schema: Schema, prefix: str = "") -> list[str]:
+    """Every field of ``schema`` and of the objects nested in it (lists aside), by dotted
+    path: what a merge patch may leave out at each level (RFC 7396)."""
+    paths = []
+    for name, field in schema.fields.items():
+        paths.append(prefix + name)
+        if isinstance(field, fields.Nested) and not field.many:
+            paths += merge_paths(field.schema, f"{prefix}{name}.")
+    return paths
+
+
 def patch_of(schema_cls: type[Schema]) -> type[Schema]:
-    """The schema of a PATCH of ``schema_cls``: the same fields, none required at the top
-    level (a field sent is replaced whole, so nested objects are validated in full; the
-    merged record is then validated by ``schema_cls`` itself)."""
-    top_level = tuple(schema_cls._declared_fields)
+    """The schema of a merge patch (RFC 7396) of ``schema_cls``: the same fields, none
+    required, nested objects too (they merge into the stored ones); a list is replaced
+    whole, so its items are validated in full. Schema-level checks wait for the merged
+    record, which ``schema_cls`` itself validates (they see ``partial`` set meanwhile)."""
+    partial = tuple(merge_paths(schema_cls()))
 
     def __init__(self: Schema, **kwargs: Any) -> None:
-        schema_cls.__init__(self, partial=top_level, **kwargs)
+        schema_cls.__init__(self, partial=partial, **kwargs)
 
     name = schema_cls.__name__.removesuffix("Schema") + "PatchSchema"
     doc = f"The fields of {schema_cls.__name__.removesuffix('Schema')} to change."

@@ -150,7 +150,9 @@ class DateSchema(Schema):
     OPEN_ALLOWED = False  # an open bound (``..``) is for an event's start or end only
 
     @validates_schema
-    def _check(self, data: dict[str, Any], **_: Any) -> None:
+    def _check(self, data: dict[str, Any], partial: Any = None, **_: Any) -> None:
+        if partial:  # a merge patch: checked once merged
+            return
         if data["date"] == OPEN:
             if not self.OPEN_ALLOWED:
                 raise ValidationError("Only an event's start or end can be open ('..').", "date")
@@ -183,7 +185,9 @@ class DateSchema(Schema):
                                   "'stated'.", "inferred")
 
     @post_load
-    def _normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+    def _normalise(self, data: dict[str, Any], partial: Any = None, **_: Any) -> dict[str, Any]:
+        if partial:  # a merge patch: only what it sends
+            return data
         out = {
             "date": data["date"],
             "precision": precision(data["date"]),

@@ -158,7 +158,9 @@ class EventSchema(Schema):
     )
 
     @validates_schema
-    def _check(self, data: dict[str, Any], **_: Any) -> None:
+    def _check(self, data: dict[str, Any], partial: Any = None, **_: Any) -> None:
+        if partial:  # a merge patch: checked once merged
+            return
         start, end = data.get("start"), data.get("end")
         if start and start["date"] == dates.OPEN and (end is None or end["date"] == dates.OPEN):
             raise ValidationError("An open start needs a dated end.", "start")

@@ -19,6 +19,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api.extensions import db, smorest
+from api.http import slots
 from api.http.errors import Problem
 from api.models import ApiToken, utcnow
 
@@ -84,6 +85,8 @@ def require(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             authenticate(scope)
+            if scope == "write":
+                slots.take()  # 503 when too many writes are under way (api/http/slots.py)
             return view(*args, **kwargs)
 
         return Blueprint.doc(**SECURITY)(wrapper)

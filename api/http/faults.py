@@ -3,9 +3,11 @@
 A connection is checked before use when it sat idle in the pool for more than
 ``DB_PING_AFTER_IDLE`` seconds (a busy worker's connection is not pinged before every
 request: that ping was a round trip per request), and connections time out after
-``DB_CONNECT_TIMEOUT`` seconds, a statement after ``DB_STATEMENT_TIMEOUT`` ms (PostgreSQL),
-so the app notices an outage quickly and recovers by
-itself once the database answers again: no restart.
+``DB_CONNECT_TIMEOUT`` seconds, a statement after ``DB_STATEMENT_TIMEOUT`` ms (PostgreSQL;
+a server that stopped answering altogether: api/http/deadlines.py), a wait for another
+writer's lock after ``DB_LOCK_TIMEOUT`` ms (PostgreSQL's lock_timeout, SQLite's busy
+timeout), so the app notices an outage quickly and recovers by itself once the database
+answers again: no restart.
 
 Errors that are not outages answer for what they are: a constraint the database enforces
 (a concurrent writer took the id, or removed what the write refers to) is a 409, here and
@@ -26,12 +28,17 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from werkzeug.routing import IntegerConverter
 
 from api.extensions import answers, db, engines, make_replica_engines
+from api.http.deadlines import bound_calls
 from api.http.errors import Problem, handle_unexpected, render
 
 
 def engine_options(app: Flask) -> dict[str, Any]:
     """Engine options bounding how long a dead or unreachable database can stall a request."""
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    lock_timeout = app.config["DB_LOCK_TIMEOUT"]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options["connect_args"] = {"timeout": lock_timeout / 1000,
+                                   **options.get("connect_args", {})}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         timeout = app.config["DB_CONNECT_TIMEOUT"]
         options["connect_args"] = {
@@ -45,7 +52,8 @@ def engine_options(app: Flask) -> dict[str, Any]:
             # The server cancels a statement running longer (503), keeping URL options.
             "options": " ".join(filter(None, (
                 make_url(app.config["SQLALCHEMY_DATABASE_URI"]).query.get("options"),
-                f"-c statement_timeout={app.config['DB_STATEMENT_TIMEOUT']}"))),
+                f"-c statement_timeout={app.config['DB_STATEMENT_TIMEOUT']}",
+                f"-c lock_timeout={lock_timeout}"))),
             **options.get("connect_args", {}),
         }
         options.setdefault("pool_timeout", timeout * 3)
@@ -148,12 +156,15 @@ class DatabaseInt(IntegerConverter):
 
 
 def watch_connections(app: Flask) -> None:
-    """Once the engines exist: make the read replicas' engines, and ping connections that
-    sat idle in any engine's pool (``ping_when_idle``)."""
+    """Once the engines exist: make the read replicas' engines, ping connections that sat
+    idle in any engine's pool (``ping_when_idle``), and give up on a server that stops
+    answering once it had the statement timeout and the connect timeout to (``bound_calls``)."""
+    give_up = app.config["DB_STATEMENT_TIMEOUT"] / 1000 + app.config["DB_CONNECT_TIMEOUT"]
     with app.app_context():
         make_replica_engines(app)
         for engine in engines():
             ping_when_idle(engine, app.config["DB_PING_AFTER_IDLE"])
+            bound_calls(engine, give_up)
 
 
 def init_app(app: Flask) -> None:

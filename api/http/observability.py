@@ -137,11 +137,14 @@ def request_id(given: str | None = None) -> str:
 
 
 _SERIES: dict[tuple[str, str, str], tuple[Any, Any]] = {}  # labelled metrics, looked up once
+# The methods metrics and logs name; any other (a client may make up millions) is "other".
+METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
 
 
 def record(method: str, path: str, endpoint: str, status: int, elapsed: float, size: int | None,
            rid: str | None) -> None:
     """Count, time and log one answered request (Flask's path and the cache's fast path)."""
+    method = method if method in METHODS else "other"
     labels = (method, endpoint, str(status))
     series = _SERIES.get(labels)
     if series is None:

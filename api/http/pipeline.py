@@ -32,6 +32,7 @@ from api.http import (
     observability,
     replicas,
     security,
+    slots,
     trust,
     writes,
 )
@@ -57,6 +58,7 @@ PIPELINE = (
     errors.init_app,
     writes.init_app,
     replicas.init_app,  # a read replica for a request that only reads; Data-Seq on writes
+    slots.init_app,  # writes under way at once, bounded per host
     trust.init_app,  # unknown host names: 400 before anything renders
     security.init_app,
     limits.init_app,

@@ -97,7 +97,10 @@ def _unsized_over(limit: int) -> bool:
     if (request.content_length is not None or "HTTP_TRANSFER_ENCODING" not in environ
             or not environ.get("wsgi.input_terminated")):
         return False  # sized, or no body at all
-    body = environ["wsgi.input"].read(limit + 1)
+    try:
+        body = environ["wsgi.input"].read(limit + 1)
+    except Exception as error:  # the server's chunk parser (gunicorn's ParseException...)
+        raise Problem(400, "The request body's chunked encoding is malformed.") from error
     if len(body) > limit:
         return True
     environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))

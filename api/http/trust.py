@@ -4,9 +4,13 @@
   host, so a request for any other host name (``Host`` or, behind a trusted proxy,
   ``X-Forwarded-Host``) is refused with 400 before anything renders or is cached.
   Probes (``/healthz``, ``/readyz``) are exempt: load balancers often call them by address.
-- ``TRUSTED_PROXIES``: ``X-Forwarded-*`` headers (``PROXY_COUNT`` of them) count only when
-  the connection comes from one of these addresses or networks; from anyone else they are
-  ignored, so a client cannot pick its own address (and rate-limit budget) or host name.
+- ``TRUSTED_PROXIES``: ``X-Forwarded-For/-Proto/-Host`` (``PROXY_COUNT`` of them) count
+  only when the connection comes from one of these addresses or networks; from anyone else
+  they are ignored, so a client cannot pick its own address (and rate-limit budget) or host
+  name. ``X-Forwarded-Prefix``, ``-Port`` and ``Forwarded`` never count: a proxy that passes
+  a client's copy on would let one client choose the links every cached reader gets.
+- ``PUBLIC_BASE_URL``: when set, every link is built from it (scheme, host and path
+  prefix) whatever the request's headers say, and the host check has nothing to guard.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import ipaddress
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -42,7 +47,7 @@ _host_known = lru_cache(maxsize=256)(host_allowed)
 
 def check_host() -> None:
     this = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
-    if this.environ.get("PATH_INFO") in PROBES:
+    if this.environ.get("PATH_INFO") in PROBES or current_app.config["PUBLIC_BASE_URL"]:
         return
     host = this.host
     if not _host_known(host, tuple(current_app.config["ALLOWED_HOSTS"])):
@@ -54,7 +59,7 @@ class TrustedProxyFix(ProxyFix):
     """ProxyFix for requests whose peer is a trusted proxy; others pass through untouched."""
 
     def __init__(self, app: Any, trusted: Iterable[str], count: int) -> None:
-        super().__init__(app, x_for=count, x_proto=count, x_host=count, x_prefix=count)
+        super().__init__(app, x_for=count, x_proto=count, x_host=count)
         self.trusted = [ipaddress.ip_network(item, strict=False) for item in trusted]
 
     def is_trusted(self, address: str | None) -> bool:
@@ -70,8 +75,28 @@ class TrustedProxyFix(ProxyFix):
         return self.app(environ, start_response)
 
 
+class PublicBase:
+    """Every request as if made to ``base`` (``https://api.example.org/prefix``): links are
+    the operator's, whatever Host or forwarded headers a client sent."""
+
+    def __init__(self, app: Any, base: str) -> None:
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"PUBLIC_BASE_URL must be an http(s) URL, not {base!r}")
+        self.app = app
+        self.scheme, self.host, self.prefix = parts.scheme, parts.netloc, parts.path.rstrip("/")
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        environ.update({"wsgi.url_scheme": self.scheme, "HTTP_HOST": self.host,
+                        "SCRIPT_NAME": self.prefix})
+        return self.app(environ, start_response)
+
+
 def configure(app: Flask) -> None:
-    """Before the extensions bind: honour forwarded headers from trusted peers only."""
+    """Before the extensions bind: links from PUBLIC_BASE_URL when it is set; forwarded
+    headers honoured from trusted peers only (client addresses still come from them)."""
+    if app.config["PUBLIC_BASE_URL"]:
+        app.wsgi_app = PublicBase(app.wsgi_app, app.config["PUBLIC_BASE_URL"])
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXIES"],
                                        app.config["PROXY_COUNT"])

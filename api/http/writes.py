@@ -59,13 +59,23 @@ def load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
         invalid(err.messages)  # type: ignore[arg-type]
 
 
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: ``patch``'s objects merge into ``target``'s, key by key; anything else
+    (a list, a string, null) replaces what was there."""
+    if not isinstance(patch, dict) or not isinstance(target, dict):
+        return patch
+    return {**target, **{key: merge_patch(target.get(key), value)
+                         for key, value in patch.items()}}
+
+
 def merged(schema_cls: type[Schema], obj: Any, patch: dict[str, Any]) -> dict[str, Any]:
-    """A PATCH (loaded by the partial schema) applied to ``obj``'s seed form, ready for a
-    full validation by ``schema_cls`` (top-level merge: a list is replaced whole)."""
+    """A PATCH (loaded by the patch schema) merged into ``obj``'s seed form (RFC 7396:
+    nested objects merge, a list is replaced whole), ready for a full validation by
+    ``schema_cls``."""
     current, change = seed_form(schema_cls, obj), seed_form(schema_cls, patch)
     if "id" in change and change["id"] != current.get("id"):
         invalid({"id": ["The id cannot change."]})
-    return {**current, **change}
+    return merge_patch(current, change)
 
 
 etag = representation_etag  # the ETag a GET of ``obj`` answers with (api/http/cache/policy.py)

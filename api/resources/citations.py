@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from api.extensions import db
 from api.http import writes
 from api.http.auth import require
 from api.http.cache import keys
@@ -34,6 +35,21 @@ def _answer(citation_id: int, status: int) -> tuple[Citation, int, dict[str, str
     location = url_for("citations.Citation", id=citation_id, _external=True)
     return citation, status, {"ETag": f'"{writes.etag(CitationSchema(), citation)}"',
                               "Location": location}
+
+
+def _claimed(id: int) -> tuple[Citation, Event]:
+    """The citation and its event, claimed for a change the If-Match allows.
+
+    Every change of a citation claims (compare-and-swap) its event, and the citation is
+    read again once the claim holds: read before its event, it could predate a change
+    committed in between, which the event's version would not betray."""
+    citation = get_citation(id)
+    writes.check_if_match(writes.etag(CitationSchema(), citation))  # 428/412 early
+    event = get_event(citation.event_id)
+    writes.claim(event)
+    db.session.refresh(citation)
+    writes.check_if_match(writes.etag(CitationSchema(), citation))
+    return citation, event
 
 
 def _renumber(event: Event) -> None:
@@ -82,12 +98,9 @@ class CitationItem(MethodView):
     @blp.response(200, CitationSchema)
     def patch(self, patch: dict[str, Any], id: int) -> Any:
         """Change a citation (curators; needs If-Match)"""
-        citation = get_citation(id)
-        writes.check_if_match(writes.etag(CitationSchema(), citation))
+        citation, event = _claimed(id)
         data = writes.load(CitationSchema(), writes.merged(CitationSchema, citation, patch))
         writes.check_references([("source", Source, data["source_id"])])
-        event = get_event(citation.event_id)
-        writes.claim(event)
         for key, value in data.items():
             setattr(citation, key, value)
         writes.save_event(event)
@@ -98,13 +111,10 @@ class CitationItem(MethodView):
     @blp.alt_response(409, description="The event's only citation: an event needs one.")
     def delete(self, id: int) -> None:
         """Remove a citation (curators; needs If-Match)"""
-        citation = get_citation(id)
-        writes.check_if_match(writes.etag(CitationSchema(), citation))
-        event = get_event(citation.event_id)
+        citation, event = _claimed(id)
         if len(event.citations) == 1:
             raise Problem(409, "An event needs at least one citation: add another "
                                "first, or delete the event.")
-        writes.claim(event)
         event.citations.remove(citation)
         _renumber(event)
         writes.save_event(event)

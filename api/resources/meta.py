@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -146,18 +147,35 @@ class Ready(MethodView):
         503 while the database cannot be reached: take the instance out of rotation.
         200 with `"status": "degraded"` while Redis (shared rate-limit counters) cannot be
         reached: every request is still served, limits count per worker; keep routing.
+        A worker checks at most once per `READY_CACHE_SECONDS` and repeats its last answer
+        meanwhile, so frequent probes cost no waits on a dependency that hangs.
         """
-        try:
-            db.session.execute(text("SELECT 1"))
-        except SQLAlchemyError:
-            db.session.rollback()
-            raise database_unavailable() from None
-        checks = {"database": "ok"}
-        redis = storage_state(current_app)
-        if redis is not None:
-            checks["redis"] = redis
-        status = "ok" if all(value == "ok" for value in checks.values()) else "degraded"
-        return {"status": status, "checks": checks}, 200, NO_STORE
+        kept = current_app.extensions.get(READINESS)
+        if kept is None or time.monotonic() >= kept[0]:
+            kept = current_app.extensions[READINESS] = (
+                time.monotonic() + current_app.config["READY_CACHE_SECONDS"], readiness())
+        if kept[1] is None:
+            raise database_unavailable()
+        return kept[1], 200, NO_STORE
+
+
+READINESS = "readiness"  # app.extensions: (until when, the last answer or None: no database)
+
+
+def readiness() -> dict[str, Any] | None:
+    """What /readyz says: the checks of the database and Redis; ``None`` when the
+    database cannot be reached."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+    checks = {"database": "ok"}
+    redis = storage_state(current_app)
+    if redis is not None:
+        checks["redis"] = redis
+    status = "ok" if all(value == "ok" for value in checks.values()) else "degraded"
+    return {"status": status, "checks": checks}
 
 
 def _docs_asset(filename: str) -> Response:

@@ -56,8 +56,11 @@ def test_a_curators_edit_survives_seeding_and_is_reported(
 def test_container_start_never_overwrites() -> None:
     boot = (Path(__file__).resolve().parents[2] / "boot.sh").read_text()
     seeds = [line.strip() for line in boot.splitlines()
-             if " seed" in line and not line.lstrip().startswith("#")]
-    assert seeds == ["flask --app api seed"]
+             if "seed" in line and not line.lstrip().startswith("#")]
+    # `prepare --seed` runs `seed` as is: without --overwrite (api/cli/prepare.py).
+    assert seeds == ["flask --app api prepare --seed"]
+    assert "overwrite" not in (Path(__file__).resolve().parents[2] / "api" / "cli" /
+                               "prepare.py").read_text()
 
 
 def test_a_person_from_before_history_keeps_their_old_name(

@@ -92,3 +92,24 @@ def test_unmatched_paths_share_one_label(client: FlaskClient) -> None:
     text = client.get("/metrics").get_data(as_text=True)
     assert "/no/such/path" not in text
     assert metric(text, "http_requests_total", endpoint="unmatched", status="404") >= 1
+
+
+def test_made_up_methods_add_no_series(client: FlaskClient) -> None:
+    paths = ("/v1/events", "/no/such/path", "/healthz")
+    for path in paths:
+        client.open(path, method="BREW")
+    before = client.get("/metrics").get_data(as_text=True)
+    for n in range(40):
+        for path in paths:
+            response = client.open(path, method=f"X{n}ZZY")
+            assert response.status_code in (404, 405, 501)
+            assert response.mimetype == "application/problem+json"
+    after = client.get("/metrics").get_data(as_text=True)
+    methods = set(re.findall(r'method="([^"]*)"', after))
+    assert methods <= {"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "other"}
+    # The made-up methods share the series the first one made (and /metrics its own).
+    series = {line.rsplit(" ", 1)[0] for line in after.splitlines() if "metrics" not in line}
+    assert series == {line.rsplit(" ", 1)[0] for line in before.splitlines()
+                      if "metrics" not in line}
+    assert metric(after, "http_requests_total", method="other", endpoint="unmatched",
+                  status="404") >= 40

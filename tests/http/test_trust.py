@@ -84,3 +84,35 @@ def test_the_etag_is_the_same_through_every_host_name(hosted: Flask) -> None:
     assert response.status_code == 200, response.json
     assert client.get(EVENT, headers={"Host": "api.example.org"}).headers["ETag"] == \
         response.headers["ETag"]
+
+
+def test_a_forwarded_prefix_or_port_never_reaches_a_link() -> None:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "PROXY_COUNT": 1, "ALLOWED_HOSTS": ("api.example.org",)})
+    client = app.test_client()  # its peer is 127.0.0.1: a trusted proxy
+    response = client.get("/", headers={"Host": "api.example.org",
+                                        "X-Forwarded-Prefix": "@evil.example",
+                                        "X-Forwarded-Port": "6666",
+                                        "Forwarded": "host=evil.example;proto=https"})
+    assert response.status_code == 200
+    assert response.json["links"]["events"] == "http://api.example.org/v1/events"
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Host": "evil.example"}, {"X-Forwarded-Host": "evil.example"},
+    {"X-Forwarded-Proto": "http", "X-Forwarded-Prefix": "/evil"},
+])
+def test_links_come_from_the_public_base_url_whatever_the_request_says(
+    backend: str, tmp_path: Path, headers: dict[str, str],
+) -> None:
+    made = make_app(backend, tmp_path, seeded=True, PROXY_COUNT=1,
+                    PUBLIC_BASE_URL="https://api.example.org/timeline")
+    client = next(made).test_client()
+    for path in ("/", EVENT):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200
+        links = list(response.json["links"].values())
+        assert links and all(link.startswith("https://api.example.org/timeline/")
+                             for link in links if isinstance(link, str)), links
+        assert "evil" not in response.get_data(as_text=True)
+    next(made, None)

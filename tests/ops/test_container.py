@@ -38,6 +38,6 @@ def test_the_image_carries_the_embed_pages_timelinejs() -> None:
 def test_entrypoint_migrates_then_execs_gunicorn() -> None:
     subprocess.run(["sh", "-n", str(ROOT / "boot.sh")], check=True)
     lines = [line.strip() for line in (ROOT / "boot.sh").read_text().splitlines()]
-    upgrade = lines.index("flask --app api db upgrade")
+    upgrade = lines.index("flask --app api prepare")  # migrates under the boot lock
     execs = [i for i, line in enumerate(lines) if line.startswith("exec gunicorn")]
     assert execs and execs[0] > upgrade

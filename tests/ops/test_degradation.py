@@ -147,3 +147,30 @@ def test_limits_go_back_to_redis_when_it_answers_again(caplog: pytest.LogCapture
         assert any("answers again" in m for m in messages)
     finally:
         proxy.close()
+
+
+def test_readyz_checks_a_hung_redis_at_most_once_per_window(hung_redis: str) -> None:
+    client = limited_app(hung_redis, READY_CACHE_SECONDS=60).test_client()
+    with client.application.app_context():
+        db.create_all()
+    start = time.monotonic()
+    answers = within(10, lambda: [client.get("/readyz") for _ in range(10)])
+    assert time.monotonic() - start < 3 * TIMEOUT  # one check, not ten
+    assert {r.json["checks"]["redis"] for r in answers} == {"unreachable"}
+    assert all(r.headers["Cache-Control"] == "no-store" for r in answers)
+
+
+def test_readyz_checks_again_once_its_window_passed(tmp_path: Path) -> None:
+    app = create_app({"TESTING": True, "READY_CACHE_SECONDS": 0.2,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'gone.sqlite'}"})
+    client = app.test_client()
+    with app.app_context():
+        db.create_all()
+    assert client.get("/readyz").status_code == 200
+    (tmp_path / "gone.sqlite").unlink()
+    (tmp_path / "gone.sqlite").mkdir()  # the database file is gone: no connection
+    with app.app_context():
+        db.engine.dispose()
+    assert client.get("/readyz").status_code == 200  # the last answer, for a moment
+    time.sleep(0.3)
+    assert client.get("/readyz").status_code == 503

@@ -28,13 +28,16 @@ BOUND = 4 * CONNECT_TIMEOUT  # no request may take longer than this during the o
 
 
 class Proxy:
-    """Forwards 127.0.0.1:<port> to ``target`` until ``cut()``; ``restore()`` resumes."""
+    """Forwards 127.0.0.1:<port> to ``target`` until ``cut()`` (connections closed) or
+    ``freeze()`` (connections kept open, nothing passed on either way: a stopped server's
+    kernel still accepts and acknowledges); ``restore()`` resumes."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.forwarding = True
+        self.frozen = threading.Event()
         self.sockets: list[socket.socket] = []
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -54,10 +57,11 @@ class Proxy:
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
 
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
+                while self.frozen.is_set():
+                    time.sleep(0.05)
                 dst.sendall(data)
         except OSError:
             pass
@@ -75,9 +79,15 @@ class Proxy:
                 sock.close()
             self.sockets.clear()
 
+    def freeze(self) -> None:
+        with self.lock:
+            self.forwarding = False
+            self.frozen.set()
+
     def restore(self) -> None:
         with self.lock:
             self.forwarding = True
+            self.frozen.clear()
 
     def close(self) -> None:
         self.cut()

@@ -1,5 +1,6 @@
-"""gunicorn's own 414/431 answers (HTML, outside the app) are unreachable within the limits
-the OpenAPI document states: the longest request it allows fits gunicorn's limits."""
+"""gunicorn's own 414/431 answers (outside the app; problem+json from gunicorn.conf.py)
+are unreachable within the limits the OpenAPI document states: the longest request it
+allows fits gunicorn's limits."""
 
 from __future__ import annotations
 
