@@ -32,6 +32,8 @@ from api.queries import (
     load_events,
     rows,
 )
+from api.resources import timeline_memento
+from api.resources.memento import MEMENTO_HEADERS
 from schemas.timelinejs import (
     CalendarQuerySchema,
     FeedQuerySchema,
@@ -147,16 +149,18 @@ def file_response(body: str | bytes, mimetype: str, headers: dict[str, str] | No
 
 @blp.route("/v1/missions/<string:id>/timelinejs", endpoint="Timeline")
 class Timeline(MethodView):
+    @timeline_memento.timegate
     @blp.doc(operationId="get_timelinejs")
     @blp.arguments(TimelineQuerySchema(), location="query")
-    @blp.response(200, TimelineSchema)
+    @blp.response(200, TimelineSchema, headers=MEMENTO_HEADERS)
     def get(self, args: dict[str, Any], id: str) -> Any:
         """A mission's events as a TimelineJS3 document
 
         Give its URL to Knight Lab's `new TL.Timeline(element, url)`. Takes the filters of
         `/v1/events`; dates keep their precision and `display_date` says when a date is
         approximate, inferred, planned or speculative. With `as_of`, the timeline as it
-        was then (the embed page passes it on, so an embed can be pinned to a moment).
+        was then (the embed page passes it on, so an embed can be pinned to a moment): a
+        memento; with `Accept-Datetime`, a redirect to it; `/timemap` lists them.
         """
         if "as_of" in args:
             return timeline_as_of(id, args)

@@ -65,3 +65,41 @@ def test_the_embed_page_passes_as_of_to_its_document(curated: Flask,
     message = page(client, "/embed/the-challenge?as_of=2100-01-01T00:00:00Z&type=launch",
                    400).text
     assert "as_of" in message and "Leave out type" in message
+
+
+def test_the_timeline_is_a_timegate_with_a_timemap_of_every_change(
+    curated: Flask, client: FlaskClient, alice: dict[str, str]
+) -> None:
+    seeded, before = timemap(client), headlines(client)["soyuz-ms-19-launch"]
+    write(client, alice, "PATCH", EVENT, title="Soyuz MS-19 lifts off")
+    versions = timemap(client)
+    assert versions[:-1] == seeded and len(versions) == len(seeded) + 1
+    assert versions[-1]["revision_url"].endswith(f"{EVENT}/revisions/2")
+    for version, title in ((versions[-2], before), (versions[-1], "Soyuz MS-19 lifts off")):
+        memento = client.get(version["url"])
+        assert memento.status_code == 200
+        assert memento.headers["Memento-Datetime"] == version["datetime"]
+        assert f'<http://localhost{TIMELINE}>; rel="original timegate"' in memento.headers["Link"]
+        slides = {s["unique_id"]: s["text"]["headline"] for s in memento.json["events"]}
+        assert slides["soyuz-ms-19-launch"] == title
+    gate = client.get(f"{TIMELINE}?group=type",
+                      headers={"Accept-Datetime": versions[-1]["datetime"]})
+    assert gate.status_code == 302 and "Accept-Datetime" in gate.headers["Vary"]
+    last_that_second = [v for v in versions if v["datetime"] == versions[-1]["datetime"]][-1]
+    assert gate.headers["Location"] == last_that_second["url"].replace("?", "?group=type&")
+    assert "Accept-Datetime" in client.get(TIMELINE).headers["Vary"]
+    filtered = client.get(f"{TIMELINE}?type=launch",
+                          headers={"Accept-Datetime": versions[-1]["datetime"]})
+    assert filtered.status_code == 200  # a filtered document is not versioned
+    early = client.get(TIMELINE, headers={"Accept-Datetime": "Fri, 01 Jan 2021 00:00:00 GMT"})
+    assert early.status_code == 404 and early.mimetype == "application/problem+json"
+
+
+def timemap(client: FlaskClient) -> list[dict[str, Any]]:
+    items, url = [], f"{TIMELINE}/timemap?limit=7"
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200
+        items += page.json["items"]
+        url = page.json["next"]
+    return items
