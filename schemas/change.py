@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
-from schemas.common import MAX_PAGE, Digits, String, named_enum
+from schemas.common import MAX_PAGE, URL, Computed, Digits, String, named_enum
 from schemas.revision import _utc
 
 RESOURCES = named_enum("ChangeResource",
@@ -53,14 +53,19 @@ class ChangeSchema(Schema):
         "description": "The revision the change made: of the record, or of the event or "
         "source holding a citation or claim."})
     mission = fields.String(attribute="mission_id", allow_none=True, required=True)
-    parent = fields.Function(
+    parent = Computed(
         lambda c: {"resource": c.parent_resource, "id": c.parent_id} if c.parent_id else None,
-        allow_none=True, required=True, metadata={
-            "description": "What holds a citation or a claim (an event or a source).",
-            "type": ["object", "null"]})
-    links = fields.Function(_links, required=True, metadata={
+        {"type": ["object", "null"], "required": ["resource", "id"],
+         "additionalProperties": False,
+         "properties": {"resource": {"type": "string", "enum": ["event", "source"]},
+                        "id": {"type": "string"}},
+         "description": "What holds a citation or a claim (an event or a source)."},
+        allow_none=True, required=True)
+    links = Computed(_links, {
+        "type": "object", "required": ["record", "version"], "additionalProperties": False,
+        "properties": {"record": URL, "version": {**URL, "type": ["string", "null"]}},
         "description": "`record`: the record now (a claim's: its holder; 410 or 404 once "
-        "deleted); `version`: the revision this change made, or null.", "type": "object"})
+        "deleted); `version`: the revision this change made, or null."}, required=True)
 
 
 class ChangePageSchema(Schema):

@@ -8,7 +8,7 @@ from flask import url_for
 from marshmallow import Schema, fields, validate
 
 from schemas.change import SEQ_MAX, ChangeFiltersSchema
-from schemas.common import URL_PATTERN, FullMatch, String
+from schemas.common import URL, URL_PATTERN, Computed, FullMatch, String
 from schemas.revision import _utc
 
 
@@ -50,7 +50,10 @@ class WebhookSchema(Schema):
                         "a row (UTC); null while enabled. A replay enables it again.")
     disabled_reason = fields.String(dump_only=True, allow_none=True, metadata={
         "description": "Why deliveries stopped: the count, and the last failure."})
-    links = fields.Function(_links, dump_only=True, metadata={"type": "object"})
+    links = Computed(_links, {
+        "type": "object", "required": ["self", "deliveries"], "additionalProperties": False,
+        "properties": {"self": URL, "deliveries": URL},
+        "description": "The subscription and its deliveries."})
 
 
 class NewWebhookSchema(WebhookSchema):

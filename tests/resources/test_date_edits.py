@@ -33,11 +33,16 @@ def test_a_new_date_without_a_basis_is_refused(
 ) -> None:
     url = f"/v1/events/{EVENT}"
     before = get(client, url)
+    # A merge patch keeps the basis the date had: the new date must follow from it.
     response = patch(client, url, alice, {"start": {"date": "2021-10-06"}})
-    assert_problem(response, 422, "'start.basis'", "rests on a quote")
+    assert_problem(response, 422, "'start.date'", "Does not follow from its basis")
+    # Removing the basis (null, RFC 7396) leaves the new date resting on nothing.
+    response = patch(client, url, alice, {"start": {"date": "2021-10-06", "basis": None}})
+    assert_problem(response, 422, "'start.basis'", "needs a basis")
     assert get(client, url) == before
     source = f"/v1/sources/{EURONEWS}"
-    response = patch(client, source, alice, {"written_date": {"date": "2021-10-05"}})
+    response = patch(client, source, alice, {"written_date": {"date": "2021-10-05",
+                                                              "basis": None}})
     assert_problem(response, 422, "'written_date.basis'")
 
 
