@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -215,19 +217,27 @@ def merge_paths(schema: Schema, prefix: str = "") -> list[str]:
     return paths
 
 
+@functools.cache
 def patch_of(schema_cls: type[Schema]) -> type[Schema]:
     """The schema of a merge patch (RFC 7396) of ``schema_cls``: the same fields, none
-    required, nested objects too (they merge into the stored ones); a list is replaced
-    whole, so its items are validated in full. Schema-level checks wait for the merged
-    record, which ``schema_cls`` itself validates (they see ``partial`` set meanwhile)."""
+    required, nested objects too (they merge into the stored ones, and are documented as
+    patches of their own); a list is replaced whole, so its items are validated in full.
+    Schema-level checks wait for the merged record, which ``schema_cls`` itself validates
+    (they see ``partial`` set meanwhile)."""
     partial = tuple(merge_paths(schema_cls()))
 
     def __init__(self: Schema, **kwargs: Any) -> None:
         schema_cls.__init__(self, partial=partial, **kwargs)
 
+    nested = {}
+    for name, field in schema_cls._declared_fields.items():
+        if isinstance(field, fields.Nested) and not field.many and not field.dump_only:
+            probe = copy.copy(field)  # the class-level field stays unbound
+            nested[name] = copy.copy(field)
+            nested[name].nested = patch_of(type(probe.schema))
     name = schema_cls.__name__.removesuffix("Schema") + "PatchSchema"
     doc = f"The fields of {schema_cls.__name__.removesuffix('Schema')} to change."
-    return type(name, (schema_cls,), {"__init__": __init__, "__doc__": doc})
+    return type(name, (schema_cls,), {"__init__": __init__, "__doc__": doc, **nested})
 
 
 def page_of(item_schema: type[Schema], page_name: str | None = None,
