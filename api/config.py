@@ -31,7 +31,6 @@ class Config:
     # A relative SQLite path lives in the app's instance folder.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", "sqlite:///timeline.sqlite"))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    SECRET_KEY = os.environ.get("SECRET_KEY") or os.urandom(32).hex()
 
     # The sources' article texts: `flask seed` loads them from here when the folder exists,
     # so every citation is verified (with offsets) out of the box.

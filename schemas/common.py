@@ -11,7 +11,7 @@ from typing import Any
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
-MAX_PAGE = 100
+MAX_PAGE = 100  # items of one page, at most
 # Most items a list inside a record holds (citations, people, tags, aliases, roles).
 MAX_ITEMS = 50
 
@@ -30,7 +30,6 @@ SLUG = FullMatch(
     r"^[a-z0-9][a-z0-9_-]{0,99}$",
     error="Use 1-100 lowercase letters, digits, '-' or '_', starting with a letter or digit.",
 )
-MAX_PAGE = 100
 # Cursors are base64url (RFC 4648 §5, unpadded); this bound keeps the longest list URL well
 # inside gunicorn's request line limit (gunicorn.conf.py, docs/openapi.md).
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # empty: the first page
