@@ -9,12 +9,20 @@ each ``init_app`` call; Flask runs ``before_request`` hooks in registration orde
             answered) -> cache fast path: a cache hit or a 304 is answered here, with its
             stored headers plus a fresh rate-limit count (entries exist only for host
             names trust.check_host let through)
-    before: trust.check_host -> security.check_request -> limits
+    before: replicas.choose_reader (a replica for a read) -> trust.check_host
+            -> security.check_request -> limits
             -> cache (raises the error of a failed data-version check, if any)
-    view
-    after:  limits (headers) -> security.add_headers
-            -> CORS -> cache policy (ETag, Cache-Control; store the final 200; 304)
-    teardown: writes (roll back whatever a write did not commit)
+    view    (a write takes one of the host's write slots: slots.take, from @require)
+    after:  limits (headers) -> security.add_headers -> replicas.answer_seq (Data-Seq)
+            -> CORS -> cache policy (ETag, Cache-Control, surrogate keys; store the final
+            200; 304)
+    teardown: slots (give the write slot back), writes (roll back whatever a write did
+            not commit)
+
+Session listeners, registered by the modules that own them: the change log
+(api/domain/changelog.py: entries and versions before each commit), the response cache
+(expires after a commit that changed data), WebSub (pings the hub after such a commit),
+and the deleted-event filter and date-span derivation of api/models.py.
 """
 
 from __future__ import annotations
