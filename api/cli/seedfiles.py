@@ -13,22 +13,13 @@ from typing import Any
 
 import click
 import yaml
-from marshmallow import Schema, ValidationError
+from marshmallow import ValidationError
 from sqlalchemy import select
 
-from api.domain.store import event_references
+from api.domain.store import KINDS, event_references
 from api.extensions import db
-from api.models import Event, Mission, Person, Source
-from schemas import EventSchema, MissionSchema, PersonSchema, SourceSchema, flatten_errors
-
-# Seed files in load order: what a record refers to is loaded before it.
-KINDS: tuple[tuple[str, type[db.Model], type[Schema]], ...] = (
-    ("missions.yaml", Mission, MissionSchema),
-    ("sources.yaml", Source, SourceSchema),
-    ("people.yaml", Person, PersonSchema),
-    ("events.yaml", Event, EventSchema),
-)
-
+from api.models import Event, Mission
+from schemas import flatten_errors
 
 
 class SeedError(click.ClickException):

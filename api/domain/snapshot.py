@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, selectinload
 
-from api.cli.seedfiles import KINDS
 from api.domain.changelog import MODELS, data_version
+from api.domain.store import KINDS
 from api.extensions import db
 from api.models import Event
 from schemas.seedform import seed_form

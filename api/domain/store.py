@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import Schema
 from sqlalchemy import Text, cast, or_, select
 
 from api.extensions import db
@@ -16,7 +17,16 @@ from api.models import (
     Person,
     Source,
 )
+from schemas import EventSchema, MissionSchema, PersonSchema, SourceSchema
 
+# The kinds of record, in load order (what a record refers to comes first): the seed file
+# holding them, their model and their schema (seeds, export and the snapshot share it).
+KINDS: tuple[tuple[str, type[db.Model], type[Schema]], ...] = (
+    ("missions.yaml", Mission, MissionSchema),
+    ("sources.yaml", Source, SourceSchema),
+    ("people.yaml", Person, PersonSchema),
+    ("events.yaml", Event, EventSchema),
+)
 # Ordered lists of child rows, matched to the new data by position.
 CHILDREN: dict[str, type[db.Model]] = {"citations": Citation, "people": EventPerson,
                                        "claims": Claim}
