@@ -69,30 +69,39 @@ class Child:
             return self.process.wait()
 
 
-class Nginx(Child):
-    """nginx in the foreground (``daemon off``) with its own prefix under ``prefix``."""
+class Listener(Child):
+    """A server child listening on 127.0.0.1:``port``: ready once the port accepts, its
+    log closed when it is stopped (nginx, varnishd)."""
 
-    def __init__(self, prefix: Path, port: int, upstream: str) -> None:
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    def __init__(self, args: list[str], port: int, log: Path, what: str,
+                 timeout: float = 10) -> None:
         self.port = port
-        for name in TEMP_DIRS:
-            (prefix / name).mkdir(parents=True, exist_ok=True)
-        user = pwd.getpwuid(os.geteuid()).pw_name  # workers as whoever runs this
-        conf = prefix / "nginx.conf"
-        conf.write_text(render(f"127.0.0.1:{port}", upstream, str(prefix), user, "64m"))
 
         def ready() -> bool:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return True
 
-        super().__init__([nginx, "-p", str(prefix), "-c", str(conf)], prefix / "nginx.log",
-                         ready, "nginx")
+        super().__init__(args, log, ready, what, timeout=timeout)
 
     def stop(self, timeout: float = 10) -> int:
         try:
             return super().stop(timeout)
         finally:
             self.log.close()
+
+
+class Nginx(Listener):
+    """nginx in the foreground (``daemon off``) with its own prefix under ``prefix``."""
+
+    def __init__(self, prefix: Path, port: int, upstream: str) -> None:
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        for name in TEMP_DIRS:
+            (prefix / name).mkdir(parents=True, exist_ok=True)
+        user = pwd.getpwuid(os.geteuid()).pw_name  # workers as whoever runs this
+        conf = prefix / "nginx.conf"
+        conf.write_text(render(f"127.0.0.1:{port}", upstream, str(prefix), user, "64m"))
+        super().__init__([nginx, "-p", str(prefix), "-c", str(conf)], port,
+                         prefix / "nginx.log", "nginx")
 
 
 def main() -> None:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from nginx import Child
+from nginx import Listener  # deploy/ holds scripts, not a package
 
 TEMPLATE = Path(__file__).with_name("varnish.vcl")
 
@@ -25,7 +24,7 @@ def render(upstream: str) -> str:
                                                                            port)
 
 
-class Varnish(Child):
+class Varnish(Listener):
     """varnishd in the foreground with its own working folder, no privilege separation
     (it runs as whoever runs this) and a small memory store."""
 
@@ -33,23 +32,11 @@ class Varnish(Child):
         workdir.mkdir(parents=True, exist_ok=True)
         vcl = workdir / "default.vcl"
         vcl.write_text(render(upstream))
-        self.port = port
-
-        def ready() -> bool:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-
         varnishd = shutil.which("varnishd") or "/usr/sbin/varnishd"
         super().__init__([varnishd, "-F", "-j", "none", "-n", str(workdir), "-f", str(vcl),
                           "-a", f"127.0.0.1:{port}", "-T", "none", "-s", f"malloc,{memory}",
                           "-p", "default_grace=0s"],
-                         workdir / "varnish.log", ready, "varnish", timeout=20)
-
-    def stop(self, timeout: float = 10) -> int:
-        try:
-            return super().stop(timeout)
-        finally:
-            self.log.close()
+                         port, workdir / "varnish.log", "varnish", timeout=20)
 
 
 def main() -> None:
