@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_request_context, request
 from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
@@ -29,12 +29,26 @@ REPLICAS = "read_replicas"
 
 class RoutingSession(Session):
     """Flask-SQLAlchemy's session, reading from a PostgreSQL read replica when the request
-    was given one (``g.replica``: api/http/replicas.py chooses it), else from the primary."""
+    was given one (``g.replica``: api/http/replicas.py chooses it), else from the primary.
+
+    A request that only reads runs its statements in autocommit on PostgreSQL: each one is
+    its own snapshot, as in the READ COMMITTED transaction it would otherwise open, without
+    the BEGIN and ROLLBACK round trips around them."""
 
     def get_bind(self, *args: Any, **kwargs: Any) -> Engine | Connection:
-        if has_request_context() and (replica := g.get("replica")) is not None:
-            return replica
-        return super().get_bind(*args, **kwargs)
+        if not has_request_context() or request.method not in SAFE_METHODS:
+            return super().get_bind(*args, **kwargs)
+        engine = g.get("replica") or super().get_bind(*args, **kwargs)
+        return autocommit(engine) if engine.dialect.name == "postgresql" else engine
+
+
+def autocommit(engine: Engine) -> Engine:
+    """``engine`` in autocommit, sharing its pool: SQLAlchemy's way to read without a
+    transaction (each connection's isolation level is restored when it is returned)."""
+    if (reading := engine.__dict__.get("_autocommit")) is None:
+        reading = engine.__dict__["_autocommit"] = engine.execution_options(
+            isolation_level="AUTOCOMMIT")
+    return reading
 
 
 def make_replica_engines(app: Flask) -> None:
