@@ -10,7 +10,6 @@ import os
 import platform
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,15 +24,12 @@ BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+sys.path.insert(0, str(ROOT / "deploy"))  # deploy/ holds scripts, not a package
+from nginx import free_port  # noqa: E402  (the tests' too)
 
-
-PORT = _free_port()
+PORT = free_port()
 BASE = f"http://{HOST}:{PORT}"
-CEILING_PORT = next(port for port in iter(_free_port, None) if port != PORT)
+CEILING_PORT = next(port for port in iter(free_port, None) if port != PORT)
 WORKERS = 2
 CONNECTIONS = 4  # two per worker: the workers never wait for wrk, queues stay short
 

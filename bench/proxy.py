@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run as bench  # the benchmark's server, wrk and table helpers
+import harness as bench  # the benchmark's server, wrk and table helpers
 
 EVENTS = 100
 PATHS = (("first page", "/v1/events?limit=50"), ("event", "/v1/events/soyuz-ms-19-launch"))
@@ -48,7 +48,7 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": url, "PROXY_COUNT": "1", "LOG_LEVEL": "WARNING"}
     server = bench.Server("api:create_app()", env)
     prefix = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
-    proxy = nginx_module().Nginx(prefix, bench._free_port(), f"{bench.HOST}:{bench.PORT}")
+    proxy = nginx_module().Nginx(prefix, bench.free_port(), f"{bench.HOST}:{bench.PORT}")
     try:
         for name, path in PATHS:
             for label, base in (("gunicorn [cached]", bench.BASE),

@@ -37,10 +37,10 @@ from harness import (
     ROOT,
     Result,
     Server,
-    _free_port,
     build,
     ceiling_server,
     database,
+    free_port,
     paired,
     run,
 )
@@ -128,7 +128,7 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": url}
     token = run([str(BIN / "flask"), "--app", "api", "tokens", "create", "--name",
                  f"bench-{time.time_ns()}"], env).strip()
-    api_port, cache_port = _free_port(), _free_port()
+    api_port, cache_port = free_port(), free_port()
     api = Server("api:create_app()", {**env, "CACHE_CHECK_SECONDS": "0"}, api_port)
     top, _ = ceiling_server(url)
     varnish = _load("varnish").Varnish(OUT / "varnish", cache_port, f"127.0.0.1:{api_port}")

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "deploy"))  # deploy/ holds scripts, not a package
+from nginx import free_port  # noqa: E402
+
 # wrk picks a URL per request from this list; 404s count as answered, not failed.
 LUA = r"""
 local paths = {"/v1/events?limit=20", "/v1/events?type=launch", "/v1/events?q=film&sort=-start",
@@ -67,12 +69,6 @@ done = function(summary, latency, requests)
   for _, thread in ipairs(threads) do io.write("CREATED\n" .. thread:get("created")) end
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rss_kib(pid: int) -> int:

@@ -32,6 +32,13 @@ def render(listen: str, upstream: str, prefix: str, user: str = "www-data",
     return text
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class Child:
     """A server run as a child process, its output in a log file: started and waited for
     until ``ready()`` (an ``OSError`` counts as not yet), stopped with SIGTERM. The tests'

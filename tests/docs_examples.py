@@ -28,7 +28,6 @@ import difflib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ("README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")))
 ARTICLES = ROOT.parent / "shared" / "seeds"
+sys.path.insert(0, str(ROOT / "deploy"))  # deploy/ holds scripts, not a package
+from nginx import free_port  # noqa: E402
+
 BLOCK = re.compile(r"(?P<before>[^\n]*)\n```console\n(?P<body>.*?)\n```", re.S)
 HOST = re.compile(r"http://(?:127\.0\.0\.1|localhost):\d+")
 ETAG = re.compile(r'"([0-9a-f]{32})"')
@@ -127,12 +129,6 @@ def matches(expected: str, actual: str) -> bool:
     return re.fullmatch("".join(parts), normal(actual) + "\n", re.S) is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def seeded_server() -> Iterator[str]:
     """A server on a new SQLite database seeded as ``make run`` seeds it; its base URL."""
@@ -144,7 +140,7 @@ def seeded_server() -> Iterator[str]:
         seed = [flask, "--app", "api", "seed", *(["--articles", str(ARTICLES)]
                                                  if ARTICLES.is_dir() else [])]
         subprocess.run(seed, cwd=ROOT, env=env, check=True, capture_output=True)
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen([flask, "--app", "api", "run", "--host", "127.0.0.1",
                                    "--port", str(port)], cwd=ROOT, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

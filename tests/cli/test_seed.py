@@ -9,6 +9,7 @@ import yaml
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
+from support import SEEDED
 
 from api.domain.changelog import data_version
 from api.domain.quotes import normalise
@@ -49,13 +50,13 @@ def test_seed_loads_everything_then_changes_nothing(
     assert "events.yaml: 0 created" not in first.output
     with app.app_context():
         events = db.session.scalar(select(func.count()).select_from(Event))
-        assert events == len(yaml.safe_load((seeds_copy / "events.yaml").read_text()))
+        assert events == SEEDED["events"]
         version = data_version()
     before = snapshot(app)
     second = seed(runner, seeds_copy)
     assert second.exit_code == 0
     reports = [line for line in second.output.splitlines() if ".yaml:" in line]
-    assert len(reports) == 4
+    assert len(reports) == len(SEEDED)
     assert all(": 0 created, 0 updated," in line for line in reports), second.output
     assert snapshot(app) == before
     with app.app_context():
@@ -75,7 +76,8 @@ def test_an_edit_updates_exactly_what_changed(
 
     edit(seeds_copy, "events.yaml", retitle)
     kept = seed(runner, seeds_copy)  # without --overwrite: reported, not applied
-    assert "events.yaml: 0 created, 0 updated, 37 unchanged, 1 differ" in kept.output
+    unchanged = SEEDED["events"] - 1
+    assert f"events.yaml: 0 created, 0 updated, {unchanged} unchanged, 1 differ" in kept.output
     assert snapshot(app) == before
     result = seed(runner, seeds_copy, "--overwrite")
     assert result.exit_code == 0, result.output

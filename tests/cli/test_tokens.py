@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Flask
 from sqlalchemy import select
+from support import assert_problem
 
 from api.extensions import db
 from api.models import ApiToken, utcnow
@@ -40,7 +41,7 @@ def test_a_new_token_expires_after_the_default_ttl_and_is_then_refused(app: Flas
         db.session.commit()
     response = app.test_client().delete("/v1/events/nope", headers={
         "Authorization": f"Bearer {token}", "If-Match": '"x"'})
-    assert response.status_code == 401 and "expired" in response.json["detail"]
+    assert_problem(response, 401, "expired")
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 

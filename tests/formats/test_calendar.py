@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from formats_common import CALENDAR, MISSION, calendar_events, event_ids, events_where
 from sqlalchemy import select
+from support import SEEDED, assert_problem
 
 from api.extensions import db
 from api.formats import day_precise, display_date
@@ -145,11 +146,10 @@ def test_mission_answers_accept_text_calendar(client: FlaskClient, accept: str) 
     response = client.get(MISSION, headers={"Accept": accept})
     assert response.mimetype == "text/calendar"
     assert response.data == client.get(CALENDAR).data
-    assert len(icalendar.Calendar.from_ical(response.data).walk("VEVENT")) == 38
+    assert len(icalendar.Calendar.from_ical(response.data).walk("VEVENT")) == SEEDED["events"]
     assert "Accept" in response.headers.getlist("Vary")
     as_json = client.get(MISSION, headers={"Accept": "*/*"})
     assert as_json.json["id"] == "the-challenge"
     assert as_json.headers["ETag"] != response.headers["ETag"]
     assert "Accept" in as_json.headers.getlist("Vary")  # caches keep the two apart
-    missing = client.get("/v1/missions/nope", headers={"Accept": accept})
-    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    assert_problem(client.get("/v1/missions/nope", headers={"Accept": accept}), 404)

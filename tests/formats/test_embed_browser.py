@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import make_app
 from flask import Flask
 from sqlalchemy import func, select
+from support import free_port, make_app
 
 from api.extensions import db, dispose_engines
 from api.models import Event
@@ -42,16 +41,10 @@ MARKERS_JS = """() => [...document.querySelectorAll('.tl-timenav .tl-timemarker'
 })"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def app(backend: str, tmp_path: Path) -> Iterator[Flask]:
     """The seeded app, told that its API lives at localhost while the page is at 127.0.0.1."""
-    port = _free_port()
+    port = free_port()
     for app in make_app(backend, tmp_path, seeded=True, LIVESERVER_PORT=port,
                         EMBED_API_URL=f"http://localhost:{port}"):
         missing = [what for what, present in (

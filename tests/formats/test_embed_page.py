@@ -11,11 +11,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import make_app
 from flask import Flask
 from flask.testing import FlaskClient
 from formats_common import EMBED, TIMELINE
 from sqlalchemy import select
+from support import make_app
 
 from api.extensions import db
 from api.formats import source_label

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import make_app
 from flask import Flask
 from flask.testing import FlaskClient
 from formats_common import ATOM, ATOM_NS, JSON_FEED, event_ids
+from support import make_app
 
 from api.domain import history
 from api.domain.store import apply

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_app
 from flask import Flask
 from flask.testing import FlaskClient
+from support import make_app
 
 from api.extensions import db
 from api.models import Event, utcnow

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import make_app
 from flask import Flask
 from formats_common import MISSION, TIMELINE
+from support import make_app
 
 from api.extensions import db
 from api.formats import ical, table, timelinejs

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_app, statements_run
 from flask import Flask
 from sqlalchemy import select
+from support import make_app, statements_run
 
 from api import create_app
 from api.cli.seed import load_seeds

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_app
 from flask import Flask
 from flask.testing import FlaskClient
+from support import assert_problem, bearer, make_app
 
 from api.http.observability import JsonFormatter
 
@@ -76,8 +76,7 @@ def test_cache_control_tells_how_long_to_trust_a_response(client: FlaskClient,
 
 
 def test_a_read_with_credentials_is_private(client: FlaskClient, app: Flask) -> None:
-    token = app.test_cli_runner().invoke(args=["tokens", "create", "--name", "r"]).output.strip()
-    response = client.get(PAGE, headers={"Authorization": f"Bearer {token}"})
+    response = client.get(PAGE, headers=bearer(app, "r"))
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-cache"
 
@@ -115,7 +114,7 @@ def test_rate_limits_count_hits(backend: str, tmp_path: Path) -> None:
             assert response.headers["X-RateLimit-Remaining"] == str(remaining)
             assert int(response.headers["X-RateLimit-Reset"]) > 0
         refused = client.get(PAGE, environ_base={"REMOTE_ADDR": "7.7.7.7"})
-        assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
+        assert_problem(refused, 429)
         assert refused.headers["X-RateLimit-Remaining"] == "0"
         # Another client still has its budget, served from the cache.
         assert client.get(PAGE, environ_base={"REMOTE_ADDR": "8.8.8.8"}).status_code == 200

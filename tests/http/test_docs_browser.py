@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_app
 from flask import Flask
+from support import make_app
 
 pytestmark = pytest.mark.slow
 

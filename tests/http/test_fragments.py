@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_app
 from flask import Flask, request
 from flask.testing import FlaskClient
+from support import SEEDED, bearer, make_app
 from webargs.flaskparser import parser
 
 from api.cli.seed import DEFAULT_DIR, load_seeds
@@ -31,9 +31,7 @@ def app(backend: str, tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def writer(app: Flask) -> dict[str, str]:
-    result = app.test_cli_runner().invoke(args=["tokens", "create", "--name", "w"])
-    assert result.exit_code == 0, result.output
-    return {"Authorization": f"Bearer {result.output.strip()}"}
+    return bearer(app)
 
 
 def dumped(app: Flask, url: str, base_url: str = "http://localhost") -> bytes:
@@ -180,8 +178,8 @@ def test_the_memo_is_bounded(backend: str, tmp_path: Path) -> None:
     for app in make_app(backend, tmp_path, seeded=True, RESPONSE_CACHE=False,
                         FRAGMENT_CACHE_ENTRIES=10):
         client = app.test_client()
-        assert len(fresh(app, client)["items"]) == 38
-        assert len(fresh(app, client)["items"]) == 38
+        assert len(fresh(app, client)["items"]) == SEEDED["events"]
+        assert len(fresh(app, client)["items"]) == SEEDED["events"]
         assert len(app.extensions["fragment_cache"].entries) == 10
 
 

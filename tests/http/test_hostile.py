@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
+from support import SEEDED, assert_problem
 
 from api import create_app
-
-PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
@@ -30,16 +29,6 @@ def writable() -> FlaskClient:
 
     app.add_url_rule("/v1/echo", "echo", echo, methods=["POST", "PUT", "PATCH"])
     return app.test_client()
-
-
-def assert_problem(response: Any, status: int, *words: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == PROBLEM
-    body = response.get_json(force=True)
-    assert body["status"] == status
-    for word in words:
-        assert word in body["detail"], body["detail"]
-    return body
 
 
 @pytest.mark.parametrize(("query", "named"), [
@@ -104,10 +93,10 @@ def test_sql_and_markup_metacharacters_are_only_data(client: FlaskClient, q: str
     response = client.get("/v1/events", query_string={"q": q, "limit": 100})
     assert response.status_code == 200 and response.mimetype == "application/json"
     # Searched for as words: an injected "OR 1=1" would have matched every event.
-    assert len(response.get_json()["items"]) < 38
+    assert len(response.get_json()["items"]) < SEEDED["events"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     # The data is intact afterwards.
-    assert len(client.get("/v1/events?limit=100").get_json()["items"]) == 38
+    assert len(client.get("/v1/events?limit=100").get_json()["items"]) == SEEDED["events"]
 
 
 def test_markup_in_a_path_is_not_echoed_as_html(client: FlaskClient) -> None:

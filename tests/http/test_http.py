@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support import assert_problem
 
 from api import create_app
 
@@ -113,10 +114,7 @@ def test_errors_are_problem_json(
     client: FlaskClient, method: str, url: str, status: int, phrase: str
 ) -> None:
     response = client.open(url, method=method)
-    assert response.status_code == status
-    assert response.mimetype == "application/problem+json"
-    problem = response.json
-    assert problem["status"] == status and problem["title"] and phrase in problem["detail"]
+    assert_problem(response, status, phrase)
     assert "Traceback" not in response.get_data(as_text=True)
     if status == 405:
         assert "GET" in response.headers["Allow"]
@@ -154,8 +152,7 @@ def test_readyz_reports_an_unreachable_database(tmp_path: Path) -> None:
     broken = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite"})
     client = broken.test_client()
     response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 503)
     assert response.headers["Retry-After"]
     assert client.get("/healthz").status_code == 200
     with broken.app_context():

@@ -8,22 +8,14 @@ import io
 from typing import Any
 
 import pytest
-from conftest import new_event
 from flask import Flask
 from flask.testing import FlaskClient
+from support import assert_problem, new_event
 
 from schemas.common import MAX_ITEMS
 
 SOURCE = "004_ba6c03b084f54831"
 FEED = "/v1/missions/the-challenge/feed.atom"
-
-
-
-
-def assert_invalid(response: Any, status: int, field: str) -> None:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    assert f"'{field}'" in response.json["detail"], response.json["detail"]
 
 
 @pytest.mark.parametrize(("changes", "field"), [
@@ -41,7 +33,8 @@ def assert_invalid(response: Any, status: int, field: str) -> None:
 def test_control_characters_are_refused_in_every_text_field(
     client: FlaskClient, writer: dict[str, str], changes: dict[str, Any], field: str
 ) -> None:
-    assert_invalid(client.post("/v1/events", json=new_event(**changes), headers=writer), 422, field)
+    response = client.post("/v1/events", json=new_event(**changes), headers=writer)
+    assert_problem(response, 422, field=field)
     assert client.get(FEED).status_code == 200
 
 
@@ -64,7 +57,7 @@ def test_prose_keeps_its_line_breaks_and_the_feed_stays_valid(
 def test_people_and_sources_refuse_control_characters(
     client: FlaskClient, writer: dict[str, str], path: str, body: dict, field: str
 ) -> None:
-    assert_invalid(client.post(path, json=body, headers=writer), 422, field)
+    assert_problem(client.post(path, json=body, headers=writer), 422, field=field)
 
 
 @pytest.mark.parametrize("ident", ["guest\n", "guest\r\n", "\nguest", "guest "])
@@ -72,14 +65,14 @@ def test_ids_must_match_their_pattern_in_full(
     client: FlaskClient, writer: dict[str, str], ident: str
 ) -> None:
     response = client.post("/v1/people", json={"id": ident, "name": "Guest"}, headers=writer)
-    assert_invalid(response, 422, "id")
-    assert_invalid(client.get("/v1/events", query_string={"mission": "the-challenge\n"}),
-                   400, "mission")
+    assert_problem(response, 422, field="id")
+    response = client.get("/v1/events", query_string={"mission": "the-challenge\n"})
+    assert_problem(response, 400, field="mission")
 
 
 @pytest.mark.parametrize("limit", ["\u0665", "5_0", "\uff15", "+5", " 5", "5\n"])
 def test_limit_takes_ascii_digits_only(client: FlaskClient, limit: str) -> None:
-    assert_invalid(client.get("/v1/events", query_string={"limit": limit}), 400, "limit")
+    assert_problem(client.get("/v1/events", query_string={"limit": limit}), 400, field="limit")
 
 
 @pytest.mark.parametrize(("changes", "field"), [
@@ -94,7 +87,8 @@ def test_limit_takes_ascii_digits_only(client: FlaskClient, limit: str) -> None:
 def test_lists_inside_an_event_are_bounded(
     client: FlaskClient, writer: dict[str, str], changes: dict[str, Any], field: str
 ) -> None:
-    assert_invalid(client.post("/v1/events", json=new_event(**changes), headers=writer), 422, field)
+    response = client.post("/v1/events", json=new_event(**changes), headers=writer)
+    assert_problem(response, 422, field=field)
 
 
 def test_openapi_shows_the_bounds(client: FlaskClient) -> None:
@@ -127,7 +121,7 @@ def test_forged_cursors_are_400(
     client: FlaskClient, writer: dict[str, str], path: str, keys: str
 ) -> None:
     cursor = raw_cursor(f'{{"k": [{keys}], "d": false}}')
-    assert_invalid(client.get(path, query_string={"cursor": cursor}), 400, "cursor")
+    assert_problem(client.get(path, query_string={"cursor": cursor}), 400, field="cursor")
 
 
 @pytest.mark.parametrize(("moment", "status"), [
@@ -157,8 +151,7 @@ def test_a_chunked_body_over_the_limit_is_413(
         path, input_stream=io.BytesIO(body), content_type="application/json",
         headers={**writer, "Transfer-Encoding": "chunked"},
         environ_overrides={"wsgi.input_terminated": True})
-    assert response.status_code == 413, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 413)
 
 
 def test_a_chunked_body_within_the_limit_is_read_whole(

@@ -9,6 +9,7 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from support import assert_problem
 
 from api import create_app
 from api.http.faults import database_unavailable
@@ -57,10 +58,7 @@ def test_reads_over_the_limit_get_429_problem(client: FlaskClient) -> None:
         assert int(response.headers["X-RateLimit-Reset"]) > 0
         assert "Retry-After" not in response.headers
     refused = client.get("/v1/events", environ_base={"REMOTE_ADDR": "1.1.1.1"})
-    assert refused.status_code == 429
-    assert refused.mimetype == "application/problem+json"
-    assert refused.get_json()["status"] == 429
-    assert "Too many reads" in refused.get_json()["detail"]
+    assert_problem(refused, 429, "Too many reads")
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert refused.headers["X-RateLimit-Remaining"] == "0"
     # Another client has its own budget.

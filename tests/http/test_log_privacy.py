@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_app
 from sqlalchemy.exc import IntegrityError
+from support import make_app
 
 from api.extensions import db
 from api.models import ApiToken, utcnow

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import make_app, make_token
+from support import bearer, make_app
 
 PERSON = "/v1/people/klim-shipenko"
 
@@ -23,7 +23,7 @@ def test_a_write_beyond_the_slots_is_a_prompt_503_and_reads_go_on(
     made = make_app(backend, tmp_path, seeded=True, WRITE_SLOTS=2, WRITE_SLOTS_DIR=str(slots))
     app = next(made)
     client = app.test_client()
-    writer = {"Authorization": f"Bearer {make_token(app, 'alice')}"}
+    writer = bearer(app)
 
     def rename(name: str) -> tuple[int, dict, float]:
         etag = client.get(PERSON).headers["ETag"]

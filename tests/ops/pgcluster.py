@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from test_gunicorn import free_port
+from support import free_port
 
 
 def bin_dir() -> Path | None:

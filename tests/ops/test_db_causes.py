@@ -12,6 +12,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from support import assert_problem
 
 from api import create_app
 from api.extensions import db, dispose_engines
@@ -46,9 +47,7 @@ def rename(app: Flask, writer: dict[str, str]) -> Any:
 
 def assert_cause(response: Any, words: str, caplog: pytest.LogCaptureFixture, cause: str,
                  code: str) -> None:
-    assert response.status_code == 503, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    assert words in response.json["detail"] and "unreachable" not in response.json["detail"]
+    assert "unreachable" not in assert_problem(response, 503, words)["detail"]
     assert response.headers["Retry-After"]
     logged = [r.getMessage() for r in caplog.records if r.name == "api"]
     assert any(f"database {cause} on" in m and code in m for m in logged), logged
@@ -122,5 +121,4 @@ def test_postgresql_errors_by_sqlstate(error: type, status: int, words: str) -> 
     wrapped = sa.exc.DBAPIError.instance("UPDATE people ...", {}, error("x"), psycopg.Error)
     with app.test_request_context("/v1/people/x", method="PATCH"):
         response = handle_database_error(wrapped)
-    assert response.status_code == status
-    assert words in response.json["detail"]
+    assert_problem(response, status, words)

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import make_app, skip_unless_postgresql
 from flask import Flask
+from support import make_app, skip_unless_postgresql
 from test_faults import Proxy
 
 from api import create_app

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
-from conftest import skip_unless_postgresql
 from flask import Flask
+from support import skip_unless_postgresql
 
 from api import create_app
 from api.extensions import dispose_engines

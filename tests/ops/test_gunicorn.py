@@ -8,7 +8,6 @@ import importlib.util
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,15 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import SEEDED, bearer, free_port
+
+from api import create_app
+from api.extensions import dispose_engines
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(port: int, path: str, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
@@ -83,6 +80,15 @@ class Server(load_deploy().Child):
     def stop(self, timeout: float = 20) -> int:
         return super().stop(timeout)
 
+    def bearer(self, name: str = "curator") -> dict[str, str]:
+        """The Authorization header of a new write token on this server's database."""
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{self.database}"})
+        try:
+            return bearer(app, name)
+        finally:
+            with app.app_context():
+                dispose_engines()
+
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
@@ -94,7 +100,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 def test_served_by_gunicorn_without_a_version_banner_and_logging_json(server: Server) -> None:
     status, headers, body = get(server.port, "/v1/events?limit=100")
-    assert status == 200 and len(json.loads(body)["items"]) == 38  # seeded at start
+    assert status == 200 and len(json.loads(body)["items"]) == SEEDED["events"]
     assert headers["Server"] == "mission-timeline"
     assert headers["X-Content-Type-Options"] == "nosniff"
     for _ in range(6):

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from test_gunicorn import Server, get
-from test_proxy import token
 
 pytestmark = pytest.mark.slow
 PERSON = "/v1/people/klim-shipenko"
@@ -42,7 +41,7 @@ def patch(port: int, headers: dict[str, str]) -> tuple[int, str | None]:
 
 
 def test_writes_stuck_behind_a_lock_leave_reads_a_worker(server: Server) -> None:
-    headers = {"Authorization": f"Bearer {token(server)}",
+    headers = {**server.bearer(),
                "If-Match": get(server.port, PERSON)[1]["ETag"]}
     holder = sqlite3.connect(server.database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock

@@ -9,8 +9,6 @@ import http.client
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from test_gunicorn import Server, free_port, get, load_deploy
+from support import free_port
+from test_gunicorn import Server, get, load_deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_AGE = 2  # CACHE_MAX_AGE in this test: the bound on a write's visibility
@@ -43,14 +42,6 @@ def topology(tmp_path: Path) -> Iterator[tuple[Server, Any]]:
     proxy.stop()
     server.stop()
     server.log.close()
-
-
-def token(server: Server) -> str:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{server.database}"}
-    done = subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "api",
-                           "tokens", "create", "--name", "proxy-test"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=True)
-    return done.stdout.strip()
 
 
 def patch(port: int, path: str, body: dict, headers: dict[str, str]) -> tuple[int, dict]:
@@ -90,8 +81,7 @@ def test_cached_read_revalidation_and_a_write_visible_within_max_age(
 
     # A curator's write through the proxy: never cached, and visible within MAX_AGE.
     status, body = patch(proxy.port, EVENT, {"title": "Soyuz MS-19 lifts off with the crew"},
-                         {"Authorization": f"Bearer {token(server)}",
-                          "If-Match": again[1]["ETag"]})
+                         {**server.bearer(), "If-Match": again[1]["ETag"]})
     assert status == 200, body
     written = time.monotonic()
     while json.loads(get(proxy.port, EVENT)[2])["title"] != body["title"]:

@@ -13,12 +13,12 @@ import pytest
 from flask import g
 from flask_migrate import upgrade
 from pgcluster import Cluster, bin_dir
+from support import bearer
 
 from api import create_app
 from api.cli.seed import DEFAULT_DIR, load_seeds
 from api.config import database_url
 from api.extensions import db, dispose_engines
-from api.http.auth import create_token
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +49,7 @@ def test_a_soak_through_a_replica_never_misses_a_callers_own_write(
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         load_seeds(DEFAULT_DIR)
-        token = create_token("soak", "write")
+    auth = bearer(app, "soak")
     replica.wait_for("SELECT EXISTS (SELECT 1 FROM changes)")
     served: list[bool] = []
 
@@ -61,7 +61,6 @@ def test_a_soak_through_a_replica_never_misses_a_callers_own_write(
 
     client, rnd = app.test_client(), random.Random(3)
     ids = [e["id"] for e in client.get("/v1/events?limit=100").json["items"]]
-    auth = {"Authorization": f"Bearer {token}"}
     seq, violations, writes, reads = "0", 0, 0, 0
     try:
         for n in range(300):

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_gunicorn import Server, free_port, get, load_deploy
-from test_proxy import patch, token, upstream_statuses
+from support import free_port
+from test_gunicorn import Server, get, load_deploy
+from test_proxy import patch, upstream_statuses
 
 ROOT = Path(__file__).resolve().parents[2]
 A, B = "/v1/events/soyuz-ms-19-launch", "/v1/events/soyuz-ms-19-docking"
@@ -85,7 +86,7 @@ def test_hits_stay_out_of_python_and_a_write_purges_exactly_what_it_changed(
         assert served_upstream(server, path) == [200]  # the hits never reached gunicorn
     etag = get(server.port, A)[1]["ETag"]
     status, body = patch(cache.port, A, {"title": "Soyuz MS-19 leaves Baikonur"},
-                         {"Authorization": f"Bearer {token(server)}", "If-Match": etag})
+                         {**server.bearer(), "If-Match": etag})
     assert status == 200, body
     written = time.monotonic()
     while title(cache.port, A) != body["title"]:
@@ -102,7 +103,7 @@ def test_writes_are_visible_through_the_cache_within_a_second_at_p99(
     stack: tuple[Server, Any],
 ) -> None:
     server, cache = stack
-    auth = {"Authorization": f"Bearer {token(server)}"}
+    auth = server.bearer()
     delays = []
     for n in range(100):
         path = (A, B)[n % 2]

@@ -1,5 +1,5 @@
-"""What the tests of curators' writes share: the event and source they edit, reading a
-resource with its ETag, and checking a problem+json answer."""
+"""What the tests of curators' writes share: the event and source they edit, and reading a
+resource with its ETag."""
 
 from __future__ import annotations
 
@@ -15,10 +15,3 @@ def get(client: FlaskClient, url: str) -> tuple[dict[str, Any], str]:
     response = client.get(url)
     assert response.status_code == 200, response.json
     return response.json, response.headers["ETag"].strip('"')
-
-
-def assert_problem(response: Any, status: int, *words: str) -> None:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    for word in words:
-        assert word in response.json["detail"], response.json["detail"]

@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import new_event
 from curation_common import get
 from flask import Flask
 from flask.testing import FlaskClient
@@ -18,6 +17,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from support import assert_problem, new_event
 
 from api.cli.export import to_yaml
 from api.domain.changelog import data_version
@@ -116,10 +116,7 @@ def test_filters_pages_and_polling_an_unchanged_log(
 def test_bad_queries_are_problems_naming_the_parameter(app: Flask, client: FlaskClient) -> None:
     for query, name in (("after=-1", "after"), ("resource=planet", "resource"),
                         ("action=erase", "action"), ("limit=0", "limit"), ("afetr=1", "afetr")):
-        response = client.get(f"/v1/changes?{query}")
-        assert response.status_code == 400, query
-        assert response.mimetype == "application/problem+json"
-        assert name in response.json["errors"]["query"]
+        assert_problem(client.get(f"/v1/changes?{query}"), 400, f"query parameter '{name}")
 
 
 def snapshot(client: FlaskClient, **headers: str) -> tuple[int, dict[tuple[str, str], Any]]:

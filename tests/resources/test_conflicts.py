@@ -7,10 +7,10 @@ import threading
 from typing import Any
 
 import pytest
-from conftest import new_event
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from support import assert_problem, new_event
 
 from api import queries
 from api.extensions import db
@@ -59,9 +59,7 @@ def test_concurrent_posts_of_one_new_id_get_one_201_and_409s(
     responses = run_together(app, [lambda c: c.post(path, json=body, headers=writer)] * 3)
     assert sorted(r.status_code for r in responses) == [201, 409, 409], [
         r.get_json() for r in responses]
-    loser = next(r for r in responses if r.status_code == 409)
-    assert loser.mimetype == "application/problem+json"
-    assert "taken" in loser.json["detail"]
+    assert_problem(next(r for r in responses if r.status_code == 409), 409, "taken")
 
 
 def orphans(app: Flask) -> list[str]:
@@ -97,8 +95,7 @@ def test_a_post_naming_a_person_deleted_meanwhile_gets_409(
     post, removal = run_together(app, [
         lambda c: c.post("/v1/events", json=body, headers=writer), delete])
     assert removal.status_code == 204
-    assert post.status_code == 409, post.get_json()
-    assert "changed meanwhile" in post.json["detail"]
+    assert_problem(post, 409, "changed meanwhile")
     assert orphans(app) == []
     assert client.get("/v1/events.csv").status_code == 200
     assert client.get("/v1/events/crew-medical-check").status_code == 404
@@ -111,8 +108,7 @@ def test_deleting_a_person_an_event_took_meanwhile_gets_409(
     monkeypatch.setattr(queries, "cited", lambda *_: False)
     etag = client.get("/v1/people/klim-shipenko").headers["ETag"]
     response = client.delete("/v1/people/klim-shipenko", headers={**writer, "If-Match": etag})
-    assert response.status_code == 409, response.get_json()
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 409)
     assert orphans(app) == []
     assert client.get("/v1/people/klim-shipenko").status_code == 200
     assert client.get("/v1/events.csv").status_code == 200

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from curation_common import EVENT, assert_problem, get
+from curation_common import EVENT, get
 from flask import Flask
 from flask.testing import FlaskClient
+from support import assert_problem
 
 EURONEWS = "003_edd1603faf14b1a0"
 

@@ -10,6 +10,7 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support import make_app
 
 MISSION = "/v1/missions/the-challenge"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -99,8 +100,6 @@ def test_index_is_a_page_for_browsers(client: FlaskClient, accept: str) -> None:
 
 
 def test_index_page_on_an_empty_database_still_links_the_docs(backend: str, tmp_path) -> None:
-    from conftest import make_app
-
     for empty in make_app(backend, tmp_path, seeded=False):
         client = empty.test_client()
         page = client.get("/", headers={"Accept": BROWSER}).get_data(as_text=True)

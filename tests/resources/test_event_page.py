@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support import assert_problem
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 SCHEMA = "https://schema.org/"
@@ -172,8 +173,7 @@ def test_feeds_and_calendars_link_to_the_page(client: FlaskClient) -> None:
 
 
 def test_unknown_events_are_still_problems(client: FlaskClient) -> None:
-    missing = client.get("/v1/events/no-such-event", headers=BROWSER)
-    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    assert_problem(client.get("/v1/events/no-such-event", headers=BROWSER), 404)
 
 
 def test_the_index_offers_an_absolute_iframe_and_a_favicon(client: FlaskClient) -> None:
@@ -198,8 +198,7 @@ def test_the_embed_page_speaks_oembed(client: FlaskClient) -> None:
                                   "?start_at=soyuz-ms-19-docking")
     for url in ("http://elsewhere.example/embed/the-challenge", "http://localhost/v1/events",
                 "http://localhost/embed/no-such-mission"):
-        refused = client.get("/oembed", query_string={"url": url})
-        assert refused.status_code == 404 and refused.mimetype == "application/problem+json"
+        assert_problem(client.get("/oembed", query_string={"url": url}), 404)
 
 
 def test_a_mission_has_a_page_linking_each_event(client: FlaskClient) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support import assert_problem
 
 from schemas import dates
 
@@ -91,10 +92,7 @@ def test_every_date_shows_how_it_was_reached(client: FlaskClient) -> None:
 
 
 def test_unknown_event_is_a_404_problem(client: FlaskClient) -> None:
-    response = client.get("/v1/events/no-such-event")
-    assert response.status_code == 404
-    assert response.mimetype == "application/problem+json"
-    assert "no-such-event" in response.json["detail"]
+    assert_problem(client.get("/v1/events/no-such-event"), 404, "no-such-event")
 
 
 def test_events_sort_by_earliest_possible_day(client: FlaskClient) -> None:
@@ -182,8 +180,4 @@ def test_text_search_treats_wildcards_as_text(client: FlaskClient) -> None:
     ("limit=101", "limit"), ("limit=ten", "limit"), ("color=red", "color"),
 ])
 def test_invalid_query_parameters_are_named(client: FlaskClient, query: str, name: str) -> None:
-    response = client.get(f"/v1/events?{query}")
-    assert response.status_code == 400
-    assert response.mimetype == "application/problem+json"
-    assert f"'{name}'" in response.json["detail"]
-    assert response.json["status"] == 400
+    assert_problem(client.get(f"/v1/events?{query}"), 400, field=name)

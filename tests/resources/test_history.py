@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import new_event
-from curation_common import EVENT, assert_problem, get
+from curation_common import EVENT, get
 from flask import Flask
 from flask.testing import FlaskClient
+from support import assert_problem, new_event
 
 from api.cli.seed import DEFAULT_DIR, load_seeds
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conftest import new_event
-from curation_common import assert_problem, get
+from curation_common import get
 from flask import Flask
 from flask.testing import FlaskClient
+from support import assert_problem, new_event
 
 EVENT = "/v1/events/crew-medical-check"
 IMMUTABLE = "public, max-age=31536000, immutable"

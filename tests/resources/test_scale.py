@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import make_app, statements_run
 from flask import Flask
 from sqlalchemy import func, select
+from support import make_app, statements_run
 
 from api.cli.synth import PREFIX
 from api.domain.changelog import data_version

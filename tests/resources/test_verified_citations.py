@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import make_token
-from curation_common import EVENT, SOURCE, assert_problem, get
+from curation_common import EVENT, SOURCE, get
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from support import assert_problem, bearer
 
 from api.domain.quotes import normalise
 from api.extensions import db
@@ -114,7 +114,7 @@ def test_source_texts_are_for_curators_only(
     url = f"/v1/sources/{SOURCE}/text"
     assert "text" not in client.get(f"/v1/sources/{SOURCE}").json
     assert_problem(client.get(url), 401)
-    reader = {"Authorization": f"Bearer {make_token(curated, 'reader', 'read')}"}
+    reader = bearer(curated, "reader", "read")
     response = client.get(url, headers=reader)
     assert response.status_code == 200 and "Soyuz MS-19" in response.get_data(as_text=True)
     assert "private" in response.headers["Cache-Control"]

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_token
 from flask import Flask
 from flask.testing import FlaskClient
+from support import bearer
 from webhook_common import LOOPBACK, Receiver, add_missions, wait_for
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def test_a_killed_worker_and_a_receiver_down_for_a_while_lose_no_delivery(
     app: Flask, client: FlaskClient, tmp_path: Path
 ) -> None:
     app.config["WEBHOOK_ALLOW_NETWORKS"] = LOOPBACK
-    token = {"Authorization": f"Bearer {make_token(app, 'hooks')}"}
+    token = bearer(app, "hooks")
     receiver = Receiver(delay=0.02)
     hook = client.post("/v1/webhooks", json={"url": receiver.url}, headers=token).json
     receiver.secrets.append(hook["secret"])

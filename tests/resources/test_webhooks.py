@@ -7,10 +7,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import make_token
-from curation_common import assert_problem
 from flask import Flask
 from flask.testing import FlaskClient
+from support import assert_problem, bearer
 from webhook_common import LOOPBACK, Receiver, add_missions
 
 from api.webhooks.delivery import deliver_due
@@ -19,7 +18,7 @@ from api.webhooks.delivery import deliver_due
 @pytest.fixture
 def token(app: Flask) -> dict[str, str]:
     app.config["WEBHOOK_ALLOW_NETWORKS"] = LOOPBACK
-    return {"Authorization": f"Bearer {make_token(app, 'hooks')}"}
+    return bearer(app, "hooks")
 
 
 @pytest.fixture
@@ -132,7 +131,7 @@ def test_replay_sends_again_every_entry_after_a_seq(
 def test_private_loopback_and_link_local_urls_are_refused(
     app: Flask, client: FlaskClient, url: str
 ) -> None:
-    token = {"Authorization": f"Bearer {make_token(app, 'hooks')}"}
+    token = bearer(app, "hooks")
     refused = client.post("/v1/webhooks", json={"url": url}, headers=token)
     assert_problem(refused, 422, "field 'url'", "private, loopback or link-local")
     assert client.get("/v1/webhooks", headers=token).json["items"] == []
@@ -151,7 +150,7 @@ def test_bad_subscriptions_name_the_field_and_need_the_write_scope(
         assert_problem(client.post("/v1/webhooks", json=body, headers=token), 422,
                        f"field '{field}'")
     assert client.get("/v1/webhooks").status_code == 401
-    reader = {"Authorization": f"Bearer {make_token(app, 'reader', 'read')}"}
+    reader = bearer(app, "reader", "read")
     assert client.get("/v1/webhooks", headers=reader).status_code == 403
     assert client.post("/v1/webhooks", json={"url": "http://127.0.0.1/"},
                        headers=reader).status_code == 403

@@ -7,17 +7,17 @@ import hashlib
 import logging
 
 import pytest
-from conftest import make_token, new_event
-from curation_common import EVENT, assert_problem
+from curation_common import EVENT
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from support import assert_problem, bearer, new_event, secret
 
 from api.extensions import db
 
 
 def test_the_database_holds_only_a_hash_of_each_token(curated: Flask) -> None:
-    token = make_token(curated, "alice")
+    token = secret(bearer(curated))
     assert token.startswith("mt_") and len(token) > 40
     with curated.app_context():
         rows = db.session.execute(text("SELECT * FROM api_tokens")).all()
@@ -37,15 +37,14 @@ def test_writes_need_a_valid_token_with_the_write_scope(
     response = client.post("/v1/events", json=new_event(), headers={"Authorization": "Bearer x"})
     assert_problem(response, 401, "unknown or revoked")
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
-    reader = make_token(curated, "reader", "read")
-    response = client.post("/v1/events", json=new_event(),
-                           headers={"Authorization": f"Bearer {reader}"})
+    reader = bearer(curated, "reader", "read")
+    response = client.post("/v1/events", json=new_event(), headers=reader)
     assert_problem(response, 403, "'write' scope")
     assert client.get(f"/v1/events/{EVENT}").status_code == 200  # reads stay public
 
 
 def test_a_revoked_token_stops_working(curated: Flask, client: FlaskClient) -> None:
-    headers = {"Authorization": f"Bearer {make_token(curated, 'bob')}"}
+    headers = bearer(curated, "bob")
     assert client.post("/v1/events", json=new_event(), headers=headers).status_code == 201
     result = curated.test_cli_runner().invoke(args=["tokens", "revoke", "--name", "bob"])
     assert result.exit_code == 0
@@ -56,8 +55,8 @@ def test_a_revoked_token_stops_working(curated: Flask, client: FlaskClient) -> N
 def test_tokens_never_appear_in_logs_or_responses(
     curated: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    token = make_token(curated, "carol")
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(curated, "carol")
+    token = secret(headers)
     caplog.set_level(logging.DEBUG)
     responses = [
         client.post("/v1/events", json=new_event(), headers=headers),

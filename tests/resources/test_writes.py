@@ -7,10 +7,10 @@ import threading
 from typing import Any
 
 import pytest
-from conftest import make_token, new_event
-from curation_common import EVENT, SOURCE, assert_problem, get
+from curation_common import EVENT, SOURCE, get
 from flask import Flask
 from flask.testing import FlaskClient
+from support import SEEDED, assert_problem, bearer, new_event
 
 from api.cli.seed import DEFAULT_DIR, load_seeds
 from api.domain.changelog import data_version
@@ -77,7 +77,7 @@ def test_patch_needs_the_current_etag(
 def test_two_curators_racing_with_the_same_etag_one_wins_one_gets_412(
     curated: Flask, alice: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bob = {"Authorization": f"Bearer {make_token(curated, 'bob')}"}
+    bob = bearer(curated, "bob")
     url = f"/v1/events/{EVENT}"
     _, etag = get(curated.test_client(), url)
     # Hold both requests just before their write until both have passed the ETag check,
@@ -107,7 +107,7 @@ def test_two_curators_racing_with_the_same_etag_one_wins_one_gets_412(
     assert statuses == [200, 412]
     winner = next(name for name, r in results.items() if r.status_code == 200)
     loser = "bob" if winner == "alice" else "alice"
-    assert results[loser].mimetype == "application/problem+json"
+    assert_problem(results[loser], 412)
     client = curated.test_client()
     body, etag = get(client, url)
     assert (body["title"] == "Alice's") == (winner == "alice")
@@ -132,7 +132,7 @@ def test_a_deleted_event_is_gone_but_keeps_its_history_and_id(
     assert client.delete(url, headers={**alice, "If-Match": f'"{etag}"'}).status_code == 204
     assert_problem(client.get(url), 410, "deleted", "/revisions")
     ids = [e["id"] for e in client.get("/v1/events?limit=100").json["items"]]
-    assert LEAF not in ids and len(ids) == 37
+    assert LEAF not in ids and len(ids) == SEEDED["events"] - 1
     source_events = [e["id"] for e in client.get(f"/v1/sources/{SOURCE}").json["events"]]
     assert LEAF not in source_events
     revisions = client.get(f"{url}/revisions").json["items"]
