@@ -113,8 +113,9 @@ def date_derivations(event: Event) -> list[str]:
 
 
 def event_html(event: Event) -> str:
-    """The summary, how the dates were reached and the cited quotes as HTML; every piece
-    of data is escaped."""
+    """The summary, the cited quotes and how the dates were reached as HTML; every piece
+    of data is escaped. The quotes come right after the summary, so that a slide on a
+    phone shows the first one without scrolling."""
     derived = Markup("").join(Markup("<li>{}</li>").format(line)
                               for line in date_derivations(event))
     how = Markup("<p>How the dates were reached:</p><ul>{}</ul>").format(derived) if derived \
@@ -125,8 +126,8 @@ def event_html(event: Event) -> str:
         url = web_url(citation.source.url)
         cite = Markup('<a href="{}">{}</a>').format(url, name) if url else name
         items.append(Markup("<li><q>{}</q> — <cite>{}</cite></li>").format(citation.quote, cite))
-    return str(Markup("<p>{}</p>{}<p>Sources:</p><ul>{}</ul>").format(
-        event.summary, how, Markup("").join(items)))
+    return str(Markup("<p>{}</p><p>Sources:</p><ul>{}</ul>{}").format(
+        event.summary, Markup("").join(items), how))
 
 
 def event_text(event: Event) -> str:

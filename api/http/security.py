@@ -122,14 +122,16 @@ def _origins(config: dict) -> str:
     return " ".join(sorted(origins | set(config["CSP_EXTRA_SOURCES"].split())))
 
 
-def page_csp(frame_ancestors: str) -> str:
+def page_csp(frame_ancestors: str, handler_hashes: tuple[str, ...] = ()) -> str:
     """The policy of an HTML page: its own and configured assets. Scripts only from files
-    (no inline script: pages start up from api/static/*.js); inline styles stay allowed."""
+    (no inline script: pages start up from api/static/*.js), except inline event handlers
+    whose text has one of ``handler_hashes`` ('sha256-...'); inline styles stay allowed."""
     extra = _origins(current_app.config)
     own = f"'self' {extra}".strip()
+    handlers = " ".join(("'unsafe-hashes'", *handler_hashes)) if handler_hashes else ""
     return "; ".join((
         f"default-src {own}",
-        f"script-src {own}",
+        f"script-src {own} {handlers}".strip(),
         f"style-src {own} 'unsafe-inline'",
         f"img-src {own} data: https:",
         f"font-src {own} data:",

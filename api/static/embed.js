@@ -83,6 +83,38 @@
     return rows;
   }
 
+  /* A marker shows the start of its title, about 14 characters at TimelineJS's marker
+   * width, so titles that begin alike would read the same: "Soyuz MS-19 …" for both the
+   * launch and the docking. Such a marker shows its title from the first word that differs
+   * instead, after the last shared word when that is short ("…MS-19 lifts off with the
+   * film crew", "…MS-19 docks with the ISS", "…on Mars"); its whole title stays its
+   * tooltip, its aria-label (TimelineJS's) and the slide's headline. */
+  var SAME_START = 10; /* characters in common that make two markers read alike */
+
+  function commonWords(a, b) {
+    var n = 0;
+    while (n < a.length - 1 && a[n] === b[n]) n++;
+    return n;
+  }
+
+  function distinctMarkerTitles(root) {
+    var texts = [].slice.call(root.querySelectorAll(".tl-timemarker .tl-headline"));
+    var titles = texts.map(function (el) { return el.textContent; });
+    var words = titles.map(function (title) { return title.split(" "); });
+    texts.forEach(function (el, i) {
+      var cut = 0;
+      titles.forEach(function (other, j) {
+        var n = commonWords(words[i], words[j]);
+        if (j !== i && n > cut && words[i].slice(0, n).join(" ").length >= SAME_START) cut = n;
+      });
+      if (cut) {
+        el.title = titles[i];
+        el.textContent = "\u2026" + words[i].slice(words[i][cut - 1].length > 5 ? cut : cut - 1)
+          .join(" ");
+      }
+    });
+  }
+
   var allUrl = container.getAttribute("data-all-url");
   var filtered = window.location.search.replace(/^\?/, "") !== "";
   fetch(container.getAttribute("data-url"), { headers: { Accept: "application/json" } })
@@ -114,7 +146,10 @@
       var percent = Math.min(66, Math.ceil(100 * height / Math.max(container.clientHeight, 1)));
       options.timenav_height_percentage = percent;
       options.timenav_mobile_height_percentage = percent;
-      window.timeline = new TL.Timeline(container, body, options);
+      var timeline = new TL.Timeline(container, body, options);
+      if (timeline.ready) distinctMarkerTitles(container);
+      else timeline.on("ready", function () { distinctMarkerTitles(container); });
+      window.timeline = timeline;
     })
     .catch(function (error) {
       show("The timeline could not be loaded: " + error.message);

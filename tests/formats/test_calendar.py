@@ -112,6 +112,21 @@ def test_calendar_has_all_day_events_never_longer_than_their_days(
     assert span("the-challenge-co-production") == (dt.date(2021, 10, 11), dt.date(2021, 10, 12))
 
 
+def test_calendar_entries_say_where_and_one_off_events_take_one_day(
+    client: FlaskClient, app: Flask
+) -> None:
+    cal, by_id = vevents(client), events(app)
+    located = {id for id, event in by_id.items() if event.location}
+    assert {"soyuz-ms-19-launch", "iss-filming"} <= located < set(by_id)
+    for id, event in by_id.items():  # a calendar app shows LOCATION under the title
+        assert (str(cal[id]["LOCATION"]) if "LOCATION" in cal[id] else None) == event.location
+    assert str(cal["soyuz-ms-19-launch"]["LOCATION"]) == "Baikonur Cosmodrome, Kazakhstan"
+    # The televised call with Mission Control, reported by 11 October: that one day, not
+    # a week's banner.
+    call = cal["mission-control-video-link"]
+    assert call.decoded("DTSTART") == dt.date(2021, 10, 11) and days(call) == 1
+
+
 def test_calendar_marks_plans_tentative_and_describes_with_citations(
     client: FlaskClient, app: Flask
 ) -> None:

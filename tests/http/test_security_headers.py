@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -42,6 +45,7 @@ def test_the_docs_page_can_load_its_own_assets_but_no_inline_script(client: Flas
     html = response.get_data(as_text=True)
     assert "/docs/static/swagger-ui-bundle.js" in html and "<script>" not in html
     assert "'self'" in policy["script-src"] and "'unsafe-inline'" not in policy["script-src"]
+    assert "'unsafe-hashes'" not in policy["script-src"]  # no inline handler at all
     script = client.get("/static/docs.js")  # its start-up script
     script.close()
     assert script.status_code == 200
@@ -65,6 +69,11 @@ def test_embed_pages_may_be_framed_anywhere_and_load_configured_assets(
     for directive in ("script-src", "style-src"):
         assert "https://assets.example.org" in policy[directive]
     assert "'unsafe-inline'" not in policy["script-src"]  # start-up from /static/embed.js
+    # Of inline handlers, only TimelineJS's empty ontouchstart=" " (its hash) may run.
+    sources = policy["script-src"].split()
+    assert "'unsafe-hashes'" in sources
+    assert [s for s in sources if s.startswith("'sha")] == [
+        "'sha256-" + base64.b64encode(hashlib.sha256(b" ").digest()).decode() + "'"]
     assert "http://127.0.0.1:8001" in policy["connect-src"]  # the API it reads from
     html = response.get_data(as_text=True)
     assert "https://assets.example.org/timeline3" in html and "<script>" not in html
