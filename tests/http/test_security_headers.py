@@ -8,7 +8,10 @@ import hashlib
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support import assert_problem
 from werkzeug.test import TestResponse
+
+from api import create_app
 
 
 @pytest.fixture
@@ -88,5 +91,23 @@ def test_hsts_only_over_https(client: FlaskClient) -> None:
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_debug_is_off_and_errors_show_no_trace(app: Flask) -> None:
+def test_debug_is_off_and_errors_show_no_trace(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unexpected error, in the app as the server builds it (no test settings): the
+    client gets a bare 500 problem, no traceback, debugger page or error text; the log
+    gets the traceback."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    def broken() -> None:
+        raise RuntimeError("the secret at /srv/app/settings.py")
+
+    app.add_url_rule("/broken", "broken", broken)
     assert not app.debug
+    response = app.test_client().get("/broken")
+    problem = assert_problem(response, 500)
+    body = response.get_data(as_text=True)
+    for leak in ("the secret", "settings.py", "Traceback", "RuntimeError", "Werkzeug",
+                 "__debugger__", "<html"):
+        assert leak not in body, leak
+    assert problem["detail"] and problem["instance"] == "/broken"
+    logged = capsys.readouterr().err
+    assert "Traceback" in logged and "the secret at /srv/app/settings.py" in logged
