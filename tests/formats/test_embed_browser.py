@@ -141,17 +141,22 @@ def test_embed_page_renders_every_event_in_chromium(app: Flask, live_server, bro
     assert data.request.headers["origin"] == page_origin  # a cross-origin read, allowed by CORS
 
 
-def _settled_markers(page) -> list[dict]:
-    """The markers once TimelineJS has stopped moving them (it animates them into place)."""
-    page.wait_for_function("() => window.timeline && window.timeline.ready", timeout=TIMEOUT_MS)
+def _settled(page, script: str, arg: object = None) -> object:
+    """What ``script`` reads of the page once TimelineJS has stopped moving things (it
+    animates markers and slides into place): the same twice, 400 ms apart."""
     last, deadline = None, time.monotonic() + TIMEOUT_MS / 1000
     while time.monotonic() < deadline:
-        markers = page.evaluate(MARKERS_JS)
-        if markers and markers == last:
-            return markers
-        last = markers
+        now = page.evaluate(script, arg)
+        if now and now == last:
+            return now
+        last = now
         page.wait_for_timeout(400)
-    raise AssertionError("the timeline's markers never settled")
+    raise AssertionError(f"never settled: {last}")
+
+
+def _settled_markers(page) -> list[dict]:
+    page.wait_for_function("() => window.timeline && window.timeline.ready", timeout=TIMEOUT_MS)
+    return _settled(page, MARKERS_JS)
 
 
 def _overlapping(boxes: list[dict], others: list[dict] | None = None) -> list[tuple[str, str]]:
@@ -181,12 +186,12 @@ def test_embed_page_reads_on_a_desk_and_a_phone(
     page.goto(f"http://127.0.0.1:{live_server.port}/embed/the-challenge", wait_until="load")
     markers = _settled_markers(page)
     _dismiss_swipe_hint(page)
+    slide = _settled(page, SLIDE_JS, "soyuz-ms-19-launch")
     screenshot(page, tmp_path, f"embed-{width(device)}")
     assert not errors, errors  # TimelineJS's touch handlers included, on the phone
 
     # The key event's slide: its date, headline and first quote whole, in view.
     assert page.evaluate("window.timeline.current_id") == "soyuz-ms-19-launch"
-    slide = page.evaluate(SLIDE_JS, "soyuz-ms-19-launch")
     assert slide["headline"]["text"] == "Soyuz MS-19 lifts off with the film crew"
     quote = slide["quote"]["text"]  # the quote (its marks are drawn by CSS) and its source
     assert quote.startswith("Russian actress Yulia") and quote.endswith(", Euronews"), quote
