@@ -79,7 +79,8 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
 def database(backend: str, events: int, pg_url: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{OUT / f'bench-{events}.sqlite'}"
-    return f"{pg_url}?options=-csearch_path%3Dbench_{events}"
+    joiner = "&" if "?" in pg_url else "?"  # e.g. ?host=/var/run/postgresql (a socket)
+    return f"{pg_url}{joiner}options=-csearch_path%3Dbench_{events}"
 
 
 def build(backend: str, events: int, url: str, pg_url: str, rebuild: bool) -> str:
