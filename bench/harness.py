@@ -79,7 +79,8 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
 def database(backend: str, events: int, pg_url: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{OUT / f'bench-{events}.sqlite'}"
-    return f"{pg_url}?options=-csearch_path%3Dbench_{events}"
+    joiner = "&" if "?" in pg_url else "?"  # e.g. ?host=/var/run/postgresql (a socket)
+    return f"{pg_url}{joiner}options=-csearch_path%3Dbench_{events}"
 
 
 def build(backend: str, events: int, url: str, pg_url: str, rebuild: bool) -> str:
@@ -101,7 +102,8 @@ def build(backend: str, events: int, url: str, pg_url: str, rebuild: bool) -> st
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS bench_{events} CASCADE")
             conn.execute(f"CREATE SCHEMA bench_{events}")
-    env = {**os.environ, "DATABASE_URL": url}
+    # No statement timeout: on a busy machine one COPY of a batch can outlast the app's.
+    env = {**os.environ, "DATABASE_URL": url, "DB_STATEMENT_TIMEOUT": "0"}
     run([str(BIN / "flask"), "--app", "api", "seed"], env)
     report = run([str(BIN / "flask"), "--app", "api", "synth", "--events", str(events)], env)
     _vacuum(backend, events, pg_url)

@@ -10,6 +10,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -58,6 +59,16 @@ def live_writable_app(backend: str, tmp_path: Path) -> Iterator[Flask]:
         with app.app_context():
             dispose_engines()  # the server process must not share the test's connections
         yield app
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A headless chromium for a browser test (tests/chromium.py), whose app fixture has
+    called ``chromium.require``."""
+    from chromium import launched
+
+    with launched() as browser:
+        yield browser
 
 
 @pytest.fixture
