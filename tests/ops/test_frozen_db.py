@@ -25,10 +25,10 @@ from flask import Flask
 from pgcluster import Cluster, bin_dir
 from tcpproxy import Proxy
 from test_degradation import within
-from test_faults import CONNECT_TIMEOUT, RECOVERY, proxied, timed_get  # noqa: F401
+from test_faults import CONNECT_TIMEOUT, RECOVERY, proxied, recovers, timed_get  # noqa: F401
 from test_gunicorn import ROOT, Server, get
 
-from api.http.deadlines import SLACK
+from api.http.deadlines import SLACK, SUSPECT_AFTER
 
 STATEMENT_TIMEOUT = 500  # ms: DB_STATEMENT_TIMEOUT in these tests
 # The most a request may wait on a frozen database: the server's own statement timeout
@@ -58,6 +58,25 @@ def test_a_frozen_database_is_a_503_within_the_timeout_and_recovers(
     while timed_get(app, "/v1/events?limit=5")[0] != 200:
         assert time.monotonic() < deadline, "no recovery after the database thawed"
         time.sleep(0.2)
+
+
+def test_a_frozen_database_is_found_out_long_before_a_long_statement_timeout(
+    proxied: Callable[..., tuple[Flask, Proxy]],  # noqa: F811
+) -> None:
+    """With a statement timeout of 30 s, a request on a frozen database still gives up
+    after about SUSPECT_AFTER + the connect timeout (a new connection got no answer), and
+    every later one at once, until the database answers again."""
+    app, proxy = proxied(DB_STATEMENT_TIMEOUT=30_000, DB_PING_AFTER_IDLE=3600)
+    assert timed_get(app, "/v1/events?limit=2")[0] == 200
+    proxy.freeze()
+    first = within(30, lambda: timed_get(app, "/v1/events?limit=3"))
+    assert first[0] == 503 and first[3] < SUSPECT_AFTER + 2 + 1, f"took {first[3]:.1f}s"
+    for path in ("/v1/events?limit=4", "/v1/people/does-not-matter", "/readyz"):
+        status, headers, _, took = timed_get(app, path)
+        assert (status, headers["Retry-After"]) == (503, str(app.config["DB_RETRY_AFTER"]))
+        assert took < 0.5, f"{path} waited {took:.1f}s on a database known to be silent"
+    proxy.restore()
+    recovers(app, "/v1/events?limit=5")
 
 
 PERSON = "/v1/people/klim-shipenko"
@@ -125,8 +144,8 @@ def test_frozen_for_30_s_under_load_health_and_cached_reads_go_on_nothing_is_los
     cluster = Cluster()
     server = None
     try:
-        server = Server(tmp_path, count=1, DATABASE_URL=cluster.url, DB_STATEMENT_TIMEOUT="200",
-                        DB_CONNECT_TIMEOUT="1")
+        server = Server(tmp_path, count=1, start_timeout=120, DATABASE_URL=cluster.url,
+                        DB_STATEMENT_TIMEOUT="200", DB_CONNECT_TIMEOUT="1")
         deadline = 0.2 + SLACK  # the statement timeout and the slack api/http/deadlines.py adds
         bound = deadline + 0.5  # and a moment behind the other clients' requests
         writer = {"Authorization": "Bearer " + subprocess.run(
