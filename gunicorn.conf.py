@@ -96,9 +96,10 @@ def post_worker_init(worker):
     """A worker never outlives its master. A SIGKILLed master leaves its workers running
     and holding the port (a restarted gunicorn cannot bind it) until they next look at
     their parent, which a busy sync worker does not: the kernel sends each one SIGTERM
-    when the master dies (Linux's parent-death signal), it finishes the request under way
-    and exits, within GRACEFUL_TIMEOUT at most (then SIGALRM ends it, as the master's
-    SIGKILL would have)."""
+    when the master dies (Linux's parent-death signal), it closes its copy of the listening
+    socket (once every worker has, new connections are refused at once instead of waiting
+    in its queue), finishes the request under way and exits, within GRACEFUL_TIMEOUT at
+    most (then SIGALRM ends it, as the master's SIGKILL would have)."""
     prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)  # Linux only
     if prctl is None or prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
         worker.log.warning("workers may outlive a killed master: no parent-death signal")
@@ -108,6 +109,9 @@ def post_worker_init(worker):
     def exit_within_grace(signum, frame):
         worker.handle_exit(signum, frame)
         signal.alarm(max(1, worker.cfg.graceful_timeout))
+        if os.getppid() != worker.ppid:  # orphaned: nobody will serve what queues up here
+            for listener in worker.sockets:
+                listener.close()
 
     signal.signal(signal.SIGTERM, exit_within_grace)
     signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn's own handler: requests go on

@@ -64,6 +64,9 @@ def test_a_killed_master_takes_its_workers_along_after_their_requests(tmp_path: 
         server.process.send_signal(signal.SIGKILL)
         server.process.wait()
         killed = time.monotonic()
+        time.sleep(0.5)
+        with pytest.raises(ConnectionRefusedError):  # not left waiting in a queue
+            socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
         request.join(15)
         status, _, body = slow["answer"]  # type: ignore[misc]
         assert (status, json.loads(body)) == (200, {"slept": 2.0})  # finished, not cut
