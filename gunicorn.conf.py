@@ -3,11 +3,13 @@
 Run: ``gunicorn 'api:create_app()'`` (this file is read from the working directory).
 """
 
+import ctypes
 import json
 import logging
 import os
 import re
 import shutil
+import signal
 
 import gunicorn.http.wsgi
 import gunicorn.util
@@ -69,6 +71,13 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Trust X-Forwarded-Proto etc. only from these addresses (see also PROXY_COUNT).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket (gunicornc) defaults to one path per user ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl): every instance a user starts takes it over from the last one,
+# so `gunicornc shutdown` would stop whichever started last. Off unless a path of this
+# instance's own is given; only its owner may connect (0600).
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+control_socket_mode = 0o600
 
 METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 
@@ -78,6 +87,34 @@ def on_starting(server):
     if METRICS_DIR:
         shutil.rmtree(METRICS_DIR, ignore_errors=True)
         os.makedirs(METRICS_DIR, exist_ok=True)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def post_worker_init(worker):
+    """A worker never outlives its master. A SIGKILLed master leaves its workers running
+    and holding the port (a restarted gunicorn cannot bind it) until they next look at
+    their parent, which a busy sync worker does not: the kernel sends each one SIGTERM
+    when the master dies (Linux's parent-death signal), it closes its copy of the listening
+    socket (once every worker has, new connections are refused at once instead of waiting
+    in its queue), finishes the request under way and exits, within GRACEFUL_TIMEOUT at
+    most (then SIGALRM ends it, as the master's SIGKILL would have)."""
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)  # Linux only
+    if prctl is None or prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        worker.log.warning("workers may outlive a killed master: no parent-death signal")
+    if os.getppid() != worker.ppid:  # the master died before the call above
+        worker.alive = False
+
+    def exit_within_grace(signum, frame):
+        worker.handle_exit(signum, frame)
+        signal.alarm(max(1, worker.cfg.graceful_timeout))
+        if os.getppid() != worker.ppid:  # orphaned: nobody will serve what queues up here
+            for listener in worker.sockets:
+                listener.close()
+
+    signal.signal(signal.SIGTERM, exit_within_grace)
+    signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn's own handler: requests go on
 
 
 def child_exit(server, worker):

@@ -42,6 +42,11 @@ class Config:
     # (stale-while-revalidate; 0 leaves the directive out). See docs/performance.md.
     CACHE_MAX_AGE = _int("CACHE_MAX_AGE", 5)
     CACHE_STALE_SECONDS = _int("CACHE_STALE_SECONDS", 30)
+    # Seconds after which a cache may no longer answer with its stored copy of a successful
+    # GET while the API cannot answer (stale-if-error, RFC 5861); the per-worker response
+    # cache does so itself while the database cannot be read, for this long after its last
+    # successful data-version check. 0 leaves the directive out (and answers 503 then).
+    CACHE_STALE_IF_ERROR = _int("CACHE_STALE_IF_ERROR", 3600)
     # How long a shared cache that purges by surrogate key (deploy/varnish.vcl) may keep a
     # response: the purge process (`flask purge`) drops it as soon as it changes.
     SURROGATE_MAX_AGE = _int("SURROGATE_MAX_AGE", 3600)

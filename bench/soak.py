@@ -1,18 +1,22 @@
 """Soak: gunicorn on 127.0.0.1 under wrk for a bounded time, sampling worker memory.
 
     .venv/bin/python bench/soak.py [--seconds 60] [--connections 64] [--workers 4]
-                                   [--write-percent 5]
+                                   [--write-percent 5] [--database sqlite|postgresql]
 
-Starts the API through boot.sh (SQLite, seeded; rate limits on, counted in Redis when
-REDIS_URL is set, with a limit high enough not to refuse anything), runs wrk against a mix
-of list, filter, detail and missing-resource URLs, samples every worker's RSS every few
-seconds, and prints the figures as JSON. Traffic goes only to 127.0.0.1 and stops by itself.
+Starts the API through boot.sh (seeded; SQLite in a temporary folder, or a schema of its
+own in ``--postgres-url``'s database, dropped afterwards; rate limits on, counted in Redis
+when REDIS_URL is set, with a limit high enough not to refuse anything), runs wrk against
+a mix of list, filter, detail and missing-resource URLs, samples every worker's RSS every
+few seconds, and prints the figures as JSON. Traffic goes only to 127.0.0.1 and stops by
+itself.
 
 Writes: ``--write-percent`` of the requests (5 by default) are curators' POSTs of new events
-(with a token made for the run); every one answered 201 is read back afterwards, and any
-that cannot be is a lost write. The verdict: 0 failed requests (socket errors, 5xx, 429),
-0 lost writes, and flat memory (no worker grows by more than ``--max-growth`` MiB between
-the first and last sample).
+(with a token made for the run). Every one wrk saw answered 201 is read back afterwards,
+and any that cannot be is a lost write; and as wrk stops at the end of its window without
+reading the answers still on their way, the server's own count of 201s (its metrics) must
+equal the soak's events in the database. The verdict: 0 failed requests (socket errors,
+5xx, 429), 0 lost writes, and flat memory (no worker grows by more than ``--max-growth`` MiB
+between the first and last sample).
 """
 
 from __future__ import annotations
@@ -30,9 +34,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import sqlalchemy as sa
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy"))  # deploy/ holds scripts, not a package
 from nginx import free_port  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from api.config import database_url  # noqa: E402
 
 # wrk picks a URL per request from this list; 404s count as answered, not failed.
 LUA = r"""
@@ -92,6 +101,32 @@ def read_status(base: str, url: str) -> int:
         return error.code
 
 
+def database(args: argparse.Namespace, tmp: Path) -> tuple[str, sa.Engine]:
+    """The soak's DATABASE_URL, and an engine on it for the checks (and the cleanup)."""
+    if args.database == "sqlite":
+        url = f"sqlite:///{tmp / 'soak.sqlite'}"
+        return url, sa.create_engine(url)
+    schema = f"soak_{os.getpid()}"
+    with sa.create_engine(database_url(args.postgres_url)).begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = f"{args.postgres_url}?options=-csearch_path%3D{schema}"
+    return url, sa.create_engine(database_url(url))
+
+
+def drop(args: argparse.Namespace, engine: sa.Engine) -> None:
+    engine.dispose()
+    if args.database == "postgresql":
+        with sa.create_engine(database_url(args.postgres_url)).begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA soak_{os.getpid()} CASCADE")
+
+
+def posts_answered(metrics: str) -> int:
+    """POSTs of events the server answered 201, by its own count (every worker's)."""
+    return int(sum(float(n) for n in re.findall(
+        r'http_requests_total\{(?=[^}]*method="POST")(?=[^}]*endpoint="events.Events")'
+        r'(?=[^}]*status="201")[^}]*\} (\S+)', metrics)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
@@ -101,15 +136,19 @@ def main() -> None:
     parser.add_argument("--write-percent", type=int, default=5)
     parser.add_argument("--max-growth", type=float, default=10.0,
                         help="MiB a worker may grow by between the first and last sample")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     args.seconds = min(args.seconds, 600)
 
     tmp = Path(tempfile.mkdtemp(prefix="soak-"))
     port = free_port()
+    url, engine = database(args, tmp)
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        "DATABASE_URL": f"sqlite:///{tmp / 'soak.sqlite'}",
+        "DATABASE_URL": url,
         "SEED_ON_START": "1",
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(args.workers),
@@ -169,10 +208,13 @@ def main() -> None:
         report = report.split("CREATED\n", 1)[0]
         lost = [url for url in created if read_status(base, url) != 200]
         metrics = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+        with engine.connect() as conn:
+            stored = conn.scalar(sa.text("SELECT count(*) FROM events WHERE id LIKE 'soak-%'"))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         log.close()
+        drop(args, engine)
 
     requests = int(re.search(r"(\d+) requests in", report).group(1))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
@@ -194,8 +236,11 @@ def main() -> None:
         "statuses_served": statuses,  # every request, warm-up included
         "failed": (sum(int(g) for g in errors.groups()) if errors else 0) + sum(
             n for status, n in statuses.items() if status not in ("200", "201", "304", "404")),
-        "writes_201": len(created),
-        "lost_writes": len(lost),
+        "database": args.database,
+        "writes_201": len(created),  # as wrk saw them, within its window
+        "writes_201_server": posts_answered(metrics),  # every one the server answered
+        "writes_stored": stored,
+        "lost_writes": len(lost) + max(0, posts_answered(metrics) - stored),
         "same_workers": sorted(start_rss) == sorted(end_rss),
         "rss_start_mib": {p: round(v / 1024, 1) for p, v in start_rss.items()},
         "rss_end_mib": {p: round(v / 1024, 1) for p, v in end_rss.items()},
@@ -205,8 +250,8 @@ def main() -> None:
     growth = max((last[p] - first[p] for p in last if p in first), default=0.0)
     figures["rss_growth_mib_first_to_last_sample"] = round(growth, 1)
     figures["verdict"] = {"no_failed_request": figures["failed"] == 0,
-                          "no_lost_write": not lost and (len(created) > 0) == (
-                              args.write_percent > 0),
+                          "no_lost_write": figures["lost_writes"] == 0 and (
+                              len(created) > 0) == (args.write_percent > 0),
                           "flat_memory": growth <= args.max_growth and figures["same_workers"]}
     print(report)
     print(json.dumps(figures, indent=2))

@@ -4,25 +4,123 @@ A stopped or hung PostgreSQL (its connections open, its kernel still acknowledgi
 applies its own ``statement_timeout`` and TCP keepalives see nothing wrong, so a driver
 call would wait forever. Every call on a PostgreSQL connection that waits for the server
 (a statement, commit, rollback, ping) therefore has a deadline: the statement timeout plus
-the connect timeout. A watchdog thread shuts the connection's socket down once it passes;
-the driver then fails as if the server had gone, the request answers 503 with Retry-After
-(api/http/faults.py), and the pool replaces the connection.
+half a second for the server's own cancellation to arrive. A watchdog thread shuts the
+connection's socket down once it passes; the driver then fails as if the server had gone,
+the request answers 503 with Retry-After (api/http/faults.py), and the pool replaces the
+connection.
+
+Most calls take milliseconds, so a worker need not wait out that deadline to know: once a
+call has waited ``SUSPECT_AFTER`` seconds, the worker asks the server on a new connection
+of its own (``SELECT 1``, as long as the connect timeout allows). No answer, a call past
+its deadline, or a connection attempt that timed out marks the database silent in this
+worker (``Breaker``): its calls under way are cut at once, and every later call fails at
+once with the same 503 instead of waiting, so a frozen database holds a worker once, for
+about ``SUSPECT_AFTER`` + the connect timeout. (A refused connection costs nothing to
+retry, and marks nothing.) While it is marked, the worker asks again every
+``PROBE_EVERY`` seconds and lifts the mark when the server answers.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import Engine, event
 
 RESOLUTION = 0.1  # seconds between the watchdog's looks
+SLACK = 0.5  # seconds past the statement timeout before the server counts as silent
+SUSPECT_AFTER = 1.0  # seconds a call waits before the worker asks the server directly
+PROBE_EVERY = 1.0  # seconds between tries of a silent database
+SILENT = "The database did not answer in time; marked silent until it answers again."
+log = logging.getLogger("api")
+
+
+class Breaker:
+    """Whether one engine's database fell silent, in this process; see the module's doc."""
+
+    def __init__(self, engine: Engine, connect_timeout: float) -> None:
+        self.engine, self.connect_timeout = engine, connect_timeout
+        self.probe = threading.local()  # set in a thread asking the server: it goes through
+        self.connect: Callable[[], Any] | None = None  # a new connection, as the pool's
+        self._reset()
+        BREAKERS.add(self)
+
+    def _reset(self) -> None:
+        """Not silent, nothing under way (after a fork, or once the engine is disposed)."""
+        self.silent, self.asking, self.asked_at = False, False, float("-inf")
+        self.lock = threading.Lock()
+        self.generation = object()  # a probe of an earlier one stops
+
+    @property
+    def exempt(self) -> bool:
+        return getattr(self.probe, "on", False)
+
+    def check(self) -> None:
+        """Fail at once (the driver's OperationalError) while the database is silent."""
+        if self.silent and not self.exempt:
+            raise self.engine.dialect.loaded_dbapi.OperationalError(SILENT)
+
+    def answers(self) -> bool:
+        """Whether the server answers ``SELECT 1`` on a new connection of this thread."""
+        self.probe.on = True
+        try:
+            connection = self.connect()  # type: ignore[misc]
+        except Exception:
+            return False
+        try:
+            with WATCHDOG.bounded(connection, self.connect_timeout, self):
+                connection.execute("SELECT 1")
+            return True
+        except Exception:
+            return False
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+    def suspect(self) -> None:
+        """A call has waited ``SUSPECT_AFTER``: ask the server, in a thread of its own."""
+        with self.lock:
+            if (self.silent or self.asking or self.connect is None
+                    or time.monotonic() - self.asked_at < PROBE_EVERY):
+                return
+            self.asking = True
+        threading.Thread(target=self._ask, name="db-suspect", daemon=True).start()
+
+    def _ask(self) -> None:
+        if not self.answers():
+            self.trip("a call waited and a new connection got no answer")
+        with self.lock:
+            self.asking, self.asked_at = False, time.monotonic()
+
+    def trip(self, why: str) -> None:
+        with self.lock:
+            if self.silent:
+                return
+            self.silent = True
+        log.warning("database %s silent (%s): its calls fail at once until it answers",
+                    self.engine.url.render_as_string(hide_password=True), why)
+        threading.Thread(target=self._try_again, args=(self.generation,), name="db-probe",
+                         daemon=True).start()
+
+    def _try_again(self, generation: object) -> None:
+        while generation is self.generation:
+            time.sleep(PROBE_EVERY)
+            if generation is self.generation and self.answers():
+                self.silent = False
+                log.warning("database %s answers again",
+                            self.engine.url.render_as_string(hide_password=True))
+                return
+
+
+BREAKERS: weakref.WeakSet[Breaker] = weakref.WeakSet()
 
 
 class Watchdog:
@@ -35,13 +133,16 @@ class Watchdog:
 
     def _reset(self) -> None:
         self.lock = threading.Lock()
-        self.waiting: dict[int, tuple[float, int]] = {}  # token -> (deadline, socket fd)
+        # token -> (start, deadline, socket fd, breaker, exempt from a tripped breaker)
+        self.waiting: dict[int, tuple[float, float, int, Breaker, bool]] = {}
         self.tokens = itertools.count()
         self.running = False
 
     @contextlib.contextmanager
-    def bounded(self, connection: Any, seconds: float) -> Iterator[None]:
-        """Shut ``connection``'s socket down if the block lasts longer than ``seconds``."""
+    def bounded(self, connection: Any, seconds: float, breaker: Breaker) -> Iterator[None]:
+        """Shut ``connection``'s socket down if the block lasts longer than ``seconds`` (and
+        trip ``breaker``) or once ``breaker`` trips; fail at once while it is tripped."""
+        breaker.check()
         try:
             fd = connection.pgconn.socket
         except Exception:  # closed already: the driver call fails on its own
@@ -52,7 +153,8 @@ class Watchdog:
             if not self.running:
                 self.running = True
                 threading.Thread(target=self._watch, name="db-deadlines", daemon=True).start()
-            self.waiting[token] = (time.monotonic() + seconds, fd)
+            now = time.monotonic()
+            self.waiting[token] = (now, now + seconds, fd, breaker, breaker.exempt)
         try:
             yield
         finally:
@@ -63,11 +165,20 @@ class Watchdog:
         while True:
             time.sleep(RESOLUTION)
             now = time.monotonic()
+            late, suspects = set(), set()
             with self.lock:  # held: a registered socket is still open (its call is under way)
-                for token, (deadline, fd) in list(self.waiting.items()):
-                    if deadline <= now:
+                for token, (start, deadline, fd, breaker, exempt) in list(self.waiting.items()):
+                    if deadline <= now or (breaker.silent and not exempt):
                         del self.waiting[token]
                         _shut_down(fd)
+                        if deadline <= now:
+                            late.add(breaker)
+                    elif now - start >= SUSPECT_AFTER and not exempt:
+                        suspects.add(breaker)
+            for breaker in late:
+                breaker.trip("no answer within the deadline")
+            for breaker in suspects:
+                breaker.suspect()
 
 
 def _shut_down(fd: int) -> None:
@@ -82,23 +193,37 @@ def _shut_down(fd: int) -> None:
 WATCHDOG = Watchdog()
 
 
-def bound_calls(engine: Engine, seconds: float) -> None:
-    """Put a deadline of ``seconds`` on every call of ``engine`` that waits for PostgreSQL."""
+def _reset_breakers() -> None:
+    for breaker in BREAKERS:
+        breaker._reset()
+
+
+os.register_at_fork(after_in_child=_reset_breakers)
+
+
+def bound_calls(engine: Engine, statement_timeout: float, connect_timeout: float) -> None:
+    """Put a deadline on every call of ``engine`` that waits for PostgreSQL (its statement
+    timeout and ``SLACK``), and a breaker that trips when one passes, when a call waited
+    ``SUSPECT_AFTER`` and the server does not answer a new connection, or when a
+    connection attempt times out (``connect_timeout``)."""
     if engine.dialect.name != "postgresql":
         return  # SQLite waits on its own file: its busy timeout bounds that
+    seconds = statement_timeout + SLACK
+    breaker = Breaker(engine, connect_timeout)
+    event.listen(engine, "engine_disposed", lambda _engine: breaker._reset())
 
     def execute(cursor: Any, statement: str, parameters: Any, _context: Any) -> bool:
-        with WATCHDOG.bounded(cursor.connection, seconds):
+        with WATCHDOG.bounded(cursor.connection, seconds, breaker):
             cursor.execute(statement, parameters)
         return True  # done here
 
     def execute_many(cursor: Any, statement: str, parameters: Any, _context: Any) -> bool:
-        with WATCHDOG.bounded(cursor.connection, seconds):
+        with WATCHDOG.bounded(cursor.connection, seconds, breaker):
             cursor.executemany(statement, parameters)
         return True
 
     def execute_bare(cursor: Any, statement: str, _context: Any) -> bool:
-        with WATCHDOG.bounded(cursor.connection, seconds):
+        with WATCHDOG.bounded(cursor.connection, seconds, breaker):
             cursor.execute(statement)
         return True
 
@@ -107,11 +232,31 @@ def bound_calls(engine: Engine, seconds: float) -> None:
     event.listen(engine, "do_execute_no_params", execute_bare)
     dialect = engine.dialect
     for name in ("do_commit", "do_rollback", "do_ping"):
-        setattr(dialect, name, _bounded(getattr(dialect, name), seconds))
+        setattr(dialect, name, _bounded(getattr(dialect, name), seconds, breaker))
+    dialect.connect = _connect(dialect.connect, breaker)
 
 
-def _bounded(call: Callable[[Any], Any], seconds: float) -> Callable[[Any], Any]:
+def _bounded(call: Callable[[Any], Any], seconds: float,
+             breaker: Breaker) -> Callable[[Any], Any]:
     def bounded(connection: Any) -> Any:
-        with WATCHDOG.bounded(connection, seconds):
+        with WATCHDOG.bounded(connection, seconds, breaker):
             return call(connection)
     return bounded
+
+
+def _connect(connect: Callable[..., Any], breaker: Breaker) -> Callable[..., Any]:
+    """The dialect's ``connect``, failing at once while ``breaker`` is tripped, tripping it
+    when an attempt fails after waiting out the connect timeout (a silent server); it also
+    gives the breaker a way to make connections of its own, with the same arguments."""
+
+    def connect_or_trip(*args: Any, **kwargs: Any) -> Any:
+        breaker.check()
+        breaker.connect = lambda: connect(*args, **kwargs)
+        start = time.monotonic()
+        try:
+            return connect(*args, **kwargs)
+        except breaker.engine.dialect.loaded_dbapi.OperationalError:
+            if time.monotonic() - start >= breaker.connect_timeout:
+                breaker.trip("no answer to a new connection")
+            raise
+    return connect_or_trip

@@ -4,7 +4,8 @@ A connection is checked before use when it sat idle in the pool for more than
 ``DB_PING_AFTER_IDLE`` seconds (a busy worker's connection is not pinged before every
 request: that ping was a round trip per request), and connections time out after
 ``DB_CONNECT_TIMEOUT`` seconds, a statement after ``DB_STATEMENT_TIMEOUT`` ms (PostgreSQL;
-a server that stopped answering altogether: api/http/deadlines.py), a wait for another
+a server that stopped answering altogether: api/http/deadlines.py, which then fails every
+call at once until it answers again), a wait for another
 writer's lock after ``DB_LOCK_TIMEOUT`` ms (PostgreSQL's lock_timeout, SQLite's busy
 timeout), so the app notices an outage quickly and recovers by itself once the database
 answers again: no restart.
@@ -18,6 +19,7 @@ SQLite enforces foreign keys on every connection, as PostgreSQL does.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from typing import Any
@@ -158,13 +160,33 @@ class DatabaseInt(IntegerConverter):
 def watch_connections(app: Flask) -> None:
     """Once the engines exist: make the read replicas' engines, ping connections that sat
     idle in any engine's pool (``ping_when_idle``), and give up on a server that stops
-    answering once it had the statement timeout and the connect timeout to (``bound_calls``)."""
-    give_up = app.config["DB_STATEMENT_TIMEOUT"] / 1000 + app.config["DB_CONNECT_TIMEOUT"]
+    answering once it had the statement timeout to, failing at once after that until it
+    answers again (``bound_calls``)."""
     with app.app_context():
         make_replica_engines(app)
         for engine in engines():
             ping_when_idle(engine, app.config["DB_PING_AFTER_IDLE"])
-            bound_calls(engine, give_up)
+            bound_calls(engine, app.config["DB_STATEMENT_TIMEOUT"] / 1000,
+                        app.config["DB_CONNECT_TIMEOUT"])
+
+
+def end_session(_error: BaseException | None = None) -> None:
+    """Remove the request's session (rolling back what it did not commit). The database
+    may have gone silent or away after the answer was made: that answer stands (no 500),
+    the connection is dropped, and the log says so."""
+    try:
+        db.session.remove()
+    except exc.SQLAlchemyError as error:
+        current_app.logger.warning("database unavailable while ending a request: %s",
+                                   error_code(error))
+        with contextlib.suppress(exc.SQLAlchemyError):
+            db.session().invalidate()
+        db.session.registry.clear()
+
+
+def end_sessions_quietly(app: Flask) -> None:
+    """Once Flask-SQLAlchemy registered its own session teardown: ours runs first."""
+    app.teardown_appcontext(end_session)
 
 
 def init_app(app: Flask) -> None:

@@ -17,7 +17,8 @@ each ``init_app`` call; Flask runs ``before_request`` hooks in registration orde
             -> CORS -> cache policy (ETag, Cache-Control, surrogate keys; store the final
             200; 304)
     teardown: slots (give the write slot back), writes (roll back whatever a write did
-            not commit)
+            not commit), then the session is removed (faults.end_session: a database
+            gone by then costs no 500)
 
 Session listeners, registered by the modules that own them: the change log
 (api/domain/changelog.py: entries and versions before each commit), the response cache
@@ -59,6 +60,7 @@ def configure(app: Flask) -> None:
 # In order; see the module docstring for what runs when.
 PIPELINE = (
     faults.watch_connections,  # the engines exist now: ping connections that sat idle
+    faults.end_sessions_quietly,  # after Flask-SQLAlchemy's teardown, so it runs before
     cache.init_app,  # first hook: its after_request runs last, so it stores the final headers
     apidoc.init_app,  # before any blueprint: documents every error response
     auth.init_app,  # the bearer security scheme in the OpenAPI document

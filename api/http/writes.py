@@ -19,7 +19,7 @@ from api.domain import changelog, derivations, history
 from api.domain.quotes import missing_own_quotes, unsupported_refs, unverifiable
 from api.domain.store import apply, dependents, label, own_dates, reference_date
 from api.extensions import SAFE_METHODS, db
-from api.http import errors
+from api.http import errors, faults
 from api.http.cache import representation_etag
 from api.http.cache.policy import ETAG_PATTERN, MAX_IF_MATCH
 from api.http.errors import Problem
@@ -261,7 +261,7 @@ def _discard_uncommitted(_error: BaseException | None) -> None:
     session = db.session
     if request.method in SAFE_METHODS and not (session.new or session.dirty or session.deleted):
         return
-    session.rollback()
+    faults.end_session()
 
 
 def init_app(app: Flask) -> None:

@@ -180,3 +180,36 @@ def test_rolled_back_write_leaves_the_cache_alone(app: Flask, client,
     statements.clear()
     after = client.get(URL)
     assert after.data == before.data and len(statements) == 0
+
+
+def test_stored_answers_are_served_while_the_database_cannot_be_read(
+    backend: str, tmp_path: Path,
+) -> None:
+    """stale-if-error: a stored representation keeps being served (for at most
+    CACHE_STALE_IF_ERROR seconds after the last good data-version check); one never stored
+    gets the database's 503."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL frozen under load: tests/ops/test_frozen_db.py")
+    made = make_app(backend, tmp_path, seeded=True, CACHE_CHECK_SECONDS=0,
+                    CACHE_STALE_IF_ERROR=2)
+    app = next(made)
+    client = app.test_client()
+    stored = client.get(URL)
+    assert "stale-if-error=2" in stored.headers["Cache-Control"]
+    database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    with app.app_context():
+        dispose_engines()
+    database.rename(database.with_suffix(".away"))
+    database.mkdir()  # no database file there: every connection fails
+    try:
+        again = client.get(URL)
+        assert again.status_code == 200 and again.data == stored.data
+        assert again.headers["ETag"] == stored.headers["ETag"]
+        assert client.get(LIST).status_code == 503  # never stored
+        time.sleep(2.1)
+        assert client.get(URL).status_code == 503  # stored too long before the failure
+    finally:
+        database.rmdir()
+        database.with_suffix(".away").rename(database)
+    assert client.get(URL).status_code == 200
+    next(made, None)

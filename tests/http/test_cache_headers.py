@@ -63,7 +63,8 @@ def test_head_of_a_hit_has_no_body(client: FlaskClient) -> None:
 def test_cache_control_tells_how_long_to_trust_a_response(client: FlaskClient,
                                                           app: Flask) -> None:
     expected = (f"public, max-age={app.config['CACHE_MAX_AGE']}, "
-                f"stale-while-revalidate={app.config['CACHE_STALE_SECONDS']}")
+                f"stale-while-revalidate={app.config['CACHE_STALE_SECONDS']}, "
+                f"stale-if-error={app.config['CACHE_STALE_IF_ERROR']}")
     assert app.config["CACHE_MAX_AGE"] <= 10  # a worker notices writes within seconds
     assert client.get(PAGE).headers["Cache-Control"] == expected  # miss
     assert client.get(PAGE).headers["Cache-Control"] == expected  # hit
@@ -82,7 +83,8 @@ def test_a_read_with_credentials_is_private(client: FlaskClient, app: Flask) -> 
 
 
 def test_cache_control_is_configurable(backend: str, tmp_path: Path) -> None:
-    for app in make_app(backend, tmp_path, seeded=True, CACHE_MAX_AGE=0, CACHE_STALE_SECONDS=0):
+    for app in make_app(backend, tmp_path, seeded=True, CACHE_MAX_AGE=0, CACHE_STALE_SECONDS=0,
+                        CACHE_STALE_IF_ERROR=0):
         assert app.test_client().get(PAGE).headers["Cache-Control"] == "public, max-age=0"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -67,6 +68,28 @@ class Cluster:
         deadline = time.monotonic() + timeout
         while self.sql(check) != "t" and time.monotonic() < deadline:
             time.sleep(0.1)
+
+    def processes(self) -> list[int]:
+        """The postmaster and every process it started (backends, checkpointer...)."""
+        master = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)],
+                                  capture_output=True, text=True).stdout.split()
+        return [master, *map(int, children)]
+
+    def freeze(self) -> None:
+        """SIGSTOP the server: connections stay open and new ones are still accepted by
+        the kernel, but nothing answers (a hung server, or a disk that stopped)."""
+        for pid in self.processes():  # the postmaster first: it starts no one meanwhile
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self.processes():
+            os.kill(pid, signal.SIGCONT)
+
+    def restart(self, mode: str = "immediate") -> None:
+        """Stop (``immediate``: as a crash, with recovery at the next start) and start."""
+        _as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+        self.start()
 
     def stop(self) -> None:
         try:

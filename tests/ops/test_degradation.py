@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from support import make_app, skip_unless_postgresql
-from test_faults import Proxy
+from tcpproxy import Proxy
 
 from api import create_app
 from api.extensions import db

@@ -53,7 +53,8 @@ def load_deploy() -> Any:
 class Server(load_deploy().Child):
     """boot.sh (migrate, seed, gunicorn) on a free port, ready once every worker is up."""
 
-    def __init__(self, tmp: Path, count: int = 2, **settings: str) -> None:
+    def __init__(self, tmp: Path, count: int = 2, start_timeout: float = 30,
+                 **settings: str) -> None:
         self.port = free_port()
         self.database = tmp / "api.sqlite"
         env = {
@@ -74,8 +75,8 @@ class Server(load_deploy().Child):
             return get(self.port, "/healthz", timeout=1)[0] == 200 and len(
                 workers(self.process.pid)) == count
 
-        super().__init__(["./boot.sh"], tmp / "server.log", ready, "gunicorn", timeout=30,
-                         cwd=ROOT, env=env)
+        super().__init__(["./boot.sh"], tmp / "server.log", ready, "gunicorn",
+                         timeout=start_timeout, cwd=ROOT, env=env)
 
     def stop(self, timeout: float = 20) -> int:
         return super().stop(timeout)

@@ -1,7 +1,9 @@
 """The production topology on this machine: nginx (deploy/nginx.conf.template) as a
 caching reverse proxy in front of gunicorn. A read is cached, revalidated with a 304 from
 the API once stale, and a write through the proxy is visible within the documented bound
-(the API's max-age, CACHE_MAX_AGE, plus up to a second: nginx counts whole seconds)."""
+(the API's max-age, CACHE_MAX_AGE, plus CACHE_CHECK_SECONDS, one by default: nginx may
+refetch its copy from a worker that has not noticed the write yet; plus up to a second:
+nginx counts whole seconds)."""
 
 from __future__ import annotations
 
@@ -79,13 +81,13 @@ def test_cached_read_revalidation_and_a_write_visible_within_max_age(
     assert again[2] == first[2]
     assert upstream_statuses(server, EVENT) == [200, 304]  # no body sent the second time
 
-    # A curator's write through the proxy: never cached, and visible within MAX_AGE.
+    # A curator's write through the proxy: never cached, and visible within the bound.
     status, body = patch(proxy.port, EVENT, {"title": "Soyuz MS-19 lifts off with the crew"},
                          {**server.bearer(), "If-Match": again[1]["ETag"]})
     assert status == 200, body
     written = time.monotonic()
     while json.loads(get(proxy.port, EVENT)[2])["title"] != body["title"]:
-        assert time.monotonic() - written < MAX_AGE + 2, "the write is not visible in time"
+        assert time.monotonic() - written < MAX_AGE + 1 + 1, "the write is not visible in time"
         time.sleep(0.1)
 
 

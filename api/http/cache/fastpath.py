@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_etags
 
 from api.http import limits, observability
@@ -58,13 +59,21 @@ class FastPath:
             try:
                 with self.flask.app_context():
                     cache.check_version()
-            except Exception as error:  # e.g. the database is down: Flask's path answers,
-                environ[VERSION_ERROR] = error  # with this error (no second connection try)
-                return self.next(environ, start_response)
+            except Exception as error:  # e.g. the database is down: a stored entry, if the
+                entry = cache.get(key)  # database's error allows it, else Flask's path
+                if entry is None or not isinstance(error, SQLAlchemyError) or not (
+                        cache.usable_on_error()):  # answers with this error (no second try)
+                    environ[VERSION_ERROR] = error
+                    return self.next(environ, start_response)
+                return self.hit(environ, start_response, entry)
         entry = cache.get(key)
         if entry is None:
             environ[KEY], environ[VERSION] = key, cache.version
             return self.next(environ, start_response)
+        return self.hit(environ, start_response, entry)
+
+    def hit(self, environ: dict[str, Any], start_response: StartResponse,
+            entry: Entry) -> Iterable[bytes]:
         limit_headers = limits.count_read(self.flask, environ)
         if limit_headers is None:  # over budget (or the limiter's storage failed)
             return self.next(environ, start_response)

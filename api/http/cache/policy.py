@@ -5,9 +5,11 @@ One function, ``etag_of``, names a representation: GETs send it and writes compa
 
 The Cache-Control policy (docs/performance.md explains the numbers):
 
-- a successful GET: ``public, max-age=CACHE_MAX_AGE, stale-while-revalidate=CACHE_STALE_SECONDS``
-  — short, because any write may change it and a worker notices another worker's write
-  within ``CACHE_CHECK_SECONDS``; after that a client revalidates with its ETag (a cheap 304);
+- a successful GET: ``public, max-age=CACHE_MAX_AGE, stale-while-revalidate=CACHE_STALE_SECONDS,
+  stale-if-error=CACHE_STALE_IF_ERROR`` — short, because any write may change it and a
+  worker notices another worker's write within ``CACHE_CHECK_SECONDS``; after that a client
+  revalidates with its ETag (a cheap 304); while the API cannot answer, a cache may keep
+  answering with its copy (as the response cache does while the database is away);
 - a GET sent with credentials: ``private, no-cache`` (shared caches must not keep it);
 - an error: ``no-store`` (a 404 must not hide the event created a second later);
 - a response that set its own Cache-Control (probes, metrics, files) keeps it;
@@ -56,6 +58,8 @@ def cache_control(config: dict[str, Any]) -> str:
     value = f"public, max-age={config['CACHE_MAX_AGE']}"
     if config["CACHE_STALE_SECONDS"] > 0:
         value += f", stale-while-revalidate={config['CACHE_STALE_SECONDS']}"
+    if config["CACHE_STALE_IF_ERROR"] > 0:
+        value += f", stale-if-error={config['CACHE_STALE_IF_ERROR']}"
     return value
 
 

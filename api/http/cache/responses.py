@@ -12,6 +12,11 @@ whose last ``seq`` is the data version. A worker reads it at most once per
 ``CACHE_CHECK_SECONDS`` and drops every entry when it moved, so another worker's (or the
 CLI's) write is visible within that bound; a write committed through this worker
 invalidates at once.
+
+Stale if error: while the data version cannot be read (the database is down, frozen or
+refusing), a stored entry is still served, for up to ``CACHE_STALE_IF_ERROR`` seconds
+after the last successful check, as the ``stale-if-error`` directive every such response
+carries lets any cache do (RFC 5861). A request with no entry gets the database's 503.
 """
 
 from __future__ import annotations
@@ -91,6 +96,7 @@ class ResponseCache:
         self.entries = BoundedLRU(config["CACHE_MAX_ENTRIES"], self.max_bytes)
         self.version: int | None = None  # the data version the entries belong to
         self.checked_at = float("-inf")
+        self.stale_if_error = config["CACHE_STALE_IF_ERROR"]
         self.lock = threading.Lock()
 
     @property
@@ -110,6 +116,10 @@ class ResponseCache:
     def stale(self) -> bool:
         """Whether the data version is due to be read again."""
         return time.monotonic() - self.checked_at >= self.check_seconds
+
+    def usable_on_error(self) -> bool:
+        """Whether entries may be served while the data version cannot be read."""
+        return time.monotonic() - self.checked_at <= self.stale_if_error
 
     def check_version(self) -> int:
         """Read the data version (in an app context); drop every entry if it moved."""
