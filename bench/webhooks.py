@@ -7,8 +7,9 @@ Makes a fresh database (SQLite in a temporary folder, or a schema of its own in 
 PostgreSQL database at ``--postgres``), subscribes a receiver on 127.0.0.1 (an HTTP server
 in a thread that verifies every signature with ``standardwebhooks``), starts the worker
 as production does (``flask --app api webhooks worker``, default settings but the
-loopback network allowed), then makes ``--writes`` curators' writes (``POST /v1/people``
-through the app, one every ``--interval`` seconds). Each entry's latency runs from its
+loopback network allowed), waits until a first write has arrived (the worker's start-up is
+not measured), then makes ``--writes`` curators' writes (``POST /v1/people`` through the
+app, one every ``--interval`` seconds). Each entry's latency runs from its
 ``at`` (stamped in the writing transaction just before its COMMIT) to its arrival at the
 receiver. Prints p50, p95 and the maximum, and how many arrived unsigned or not at all.
 Target: p95 < 2 s. Nothing leaves 127.0.0.1.
@@ -44,8 +45,8 @@ from api.http.auth import create_token  # noqa: E402
 from api.models import Change  # noqa: E402
 from api.webhooks.models import Delivery  # noqa: E402
 
-ARRIVED: dict[str, float] = {}  # person id -> receipt time (epoch seconds)
-LATENCY: list[float] = []
+ARRIVED: dict[str, float] = {}  # person id -> commit to first receipt (seconds)
+WARM_UP = "warm-up"  # the person written (and awaited) before the measured writes
 UNSIGNED: list[bytes] = []
 SECRET: list[str] = []
 # Per attempt: its start less the entry's at, and its duration in ms.
@@ -62,9 +63,8 @@ class Handler(BaseHTTPRequestHandler):
             UNSIGNED.append(body)
         else:
             if entry["id"] not in ARRIVED:
-                ARRIVED[entry["id"]] = now
                 at = dt.datetime.fromisoformat(entry["at"].replace("Z", "+00:00"))
-                LATENCY.append(now - at.timestamp())
+                ARRIVED[entry["id"]] = now - at.timestamp()
         self.send_response(204)
         self.end_headers()
 
@@ -120,14 +120,20 @@ def main() -> int:
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "api", "webhooks",
                                "worker"], cwd=ROOT, env=env)
     try:
-        time.sleep(1.0)  # the worker's start-up is not what is measured
+        # The worker's start-up (seconds on a busy machine) is not what is measured: one
+        # write first, awaited until it arrives, then the measured ones.
+        made = client.post("/v1/people", headers=token, json={"id": WARM_UP, "name": "Warm"})
+        assert made.status_code == 201, made.json
+        deadline = time.monotonic() + 120
+        while WARM_UP not in ARRIVED and time.monotonic() < deadline:
+            time.sleep(0.05)
         for n in range(args.writes):
             made = client.post("/v1/people", headers=token,
                                json={"id": f"bench-{n}", "name": f"Bench Person {n}"})
             assert made.status_code == 201, made.json
             time.sleep(args.interval)
         deadline = time.monotonic() + 30
-        while len(ARRIVED) < args.writes and time.monotonic() < deadline:
+        while len(ARRIVED) < args.writes + 1 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         worker.terminate()
@@ -136,7 +142,7 @@ def main() -> int:
         with app.app_context():
             PARTS.extend((started - at, ms) for started, at, ms in db.session.execute(
                 sa.select(Delivery.at, Change.at, Delivery.duration_ms)
-                .join(Change, Change.seq == Delivery.seq)))
+                .join(Change, Change.seq == Delivery.seq).where(Change.record_id != WARM_UP)))
             db.session.remove()
             dispose_engines()
         if schema:
@@ -150,11 +156,12 @@ def main() -> int:
           f"{args.interval} s; worker polling every {app.config['WEBHOOK_POLL_SECONDS']} s)")
     print("| received | unsigned | missing | p50 (s) | p95 (s) | max (s) |")
     print("| --- | --- | --- | --- | --- | --- |")
-    missing = args.writes - len(ARRIVED)
-    if LATENCY:
-        print(f"| {len(ARRIVED)} | {len(UNSIGNED)} | {missing} | "
-              f"{statistics.median(LATENCY):.3f} | {percentile(LATENCY, 0.95):.3f} | "
-              f"{max(LATENCY):.3f} |")
+    latency = [ARRIVED[f"bench-{n}"] for n in range(args.writes) if f"bench-{n}" in ARRIVED]
+    missing = args.writes - len(latency)
+    if latency:
+        print(f"| {len(latency)} | {len(UNSIGNED)} | {missing} | "
+              f"{statistics.median(latency):.3f} | {percentile(latency, 0.95):.3f} | "
+              f"{max(latency):.3f} |")
     if PARTS:
         waits = [wait.total_seconds() for wait, _ in PARTS]
         sends = [ms / 1000 for _, ms in PARTS]
@@ -162,7 +169,7 @@ def main() -> int:
               f"p95 {percentile(waits, 0.95):.3f} s; the POST itself p50 "
               f"{statistics.median(sends):.3f} s, p95 {percentile(sends, 0.95):.3f} s "
               f"({len(PARTS)} attempts).")
-    ok = LATENCY and not UNSIGNED and not missing and percentile(LATENCY, 0.95) < 2.0
+    ok = latency and not UNSIGNED and not missing and percentile(latency, 0.95) < 2.0
     print("Target p95 < 2 s:", "met" if ok else "NOT met")
     return 0 if ok else 1
 

@@ -4,19 +4,22 @@ Generates missions, sources, people and events (1-3 citations and 0-2 people eac
 mixed date precisions, statuses and types) and loads them with bulk Core inserts:
 ``executemany`` in large batches without fsync on SQLite, ``COPY`` on
 PostgreSQL. Synthetic rows have ids starting with ``synth-`` and replace the previous
-synthetic rows; the curated data is left alone. The load is one transaction and appends
-to the change log (a delete of each old synthetic mission, source, person and event, a
-create of each new one; their citations travel inside their events), so running apps and
-followers see it like any other write.
+synthetic rows (and their history); the curated data is left alone. The load is one
+transaction and appends to the change log (a delete of each old synthetic mission, source,
+person and event, a create of each new one; their citations travel inside their events),
+and each new event, source and person gets its first revision (its seed-file form, dumped
+by its schema, as any write keeps it), so running apps and followers see it like any other
+write.
+
+At a million events some of its statements run longer than a request may
+(``DB_STATEMENT_TIMEOUT``): raise that for the load, as bench/harness.py does.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -25,136 +28,34 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import Connection, delete, func, insert, literal, null, select
 
-from api.domain import changelog
-from api.domain.searchtext import document
+from api.cli.synthrows import (
+    FIRST,
+    LAST,
+    PREFIX,
+    ROLES,
+    event_rows,
+    event_state,
+    json_text,
+    sentence,
+    stated,
+)
+from api.domain import changelog, history
 from api.extensions import db
-from api.models import Change, Citation, Event, EventPerson, Mission, Person, Source, utcnow
-from schemas import dates
-from schemas.event import CITABLE_FIELDS, EVENT_TYPES
+from api.models import (
+    Change,
+    Citation,
+    Event,
+    EventPerson,
+    Mission,
+    Person,
+    RecordRevision,
+    Revision,
+    Source,
+    utcnow,
+)
+from schemas.seedform import seed_form
 
-PREFIX = "synth-"
 BATCH = 20_000
-STATUSES = ("occurred",) * 6 + ("planned", "speculative", "cancelled")
-WORDS = (
-    "orbit", "launch", "capsule", "station", "crew", "camera", "film", "director", "actress",
-    "cosmonaut", "rocket", "module", "docking", "hatch", "spacewalk", "landing", "steppe",
-    "parachute", "training", "centrifuge", "studio", "scene", "rehearsal", "lighting", "lens",
-    "footage", "editor", "premiere", "festival", "contract", "agency", "commander", "engineer",
-    "surgeon", "medical", "emergency", "heart", "zero", "gravity", "weightless", "window",
-    "earth", "moon", "mars", "satellite", "telescope", "antenna", "signal", "radio", "mission",
-    "control", "schedule", "delay", "weather", "fuel", "booster", "stage", "fairing", "payload",
-    "cargo", "supply", "experiment", "laboratory", "interview", "press", "statement",
-    "agreement", "budget", "sponsor", "channel", "broadcast", "audience", "record", "history",
-    "first", "symbolic", "rivalry", "competition", "cooperation", "partner", "flight", "return",
-    "recovery", "helicopter", "team", "doctor", "nurse", "makeup", "costume", "script",
-    "screenplay", "storyboard", "sound", "music", "score", "trailer", "poster", "release",
-    "cinema", "theatre", "review", "critic"
-)
-# Word frequencies follow Zipf's law, as in real text: a few common words, many rare ones.
-CUM_WEIGHTS = list(itertools.accumulate(1 / rank for rank in range(1, len(WORDS) + 1)))
-FIRST = (
-    "Anna", "Boris", "Daria", "Elena", "Fyodor", "Galina", "Igor", "Katya", "Lev", "Maria",
-    "Nikolai", "Olga", "Pavel", "Roman", "Sofia", "Timur", "Vera", "Yulia", "Zoya", "Alexei"
-)
-LAST = (
-    "Ivanova", "Petrov", "Sidorova", "Volkov", "Kuznetsova", "Popov", "Sokolova", "Lebedev",
-    "Kozlova", "Novikov", "Morozova", "Orlov", "Pavlova", "Semenov", "Egorova", "Vinogradov",
-    "Belova", "Tarasov", "Fedorova", "Zaitsev"
-)
-PLACES = (None, None, "Baikonur", "Star City", "ISS", "Moscow", "Kazakh steppe", "Houston")
-ROLES = ("commander", "flight engineer", "director", "actress", "cameraman", "doctor")
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _date(rnd: random.Random) -> dict[str, Any]:
-    year = rnd.randint(1957, 2040)
-    kind = rnd.random()
-    if kind < 0.2:
-        text = f"{year:04d}"
-    elif kind < 0.45:
-        text = f"{year:04d}-{rnd.randint(1, 12):02d}"
-    else:
-        text = f"{year:04d}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
-    # Synthetic dates are plain stated dates: a hedged or derived date needs a basis (a
-    # quote, a rule, a reference) that random text cannot honestly give. Two draws stay, so
-    # the generated data is otherwise what it was.
-    rnd.random(), rnd.random()
-    return {"date": text, "precision": dates.precision(text),
-            "approximate": False, "inferred": False}
-
-
-def _stated(rnd: random.Random) -> dict[str, Any]:
-    """A source's stated date: a day, as a byline gives it."""
-    day = dates.earliest(_date(rnd)["date"]).isoformat()
-    return {"date": day, "precision": "day", "approximate": False, "inferred": False}
-
-
-def _sentence(rnd: random.Random, low: int, high: int) -> str:
-    text = " ".join(rnd.choices(WORDS, cum_weights=CUM_WEIGHTS, k=rnd.randint(low, high)))
-    return text[0].upper() + text[1:]
-
-
-def _span(rnd: random.Random) -> tuple[str, str | None, str, str]:
-    """A start and maybe an end date: their JSON, and the earliest and latest day."""
-    start, end = _date(rnd), None
-    if rnd.random() < 0.2:
-        later = _date(rnd)
-        if dates.earliest(later["date"]) >= dates.latest(start["date"]):
-            end = later
-    return (_json(start), _json(end) if end else None,
-            dates.earliest(start["date"]).isoformat(),
-            dates.latest((end or start)["date"]).isoformat())
-
-
-POOL = 20_000  # distinct values drawn from, so that generating a row stays cheap
-
-
-def _events(rnd: random.Random, count: int, missions: int, sources: list[str],
-            people: list[str],
-            ) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
-    """Rows of (event, citations, people), in the column order of ``COLUMNS``.
-
-    Values come from pools of pre-generated dates and phrases; a summary joins two
-    phrases, so summaries are (almost) all distinct. ``sources`` and ``people`` are the
-    titles and names of the synthetic sources and people, for the search text.
-    """
-    spans = [_span(rnd) for _ in range(POOL)]
-    titles = [_sentence(rnd, 3, 8) for _ in range(POOL)]
-    phrases = [_sentence(rnd, 6, 15) for _ in range(POOL)]
-    notes = [None] * 9 * POOL + [_sentence(rnd, 5, 12) for _ in range(POOL)]
-    tags = [_json(rnd.sample(WORDS, rnd.randint(1, 3))) for _ in range(POOL)]
-    supports = [_json(rnd.sample(CITABLE_FIELDS, rnd.randint(1, 3))) for _ in range(POOL)]
-    choice, random_, randrange = rnd.choice, rnd.random, rnd.randrange
-    for n in range(count):
-        event_id = f"{PREFIX}{n:07d}"
-        summary = f"{choice(phrases)}, {choice(phrases).lower()}."
-        citations = [
-            (event_id, randrange(len(sources)), position,
-             summary[: 40 + int(random_() * 80)], choice(supports))
-            for position in range(1 + int(random_() * 3))
-        ]
-        crew = int(random_() * 2.5)
-        persons = [(event_id, position, randrange(len(people)), choice(ROLES))
-                   for position in range(crew)]
-        if crew == 2 and persons[0][2] == persons[1][2]:
-            persons.pop()
-        mission, place, tag, note = n % missions, choice(PLACES), choice(tags), choice(notes)
-        text = document({
-            "note": note, "location": place, "tags": json.loads(tag),
-            "people": [people[p[2]] for p in persons],
-            "sources": list(dict.fromkeys(sources[c[1]] for c in citations)),
-            "quotes": [c[3] for c in citations]})
-        event = (
-            event_id, f"{PREFIX}{mission:04d}", choice(EVENT_TYPES), choice(STATUSES),
-            choice(titles), summary, *choice(spans), place, tag, note, text,
-        )
-        yield (event, [(e, f"{PREFIX}{s:04d}", *rest) for e, s, *rest in citations],
-               [(e, pos, f"{PREFIX}{p:04d}", role) for e, pos, p, role in persons])
-
-
 COLUMNS = {
     Event: ("id", "mission_id", "type", "status", "title", "summary", "start", "end",
             "earliest", "latest", "location", "tags", "note", "search_text", "version",
@@ -165,7 +66,25 @@ COLUMNS = {
     Source: ("id", "file", "title", "publisher", "author", "stated_date", "language", "url",
              "note"),
     Person: ("id", "name", "aliases", "roles"),
+    Revision: ("event_id", "number", "at", "who", "action", "changed", "snapshot"),
+    RecordRevision: ("kind", "record_id", "number", "at", "who", "action", "changed",
+                     "snapshot"),
 }
+WHO = "synth"  # the author of the synthetic records' revisions
+
+
+def _first_revision(state: dict[str, Any], at: Any) -> tuple[Any, ...]:
+    """A record's first revision holding ``state``: number, at, who, action, changed and
+    snapshot, as ``history`` keeps a created record."""
+    return 1, at, WHO, "create", json_text(list(state)), json_text(state)
+
+
+def _record_revisions(conn: Connection, at: Any) -> None:
+    """The first revision of each synthetic source and person, as any write keeps it."""
+    for model, (kind, schema) in history.TRACKED.items():
+        records = db.session.scalars(select(model).where(model.id.startswith(PREFIX)))
+        _write(conn, RecordRevision, [(kind, obj.id, *_first_revision(seed_form(schema, obj), at))
+                                      for obj in records])
 
 
 def _write(conn: Connection, model: type[db.Model], rows: Sequence[tuple[Any, ...]]) -> None:
@@ -192,18 +111,21 @@ def _log(conn: Connection, action: str, at: Any) -> int:
         first = (conn.scalar(select(func.max(Change.seq))) or 0) + 1
         mission = (model.id if model is Mission else model.mission_id if model is Event
                    else null())
+        # A created event, source or person links to its first revision (load_synthetic).
+        revision = literal(1) if action == "create" and model is not Mission else null()
         rows = select(first - 1 + func.row_number().over(order_by=model.id), literal(at),
-                      literal(action), literal(resource), model.id, mission
+                      literal(action), literal(resource), model.id, mission, revision
                       ).where(model.id.startswith(PREFIX))
         conn.execute(insert(Change).from_select(
-            ["seq", "at", "action", "resource", "record_id", "mission_id"], rows))
+            ["seq", "at", "action", "resource", "record_id", "mission_id", "revision"], rows))
     return (conn.scalar(select(func.max(Change.seq))) or 0) + 1
 
 
 def _clear(conn: Connection) -> None:
     synthetic = select(Event.id).where(Event.id.startswith(PREFIX))
-    conn.execute(delete(Citation).where(Citation.event_id.in_(synthetic)))
-    conn.execute(delete(EventPerson).where(EventPerson.event_id.in_(synthetic)))
+    for model in (Citation, EventPerson, Revision):
+        conn.execute(delete(model).where(model.event_id.in_(synthetic)))
+    conn.execute(delete(RecordRevision).where(RecordRevision.record_id.startswith(PREFIX)))
     for model in (Event, Mission, Source, Person):
         conn.execute(delete(model).where(model.id.startswith(PREFIX)))
 
@@ -226,21 +148,22 @@ def load_synthetic(events: int, missions: int, seed: int = 1) -> dict[str, int]:
         version = first + missions + sources + people + events - 1
         _clear(conn)
         _write(conn, Mission, [(f"{PREFIX}{m:04d}", f"Synthetic mission {m}",
-                                _sentence(rnd, 10, 20) + ".") for m in range(missions)])
+                                sentence(rnd, 10, 20) + ".") for m in range(missions)])
         source_rows = [
-            (f"{PREFIX}{s:04d}", f"synthetic/{s:04d}.txt", _sentence(rnd, 3, 7),
+            (f"{PREFIX}{s:04d}", f"synthetic/{s:04d}.txt", sentence(rnd, 3, 7),
              rnd.choice(("TASS", "Reuters", "Euronews", "Interfax")), None,
-             _json(_stated(rnd)), rnd.choice(("en", "ru")),
+             json_text(stated(rnd)), rnd.choice(("en", "ru")),
              f"https://example.org/articles/{s}", None)
             for s in range(sources)]
         _write(conn, Source, source_rows)
         people_rows = [(f"{PREFIX}{p:04d}", f"{rnd.choice(FIRST)} {rnd.choice(LAST)}", "[]",
-                        _json([rnd.choice(ROLES)])) for p in range(people)]
+                        json_text([rnd.choice(ROLES)])) for p in range(people)]
         _write(conn, Person, people_rows)
-        rows = _events(rnd, events, missions, [row[2] for row in source_rows],
+        _record_revisions(conn, now)
+        rows = event_rows(rnd, events, missions, [row[2] for row in source_rows],
                        [row[1] for row in people_rows])
         # Secondary indexes are cheaper built once, sorted, than grown row by row.
-        indexes = [index for model in (Event, Citation, EventPerson)
+        indexes = [index for model in (Event, Citation, EventPerson, Revision)
                    for index in model.__table__.indexes]
         for index in indexes:
             index.drop(conn)
@@ -250,6 +173,8 @@ def load_synthetic(events: int, missions: int, seed: int = 1) -> dict[str, int]:
             persons = [p for _, _, ps in batch for p in ps]
             _write(conn, Citation, citations)
             _write(conn, EventPerson, persons)
+            _write(conn, Revision, [(event[0], *_first_revision(event_state(event, cs, ps), now))
+                                    for event, cs, ps in batch])
             counts["citations"] += len(citations)
             counts["event_people"] += len(persons)
         for index in indexes:
@@ -257,7 +182,7 @@ def load_synthetic(events: int, missions: int, seed: int = 1) -> dict[str, int]:
         _log(conn, "create", now)
         # Fresh statistics for the planner (without them SQLite reads a page through the
         # deleted_at index and sorts the whole table).
-        conn.exec_driver_sql("ANALYZE events, citations, event_people"
+        conn.exec_driver_sql("ANALYZE events, citations, event_people, event_revisions"
                              if conn.dialect.name == "postgresql" else "ANALYZE")
         db.session.commit()
     except Exception:

@@ -53,6 +53,9 @@ LAST = "api.last_seq"
 APPENDED = "api.appended_changes"
 # The advisory lock serialising appends on PostgreSQL (any constant the app owns).
 LOCK = 0x6D74_6C6F67  # "mtlog"
+# The PostgreSQL channel an appending transaction notifies at its commit: a wake-up for
+# whoever follows the log in-house (the webhook worker), never the data itself.
+CHANNEL = "mission_timeline_changes"
 
 
 @dataclass
@@ -116,9 +119,12 @@ def _parent(obj: Any) -> tuple[str | None, str | None]:
 
 def reserve(connection: Any) -> int:
     """Take the log's lock for the rest of the transaction on ``connection`` and return
-    the first number the caller may append (the last ``seq`` + 1)."""
+    the first number the caller may append (the last ``seq`` + 1). On PostgreSQL the
+    transaction also notifies ``CHANNEL``, which the server delivers if and when it
+    commits."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK})
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key), pg_notify(:channel, '')"),
+                           {"key": LOCK, "channel": CHANNEL})
     return (connection.scalar(select(func.max(Change.seq))) or 0) + 1
 
 

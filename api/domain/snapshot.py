@@ -1,12 +1,20 @@
 """The whole dataset at one point of the change log, record by record, in bounded memory.
 
 A snapshot reads every live mission, source, person and event (citations, people and
-claims inside their event) in their seed-file form, the form each revision keeps, inside
-one read transaction (REPEATABLE READ on PostgreSQL; on SQLite, whose write-ahead log
-gives a reader one state too), so writes committed meanwhile are not seen and go on
-unhindered. It is stamped with the
-last ``seq`` of the change log it reads first, so the snapshot and
+claims inside their event) in their seed-file form, inside one read transaction
+(REPEATABLE READ on PostgreSQL; on SQLite, whose write-ahead log gives a reader one state
+too), so writes committed meanwhile are not seen and go on unhindered. It is stamped with
+the last ``seq`` of the change log it reads first, so the snapshot and
 ``/v1/changes?after=seq`` together give the live state exactly.
+
+The seed-file form of an event, a person or a source is what its latest revision keeps:
+every write records one, dumped by the record's schema in the write's own transaction
+(api/domain/history.py), and ``/v1/changes`` links each change to it, so followers store
+that very form. The snapshot serves the stored JSON of that revision as it is, streamed
+from one query (a server-side cursor on PostgreSQL) without loading or dumping the record
+again: that is what makes a million events a matter of seconds. A record that has no
+revision (a mission, or a person or source that predates the history) is loaded and
+dumped by its schema, a batch at a time, in its place in the order.
 """
 
 from __future__ import annotations
@@ -14,18 +22,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, select
+import orjson
+from marshmallow import Schema
+from sqlalchemy import Connection, Select, Text, and_, cast, func, null, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.domain.changelog import MODELS, data_version
+from api.domain.history import TRACKED
 from api.domain.store import KINDS
 from api.extensions import db
-from api.models import Event
+from api.models import Event, RecordRevision, Revision
 from schemas.seedform import seed_form
 
-BATCH = 500  # records read (and held) at a time
-DETAILS = (selectinload(Event.citations), selectinload(Event.people),
-           selectinload(Event.claims))
+BATCH = 1000  # rows fetched (and records held) at a time
+DETAILS = {Event: (selectinload(Event.citations), selectinload(Event.people),
+                   selectinload(Event.claims))}
+# Where each kind's revisions are: the table, its column naming the record, and which rows.
+HISTORY: dict[type[db.Model], tuple[Any, Any, tuple[Any, ...]]] = {
+    Event: (Revision, Revision.event_id, ()),
+    **{model: (RecordRevision, RecordRevision.record_id, (RecordRevision.kind == kind,))
+       for model, (kind, _) in TRACKED.items()},
+}
 
 
 def open_read() -> Connection:
@@ -39,25 +56,45 @@ def open_read() -> Connection:
     return connection
 
 
+def stored(model: type[db.Model]) -> Select:
+    """The live records of ``model`` by id, each with the JSON its latest revision keeps
+    (as stored, text), or NULL when it has none."""
+    if model not in HISTORY:
+        return select(model.id, null()).order_by(model.id)
+    revision, key, which = HISTORY[model]
+    latest = (select(key.label("id"), func.max(revision.number).label("number"))
+              .where(*which).group_by(key).subquery())
+    return (select(model.id, cast(revision.snapshot, Text))
+            .outerjoin(latest, latest.c.id == model.id)
+            .outerjoin(revision, and_(key == latest.c.id, revision.number == latest.c.number,
+                                      *which))
+            .order_by(model.id))
+
+
+def _dumped(session: Session, model: type[db.Model], schema: type[Schema],
+            ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The records ``ids`` of ``model`` dumped by ``schema`` into their seed-file form."""
+    if not ids:
+        return {}
+    found = session.scalars(select(model).where(model.id.in_(ids))
+                            .options(*DETAILS.get(model, ())))
+    return {obj.id: seed_form(schema, obj) for obj in found}
+
+
 def records(connection: Connection, batch: int = BATCH) -> Iterator[dict[str, Any]]:
     """Every live record read on ``connection``: ``{"resource", "id", "record"}``, by kind
-    (missions, sources, people, events) and id."""
+    (missions, sources, people, events) and id; ``record`` is the stored JSON of its latest
+    revision (an ``orjson.Fragment``) or, for a record without one, its schema's dump."""
     with Session(bind=connection) as session:
         for _, model, schema in KINDS:
-            last = None
-            while True:
-                stmt = select(model).order_by(model.id).limit(batch)
-                if model is Event:
-                    stmt = stmt.options(*DETAILS)
-                if last is not None:
-                    stmt = stmt.where(model.id > last)
-                rows = session.scalars(stmt).all()
-                for obj in rows:
-                    yield {"resource": MODELS[model], "id": obj.id,
-                           "record": seed_form(schema, obj)}
-                if len(rows) < batch:
-                    break
-                last = rows[-1].id
+            resource = MODELS[model]
+            rows = session.execute(stored(model), execution_options={"yield_per": batch})
+            for part in rows.partitions():
+                dumped = _dumped(session, model, schema,
+                                 [ident for ident, text in part if text is None])
+                for ident, text in part:
+                    yield {"resource": resource, "id": ident,
+                           "record": dumped[ident] if text is None else orjson.Fragment(text)}
                 session.expunge_all()
 
 

@@ -65,6 +65,20 @@ class Changes(MethodView):
 
 
 NDJSON = "application/x-ndjson"
+CHUNK = 1 << 16  # bytes written at a time (a write a line would be a system call a line)
+
+
+def chunks(lines: Iterator[bytes]) -> Iterator[bytes]:
+    """``lines`` joined into pieces of about ``CHUNK`` bytes."""
+    held, size = [], 0
+    for line in lines:
+        held.append(line)
+        size += len(line)
+        if size >= CHUNK:
+            yield b"".join(held)
+            held, size = [], 0
+    if held:
+        yield b"".join(held)
 
 
 def ndjson_response(lines: Iterator[bytes], etag: str, headers: dict[str, str]) -> Response:
@@ -77,12 +91,13 @@ def ndjson_response(lines: Iterator[bytes], etag: str, headers: dict[str, str]) 
 
     def compressed() -> Iterator[bytes]:
         packer = zlib.compressobj(wbits=31)  # the gzip format
-        for line in lines:
-            if chunk := packer.compress(line):
+        for piece in chunks(lines):
+            if chunk := packer.compress(piece):
                 yield chunk
         yield packer.flush()
 
-    response = Response(stream_with_context(compressed() if gzip else lines), mimetype=NDJSON,
+    response = Response(stream_with_context(compressed() if gzip else chunks(lines)),
+                        mimetype=NDJSON,
                         headers={"ETag": f'"{tag}"', "Vary": "Accept-Encoding", **headers})
     if gzip:
         response.headers["Content-Encoding"] = "gzip"

@@ -144,10 +144,12 @@ def attempt(target: Target, seq: int, body: bytes) -> bool:
     return ok
 
 
-def payload(change: Change, api_root: str) -> bytes:
-    """The entry as ``GET /v1/changes`` shows it, links starting at ``api_root``."""
+def payloads(changes: list[Change], api_root: str) -> list[tuple[int, bytes]]:
+    """Each entry's ``seq`` and body: the entry as ``GET /v1/changes`` shows it, links
+    starting at ``api_root``."""
     with current_app.test_request_context(base_url=api_root):
-        return orjson.dumps(ChangeSchema().dump(change))
+        schema = ChangeSchema()
+        return [(change.seq, orjson.dumps(schema.dump(change))) for change in changes]
 
 
 def drain(hook: Webhook, last: int) -> None:
@@ -155,7 +157,7 @@ def drain(hook: Webhook, last: int) -> None:
     the first failure; with none left to send, pass the cursor over the rest."""
     target = Target(hook.id, hook.url, hook.secret, hook.epoch, hook.failures)
     changes = list(db.session.scalars(matching(hook.filters, hook.cursor, last).limit(BATCH)))
-    bodies = [(change.seq, payload(change, hook.api_root)) for change in changes]
+    bodies = payloads(changes, hook.api_root)
     db.session.rollback()  # no transaction stays open while requests go out
     for seq, body in bodies:
         if not attempt(target, seq, body):

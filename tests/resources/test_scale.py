@@ -14,11 +14,14 @@ from sqlalchemy import event, func, select
 from support import make_app, skip_unless_postgresql, statements_run
 
 from api.cli.synth import PREFIX
-from api.domain.changelog import data_version
+from api.domain.changelog import MODELS, data_version
+from api.domain.snapshot import HISTORY
+from api.domain.store import KINDS
 from api.extensions import db
 from api.models import Change, Citation, Event, EventPerson, Mission, Person, Source
 from api.queries import ranking, search
 from schemas import EventSchema
+from schemas.seedform import seed_form
 
 PAGE_STATEMENT = "SELECT events.id, events.version"  # a page's first: its ids and versions
 
@@ -276,6 +279,29 @@ def test_synth_replaces_its_data_and_logs_it(app: Flask) -> None:
         assert db.session.scalar(select(func.count()).select_from(Event)) == 338
         missions = set(db.session.scalars(select(Event.mission_id).distinct()))
         assert missions == {"the-challenge", f"{PREFIX}0000", f"{PREFIX}0001", f"{PREFIX}0002"}
+
+
+def test_synthetic_records_have_a_first_revision_as_any_write_keeps_it(app: Flask) -> None:
+    """Each synthetic event, source and person has one revision, by "synth", holding what
+    its schema dumps (so the snapshot and the change log's links serve it like any other
+    record's), and its create entry links to it."""
+    with app.app_context():
+        for _, model, schema in KINDS:
+            if model not in HISTORY:
+                continue  # missions keep no revisions
+            revision, key, which = HISTORY[model]
+            kept = {getattr(r, key.key): r for r in db.session.scalars(
+                select(revision).where(key.startswith(PREFIX), *which))}
+            dumped = {obj.id: seed_form(schema, obj) for obj in db.session.scalars(
+                select(model).where(model.id.startswith(PREFIX)))}
+            assert dumped and set(kept) == set(dumped)
+            for ident, state in dumped.items():
+                assert (kept[ident].number, kept[ident].who) == (1, "synth")
+                assert list(kept[ident].snapshot.items()) == list(state.items())
+            linked = db.session.scalars(select(Change.revision).where(
+                Change.resource == MODELS[model], Change.action == "create",
+                Change.record_id.startswith(PREFIX)))
+            assert set(linked) == {1}
 
 
 def test_autogenerate_leaves_the_search_index_alone(app: Flask) -> None:
