@@ -5,24 +5,29 @@
 each ``init_app`` call; Flask runs ``before_request`` hooks in registration order and
 ``after_request`` hooks in reverse, so for a request:
 
-    WSGI:   [TrustedProxyFix] -> observability (request id; log line and metrics once
-            answered) -> cache fast path: a cache hit or a 304 is answered here, with its
-            stored headers plus a fresh rate-limit count (entries exist only for host
-            names trust.check_host let through)
-    before: replicas.choose_reader (a replica for a read) -> trust.check_host
-            -> security.check_request -> limits
-            -> cache (raises the error of a failed data-version check, if any)
+    WSGI:   [PublicBase, when PUBLIC_BASE_URL] -> [TrustedProxyFix, when PROXY_COUNT]
+            -> Flask, which refuses a host name not in TRUSTED_HOSTS (400, raised once
+            the before hooks ran; trust lets the probes through)
+    before: observability (request id, clock) -> trust (probes by address)
+            -> security.check_request -> limits (count; 429) -> response cache (a hit is
+            answered here, and passes through every after hook below)
+            -> replicas.choose_reader (a replica for a read)
     view    (a write takes one of the host's write slots: slots.take, from @require)
-    after:  limits (headers) -> security.add_headers -> replicas.answer_seq (Data-Seq)
+    after:  replicas.answer_seq (Data-Seq) -> limits (headers) -> security.add_headers
             -> CORS -> cache policy (ETag, Cache-Control, surrogate keys; store the final
-            200; 304)
+            200; 304) -> observability (X-Request-ID, the log line, metrics)
     teardown: slots (give the write slot back), writes (roll back whatever a write did
             not commit)
 
-Session listeners, registered by the modules that own them: the change log
-(api/domain/changelog.py: entries and versions before each commit), the response cache
-(expires after a commit that changed data), WebSub (pings the hub after such a commit),
-and the deleted-event filter and date-span derivation of api/models.py.
+Errors raised anywhere above are answered by errors.py (problem+json) and faults.py
+(database errors), and the answer passes through the after hooks.
+
+Session listeners are registered when their modules are imported (they apply to every
+Session class, not to one app): the change log (api/domain/changelog.py: entries and
+versions after each flush and before each commit, forgotten on rollback), the response
+cache (expires after a commit that changed data: cache/responses.py), WebSub (gathers the
+feeds before such a commit, pings the hub after it: websub.py), and api/models.py (the
+deleted-event filter on every select, the date span of an event before it is saved).
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ from flask import Flask
 from api.http import (
     apidoc,
     auth,
-    cache,
     cors,
     errors,
     faults,
@@ -44,35 +48,34 @@ from api.http import (
     trust,
     writes,
 )
+from api.http.cache import fragments, policy, responses
 from api.http.jsonprovider import OrjsonProvider
 
 
 def configure(app: Flask) -> None:
-    """What must be set before the extensions bind: JSON, proxies, engine options."""
+    """What must be set before the extensions bind: JSON, hosts and proxies, engine options."""
     app.json = OrjsonProvider(app)
-    cache.install(app)  # the fast path, in front of Flask and behind the proxy fix
-    observability.install(app)  # request ids, log lines, metrics: around the fast path too
-    trust.configure(app)  # X-Forwarded-* from TRUSTED_PROXIES only
+    trust.configure(app)  # TRUSTED_HOSTS; X-Forwarded-* from TRUSTED_PROXIES only
     faults.init_app(app)  # engine options, the bounded <int:> converter, database errors
 
 
 # In order; see the module docstring for what runs when.
 PIPELINE = (
     faults.watch_connections,  # the engines exist now: ping connections that sat idle
-    cache.init_app,  # first hook: its after_request runs last, so it stores the final headers
+    observability.init_app,  # first before hook; its after hook runs last
+    policy.init_app,  # its after hook runs next to last: it stores the final headers
+    fragments.init_app,  # the render memo (no hook)
     apidoc.init_app,  # before any blueprint: documents every error response
     auth.init_app,  # the bearer security scheme in the OpenAPI document
     cors.init_app,
     errors.init_app,
     writes.init_app,
-    replicas.init_app,  # a read replica for a request that only reads; Data-Seq on writes
     slots.init_app,  # writes under way at once, bounded per host
-    trust.init_app,  # unknown host names: 400 before anything renders
+    trust.init_app,  # probes answer whatever the host name
     security.init_app,
     limits.init_app,
-    observability.init_app,
-    cache.init_version_errors,  # last before_request: a failed data-version check of the
-    # fast path surfaces after the host check and rate limits, as in any view
+    responses.init_app,  # after the limits: a hit is counted like any read
+    replicas.init_app,  # a read replica for a request that only reads; Data-Seq on writes
 )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
@@ -40,6 +40,7 @@ EventPageSchema = page_of(EventListItemSchema, "EventPageSchema", facets=fields.
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited events.")
 VARY = {"Vary": "Accept"}
+EVENT = EventSchema()
 
 def events_page_response(args: dict[str, Any]) -> Response:
     """The response of a page of events: one query for the page's ids and versions, then
@@ -47,22 +48,18 @@ def events_page_response(args: dict[str, Any]) -> Response:
     of which only what is not memoised is loaded and dumped (api/http/cache/fragments.py);
     with ``q``, fields or a view, each item is then annotated or cut down."""
     rows, page, headers = queries.event_versions_page(args)
-    count = queries.count_events(args) if args["count"] else None
-    facets = facet_counts(args, tuple(args["facets"])) if args.get("facets") else None
+    page["count"] = queries.count_events(args) if args["count"] else None
+    page["facets"] = facet_counts(args, tuple(args["facets"])) if args.get("facets") else None
     shaping = (args.get("q"), tuple(args.get("fields_") or ()), args["view"])
 
-    def build() -> tuple[bytes, str]:
-        items = shape(fragments.render(rows, load_events, EventSchema), args,
+    def build() -> dict[str, Any]:
+        items = shape(fragments.render(rows, load_events, EVENT), args,
                       {row.id: row.version for row in rows})
-        return fragments.page(items, page["next"], prev=page["prev"],
-                              next_cursor=page["next_cursor"],
-                              prev_cursor=page["prev_cursor"], count=count,
-                              facets=facets)
+        return {**page, "items": items}
 
-    body, etag = fragments.memoised(("page", fragments.root(), shaping, fragments.versions(rows),
-                                     page["next"], page["prev"], count,
-                                     facets and orjson.dumps(facets)), build)
-    return fragments.json_response(body, headers, etag)
+    key = ("page", fragments.root(), shaping, fragments.versions(rows), page["next"],
+           page["prev"], page["count"], page["facets"] and orjson.dumps(page["facets"]))
+    return fragments.document(key, build, headers)
 
 
 def events_stream(args: dict[str, Any]) -> Response:
@@ -72,7 +69,7 @@ def events_stream(args: dict[str, Any]) -> Response:
         page_args = {**args, "limit": MAX_PAGE, "count": False}
         while True:
             rows, page, _ = queries.event_versions_page(page_args)
-            items = shape(fragments.render(rows, load_events, EventSchema), page_args,
+            items = shape(fragments.render(rows, load_events, EVENT), page_args,
                           {row.id: row.version for row in rows})
             yield b"".join(line(item) for item in items)
             db.session.expunge_all()
@@ -106,13 +103,12 @@ def event_response(id: str) -> Response:
     row = db.session.execute(select(Event.id, Event.version, Event.deleted_at)
                              .where(Event.id == id).execution_options(include_deleted=True)
                              ).first()
-    found = fragments.render([row], load_events, EventSchema) if row else []
+    found = fragments.render([row], load_events, EVENT) if row else []
     if not found or row.deleted_at is not None:
         get_event(id)  # 404 or 410
     keys.event_shown(id, (c["source"] for c in found[0]["citations"]),
                      (p["person"] for p in found[0]["people"]))
-    body, etag = fragments.document(found[0])
-    return fragments.json_response(body, etag=etag)
+    return current_app.json.response(found[0])
 
 
 @blp.route("")

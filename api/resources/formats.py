@@ -13,6 +13,7 @@ from collections import namedtuple
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import orjson
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -111,17 +112,17 @@ def timeline_response(id: str, args: dict[str, Any]) -> Response:
     group = args["group"]  # context events are left out by the query unless asked for
     mission, rows, headers = mission_document_rows(id, args)
 
-    def render(event: Event) -> dict[str, Any]:
-        return SLIDE.dump(timelinejs.slide(event, group))
+    def render(event: Event) -> bytes:
+        return orjson.dumps(SLIDE.dump(timelinejs.slide(event, group)),
+                            default=current_app.json.default)
 
-    def build() -> tuple[bytes, str]:
+    def build() -> dict[str, Any]:
         slides = document_pieces(rows, render, ("timelinejs", group))
-        return fragments.document({"title": TITLE.dump(timelinejs.title(mission)),
-                                   "events": slides})
+        return {"title": TITLE.dump(timelinejs.title(mission)),
+                "events": [orjson.loads(slide) for slide in slides]}
 
-    body, etag = fragments.memoised(("timelinejs", fragments.root(), group, tuple(mission),
-                                     fragments.versions(rows)), build)
-    return fragments.json_response(body, headers, etag)
+    key = ("timelinejs", fragments.root(), group, tuple(mission), fragments.versions(rows))
+    return fragments.document(key, build, headers)
 
 
 def timeline_as_of(id: str, args: dict[str, Any]) -> dict[str, Any]:
