@@ -17,7 +17,7 @@ import time
 import traceback
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, has_request_context, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -31,6 +31,7 @@ from pythonjsonlogger.orjson import OrjsonFormatter
 from api.extensions import smorest
 
 REQUEST_ID = "X-Request-ID"
+RID, STARTED = "api.request_id", "api.started"  # in the request's environ
 # A client's id is kept only when short and made of safe characters; else we make one.
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 ACCESS_LOG = logging.getLogger("api.access")
@@ -92,7 +93,7 @@ class JsonFormatter(OrjsonFormatter):
         super().add_fields(log_data, record, message_dict)
         log_data["level"] = record.levelname.lower()
         if "request_id" not in log_data and has_request_context():
-            log_data["request_id"] = g.get("request_id")
+            log_data["request_id"] = request.environ.get(RID)
 
     def formatException(self, exc_info: Any) -> str:
         return safe_traceback(exc_info[1])
@@ -140,16 +141,16 @@ def record(method: str, path: str, endpoint: str, status: int, elapsed: float, s
 
 
 def _start() -> None:
-    g.started, g.request_id = time.perf_counter(), request_id()
+    request.environ[STARTED], request.environ[RID] = time.perf_counter(), request_id()
 
 
 def _finish(response: Response) -> Response:
     """The request's id on its answer, and its log line and metrics (the last hook: the
     status is final, a 304 included)."""
-    rid = response.headers[REQUEST_ID] = g.get("request_id") or request_id()
+    environ, now = request.environ, time.perf_counter()
+    rid = response.headers[REQUEST_ID] = environ.get(RID) or request_id()
     record(request.method, request.path, request.endpoint or "unmatched",
-           response.status_code, time.perf_counter() - g.get("started", time.perf_counter()),
-           response.content_length, rid)
+           response.status_code, now - environ.get(STARTED, now), response.content_length, rid)
     return response
 
 

@@ -17,14 +17,13 @@ from sqlalchemy import update
 
 from api.domain import changelog, derivations, history
 from api.domain.quotes import missing_own_quotes, unsupported_refs, unverifiable
-from api.domain.store import apply, dependents, label, own_dates, reference_date
+from api.domain.store import apply, dependents, label, own_dates, reference_date, taken
 from api.extensions import SAFE_METHODS, db
 from api.http import errors
 from api.http.cache import representation_etag
 from api.http.errors import Problem
 from api.http.security import accepts
 from api.models import Event, Source
-from api.queries import taken
 from schemas import dates
 from schemas.seedform import seed_form
 

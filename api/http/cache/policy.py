@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from marshmallow import Schema
 
 from api.http import replicas
@@ -73,11 +73,11 @@ def finish(response: Response) -> Response:
         return response
     if response.direct_passthrough or response.is_streamed:
         return response  # files: send_file already validates them
-    if not g.get("cache_hit"):
+    if not request.environ.get(responses.HIT):
         if not response.get_etag()[0]:
             response.set_etag(etag_of(response.get_data()))
         if "Authorization" not in request.headers and not replicas.behind(
-                g.get("cache_version")):  # what a replica had not yet: kept briefly
+                request.environ.get(responses.VERSION)):  # what a replica had not yet: kept briefly
             keys.tag(response, current_app.config["SURROGATE_MAX_AGE"])
         responses.store(response)
     if not any(name in request.headers for name in CONDITIONAL):

@@ -22,7 +22,7 @@ import time
 from typing import Any
 
 from cachetools import LRUCache
-from flask import Flask, Response, current_app, g, has_app_context, request
+from flask import Flask, Response, current_app, has_app_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,9 @@ from api.http import replicas
 from api.http.cors import cors_origins
 
 EXTENSION = "response_cache"
+# In the request's environ (per request, where ``g`` may outlive it): a miss's key and data
+# version, for ``store``; whether the response came from the cache.
+KEY, VERSION, HIT = "api.cache_key", "api.cache_version", "api.cache_hit"
 # Headers set anew on every response, never stored (lower case).
 PER_REQUEST = frozenset({"x-request-id", "x-ratelimit-limit", "x-ratelimit-remaining",
                          "x-ratelimit-reset", "retry-after", "date", "content-length"})
@@ -95,16 +98,16 @@ def serve() -> Response | None:
     with cache.lock:
         found = cache.entries.get(key)
     if found is None:
-        g.cache_key, g.cache_version = key, version
+        request.environ[KEY], request.environ[VERSION] = key, version
         return None
     body, headers = found
-    g.cache_hit = True
+    request.environ[HIT] = True
     return current_app.response_class(body, headers=headers)
 
 
 def store(response: Response) -> None:
     """Keep a cacheable 200 (final headers, strong ETag set) for ``serve``."""
-    version = g.get("cache_version")
+    version = request.environ.get(VERSION)
     if (version is None or replicas.behind(version) or request.method != "GET"
             or response.status_code != 200 or response.direct_passthrough
             or response.is_streamed or "Set-Cookie" in response.headers):
@@ -119,7 +122,7 @@ def store(response: Response) -> None:
     if len(body) <= cache.entries.maxsize:
         with cache.lock:
             if version == cache.version:
-                cache.entries[g.cache_key] = (body, headers)
+                cache.entries[request.environ[KEY]] = (body, headers)
 
 
 def _after_commit(session: Session) -> None:
