@@ -8,7 +8,6 @@ ask for events through it, so a filter means the same everywhere.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +16,7 @@ from flask import url_for
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from api.domain import history
 from api.domain.errors import Gone, NotFound
-from api.domain.store import taken
 from api.extensions import db
 from api.models import Citation, Claim, Event, EventPerson, Mission
 from api.queries import facets, ranking, search
@@ -62,6 +59,7 @@ class EventQuery:
         ``win`` of ``q``, its matches are tested as suits a walk in an index's order
         (api/queries/ranking.py)."""
         stmt = narrowed(select(Event) if stmt is None else stmt, self.values)
+        stmt = stmt.where(Event.deleted_at.is_(None))  # also when read without the ORM
         if "q" in self.args:
             q = self.args["q"]
             stmt = search.narrow(stmt, q) if win is None else ranking.matching(stmt, win)
@@ -82,9 +80,10 @@ class EventQuery:
     def page(self, with_mission: bool = False, **args: Any
              ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
         """One page (``args`` override the request's: ``limit``, ``cursor``) as
-        ``(id, version, sort keys...)`` rows: what the render memo needs to know which
-        events it holds (api/http/cache/fragments.py). ``with_mission``: rows also hold
-        their mission's ``mission_name`` and ``mission_summary`` (not with ``q``).
+        ``(id, version, sort keys...)`` rows, read in one Core select on the session's
+        connection: what the render memo needs to know which events it holds
+        (api/http/cache/fragments.py). ``with_mission``: rows also hold their mission's
+        ``mission_name`` and ``mission_summary`` (not with ``q``).
 
         With ``q`` in relevance order, the window's ranked matches come first, then the
         others by date (api/queries/ranking.py); documents ask for date order."""
@@ -151,15 +150,3 @@ def get_event(id: str) -> Event:
         raise Gone(f"The event '{id}' was deleted; its history stays at "
                    f"{url_for('revisions.EventRevisions', id=id, _external=True)}.")
     return event
-
-
-def event_as_of(id: str, moment: dt.datetime) -> Event:
-    """The event ``id`` as it was at ``moment``: 404 before it existed, 410 once deleted."""
-    if not taken(Event, id):
-        raise NotFound(f"No event with id '{id}'.")
-    revision = history.as_of(id, moment.astimezone(dt.UTC).replace(tzinfo=None))
-    if revision is None:
-        raise NotFound(f"No event with id '{id}' existed at {moment.isoformat()}.")
-    if revision.action == "delete":
-        raise Gone(f"The event '{id}' had been deleted by {moment.isoformat()}.")
-    return history.rebuild(revision)

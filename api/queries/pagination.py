@@ -90,7 +90,9 @@ def _read(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | 
         row, point = tuple_(*keys), tuple_(*at)
         stmt = stmt.where(row < point if backwards else row > point)
     stmt = stmt.order_by(*(key.desc() if backwards else key for key in keys)).limit(limit)
-    return list(db.session.execute(stmt) if rows else db.session.scalars(stmt))
+    if rows:  # columns, not entities: the ORM has nothing to add
+        return list(db.session.connection().execute(stmt))
+    return list(db.session.scalars(stmt))
 
 
 def _read_both(stmt: Select, rest: Select, keys: Sequence[ColumnElement[Any]],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -58,20 +59,26 @@ def _event_url(event: Event) -> str:
     return url_for("events.Event", id=event.id, _external=True)
 
 
-def document_rows(args: dict[str, Any], verified: tuple[str, ...] = ()
-                  ) -> tuple[list[Any], dict[str, str]]:
+def document_rows(args: dict[str, Any], verified: tuple[str, ...] = (),
+                  with_mission: bool = False) -> tuple[list[Any], dict[str, str]]:
     """The ``(id, version, ...)`` rows of up to FORMAT_MAX_EVENTS events in timeline order,
     and the ``Link`` header to the rest."""
     bounded = {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
-    rows, _, headers = EventQuery.of(bounded, verified).page()
+    rows, _, headers = EventQuery.of(bounded, verified).page(with_mission)
     return rows, headers
 
 
 def mission_document_rows(id: str, args: dict[str, Any],
-                          ) -> tuple[Mission, list[Any], dict[str, str]]:
-    """Mission ``id`` (or a 404) and ``document_rows`` of its events."""
-    mission = get_mission(id)
-    return mission, *document_rows({**args, "mission": id}, ("mission",))
+                          ) -> tuple[Any, list[Any], dict[str, str]]:
+    """``document_rows`` of mission ``id``'s events, and the mission (its id, name and
+    summary): from the rows when they show an event (each holds its mission's), else
+    read, or a 404."""
+    rows, headers = document_rows({**args, "mission": id}, ("mission",), with_mission=True)
+    if rows and "mission_name" in rows[0]._fields:
+        mission = SimpleNamespace(id=id, name=rows[0].mission_name,
+                                  summary=rows[0].mission_summary)
+        return mission, rows, headers
+    return get_mission(id), rows, headers
 
 
 def document_pieces(rows: list[Any], render: Callable[[Event], bytes],

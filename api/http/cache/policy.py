@@ -27,7 +27,8 @@ from api.http import replicas
 from api.http.cache import keys, responses
 
 # Request headers make_conditional answers (without them it would only add a Date header).
-CONDITIONAL = ("If-None-Match", "If-Match", "If-Modified-Since", "If-Unmodified-Since", "Range")
+CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
+               "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE")
 
 
 def etag_of(body: bytes) -> str:
@@ -80,7 +81,7 @@ def finish(response: Response) -> Response:
                 request.environ.get(responses.VERSION)):  # what a replica had not yet: kept briefly
             keys.tag(response, current_app.config["SURROGATE_MAX_AGE"])
         responses.store(response)
-    if not any(name in request.headers for name in CONDITIONAL):
+    if not any(name in request.environ for name in CONDITIONAL):
         return response
     return response.make_conditional(request)
 

@@ -47,9 +47,10 @@ class ResponseCache:
         self.check_seconds = config["CACHE_CHECK_SECONDS"]
         self.paths = tuple(config["CACHE_PATHS"])
         # A record's URL is its TimeGate: Accept-Datetime turns its answer into a redirect.
-        self.key_headers = (*config["CACHE_KEY_HEADERS"], "Accept-Datetime")
+        names = (*config["CACHE_KEY_HEADERS"], "Accept-Datetime")
         if cors_origins(config) != ["*"]:  # CORS headers then depend on the origin
-            self.key_headers += ("Origin",)
+            names += ("Origin",)
+        self.key_headers = tuple("HTTP_" + name.upper().replace("-", "_") for name in names)
         # Entries: (body, headers), bounded by the bodies' bytes.
         self.entries: LRUCache[Any, tuple[bytes, list[tuple[str, str]]]] = LRUCache(
             max(config["CACHE_MAX_BYTES"], 1), getsizeof=lambda entry: len(entry[0]))
@@ -78,14 +79,16 @@ class ResponseCache:
     def key(self) -> tuple[str, ...] | None:
         """The full URL and the representation-changing headers; None for a request that
         is never cached (not a read, credentials, a body, or outside ``CACHE_PATHS``)."""
-        headers = request.headers
-        if (not self.enabled or request.method not in ("GET", "HEAD")
-                or not request.path.startswith(self.paths) or "Authorization" in headers
-                or replicas.HEADER in headers or request.content_length
-                or "Transfer-Encoding" in headers):
+        environ = request.environ
+        path = environ.get("PATH_INFO", "")
+        if (not self.enabled or environ["REQUEST_METHOD"] not in ("GET", "HEAD")
+                or not path.startswith(self.paths) or "HTTP_AUTHORIZATION" in environ
+                or "HTTP_DATA_SEQ" in environ or environ.get("CONTENT_LENGTH")
+                or "HTTP_TRANSFER_ENCODING" in environ):
             return None
-        return (request.root_url, request.full_path,
-                *(headers.get(name, "") for name in self.key_headers))
+        return (request.host_url, environ.get("SCRIPT_NAME", ""), path,
+                environ.get("QUERY_STRING", ""),
+                *(environ.get(name, "") for name in self.key_headers))
 
 
 def serve() -> Response | None:
