@@ -11,13 +11,15 @@ each ``init_app`` call; Flask runs ``before_request`` hooks in registration orde
     before: observability (request id, clock) -> trust (probes by address)
             -> security.check_request -> limits (count; 429) -> response cache (a hit is
             answered here, and passes through every after hook below)
-            -> replicas.choose_reader (a replica for a read)
+            -> replicas.choose_reader (a replica for a read; only with REPLICA_URLS)
     view    (a write takes one of the host's write slots: slots.take, from @require)
-    after:  replicas.answer_seq (Data-Seq) -> limits (headers) -> security.add_headers
-            -> CORS -> cache policy (ETag, Cache-Control, surrogate keys; store the final
-            200; 304) -> observability (X-Request-ID, the log line, metrics)
-    teardown: slots (give the write slot back), writes (roll back whatever a write did
-            not commit)
+    after:  replicas.answer_seq (Data-Seq) -> limits (X-RateLimit-*; Retry-After only
+            on a 429) -> security.add_headers -> CORS -> cache policy (ETag,
+            Cache-Control, surrogate keys; store the final 200; 304) -> observability
+            (X-Request-ID, the log line, metrics)
+    teardown: limits (Flask-Limiter's own), slots (give the write slot back), writes
+            (roll back whatever a write did not commit); then Flask-SQLAlchemy removes
+            the session with the app context
 
 Errors raised anywhere above are answered by errors.py (problem+json) and faults.py
 (database errors), and the answer passes through the after hooks.
@@ -28,6 +30,10 @@ versions after each flush and before each commit, forgotten on rollback), the re
 cache (expires after a commit that changed data: cache/responses.py), WebSub (gathers the
 feeds before such a commit, pings the hub after it: websub.py), and api/models.py (the
 deleted-event filter on every select, the date span of an event before it is saved).
+Engine and pool listeners: faults.py (SQLite's foreign keys and write-ahead log on every
+connection, at import; a ping of a connection that sat idle, per engine, from
+``faults.watch_connections``, first in ``PIPELINE``) and deadlines.py (a deadline on
+every PostgreSQL call, from the same step).
 """
 
 from __future__ import annotations

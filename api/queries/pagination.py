@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from flask import request, url_for
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
 
 from api.domain.errors import Invalid
 from api.extensions import db
@@ -89,6 +89,8 @@ def _read(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | 
     if at is not None:
         row, point = tuple_(*keys), tuple_(*at)
         stmt = stmt.where(row < point if backwards else row > point)
+    # The limit written into the SQL: one text (and on PostgreSQL one generic plan) per size.
+    limit = bindparam("limit", limit, literal_execute=True)
     stmt = stmt.order_by(*(key.desc() if backwards else key for key in keys)).limit(limit)
     if rows:  # columns, not entities: the ORM has nothing to add
         return list(db.session.connection().execute(stmt))

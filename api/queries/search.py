@@ -186,18 +186,3 @@ def _sqlite_highlights(terms: Sequence[str], ids: Sequence[str]) -> dict[str, di
     finally:
         session.rollback()
     return {row[0]: explain(*(value or "" for value in row[1:])) for row in rows}
-
-
-# What the migrations create outside the models: autogenerate must not drop it.
-SEARCH_OBJECTS = ("events_fts", "ix_events_search")
-
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool,
-                   compare_to: object) -> bool:
-    """Alembic autogenerate filter: leave the full-text search objects alone."""
-    if not reflected or name is None:
-        return True
-    if type_ == "column":
-        return not (name == "search" and getattr(obj, "table", None) is not None
-                    and obj.table.name == "events")  # type: ignore[attr-defined]
-    return not name.startswith(SEARCH_OBJECTS)

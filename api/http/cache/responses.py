@@ -58,7 +58,7 @@ class ResponseCache:
         self.checked_at = float("-inf")
         self.lock = threading.Lock()
 
-    def expire(self) -> None:
+    def clear(self) -> None:
         """Drop every entry and read the data version on the next request."""
         with self.lock:
             self.entries.clear()
@@ -132,7 +132,7 @@ def _after_commit(session: Session) -> None:
     if session.info.pop(changelog.CHANGED, False) and has_app_context():
         cache = current_app.extensions.get(EXTENSION)
         if cache is not None:
-            cache.expire()
+            cache.clear()
 
 
 def _after_rollback(session: Session) -> None:
