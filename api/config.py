@@ -144,7 +144,7 @@ class Config:
     DB_LOCK_TIMEOUT = _int("DB_LOCK_TIMEOUT", 2000)
     # Host names this API answers for (comma-separated; "*" any; ".example.org" a domain
     # and its subdomains); any other Host (or X-Forwarded-Host) gets 400. Probes are exempt.
-    ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1,::1")
+    ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1")
     # Peers (addresses or networks) whose X-Forwarded-* headers count, with PROXY_COUNT.
     TRUSTED_PROXIES = _list("TRUSTED_PROXIES", "127.0.0.1,::1")
     # Days a new API token lives unless `tokens create --ttl` says otherwise (0: forever).

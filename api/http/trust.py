@@ -80,7 +80,7 @@ def configure(app: Flask) -> None:
     headers honoured from trusted peers only (client addresses still come from them)."""
     hosts = app.config["ALLOWED_HOSTS"]
     if not app.config["PUBLIC_BASE_URL"] and "*" not in hosts:  # Flask refuses the others
-        app.config["TRUSTED_HOSTS"] = [f"[{h}]" if ":" in h else h for h in hosts]  # IPv6
+        app.config["TRUSTED_HOSTS"] = list(hosts)
     if app.config["PUBLIC_BASE_URL"]:
         app.wsgi_app = PublicBase(app.wsgi_app, app.config["PUBLIC_BASE_URL"])
     if app.config["PROXY_COUNT"]:
