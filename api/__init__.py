@@ -11,7 +11,6 @@ from api import cli, resources, webhooks
 from api.config import Config
 from api.extensions import db, migrate, smorest
 from api.http import pipeline
-from api.queries.search import include_object
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
@@ -26,7 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     pipeline.configure(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS, include_object=include_object)
+    migrate.init_app(app, db, directory=MIGRATIONS)
     smorest.init_app(app)
     pipeline.init_app(app)
     resources.init_app(app)

@@ -85,18 +85,14 @@ class Config:
     # How often (seconds) a worker checks the data version: the bound on staleness
     # after a write made through another worker or process.
     CACHE_CHECK_SECONDS = _float("CACHE_CHECK_SECONDS", 1.0)
-    # Bounds of each worker's cache: entries and total body bytes (least recently used go).
-    CACHE_MAX_ENTRIES = _int("CACHE_MAX_ENTRIES", 5000)
+    # Bytes of response bodies each worker's response cache holds (least recently used go).
     CACHE_MAX_BYTES = _int("CACHE_MAX_BYTES", 32 * 1024 * 1024)
     # URL path prefixes whose GET responses are cached, and request headers in the key.
     CACHE_PATHS = _list("CACHE_PATHS", "/v1/")
     CACHE_KEY_HEADERS = _list("CACHE_KEY_HEADERS", "Accept")
-    # Events' JSON memoised per worker by (id, version) (api/http/cache/fragments.py): at most this
-    # many (about 1-2 KB each); 0 turns it off.
-    FRAGMENT_CACHE_ENTRIES = _int("FRAGMENT_CACHE_ENTRIES", 5000)
-    # Bytes of whole documents (pages of events, TimelineJS) memoised per worker by the
-    # versions of what they show; 0 turns it off.
-    DOCUMENT_CACHE_BYTES = _int("DOCUMENT_CACHE_BYTES", 8 * 1024 * 1024)
+    # Bytes of rendered pieces (events' JSON, slides...) and of the documents made of them,
+    # memoised per worker by the versions they show (api/http/cache/fragments.py); 0: off.
+    FRAGMENT_CACHE_BYTES = _int("FRAGMENT_CACHE_BYTES", 16 * 1024 * 1024)
     # Relevance ranks at most this many matches of a query (api/queries/ranking.py)
     SEARCH_WINDOW = _int("SEARCH_WINDOW", 200)
 
@@ -153,7 +149,7 @@ class Config:
     DB_LOCK_TIMEOUT = _int("DB_LOCK_TIMEOUT", 2000)
     # Host names this API answers for (comma-separated; "*" any; ".example.org" a domain
     # and its subdomains); any other Host (or X-Forwarded-Host) gets 400. Probes are exempt.
-    ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1,::1")
+    ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1")
     # Peers (addresses or networks) whose X-Forwarded-* headers count, with PROXY_COUNT.
     TRUSTED_PROXIES = _list("TRUSTED_PROXIES", "127.0.0.1,::1")
     # Days a new API token lives unless `tokens create --ttl` says otherwise (0: forever).

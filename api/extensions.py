@@ -79,12 +79,6 @@ def answers(engine: Engine, dbapi_connection: Any) -> bool:
     return True
 
 
-def read_connection() -> Connection:
-    """The connection for Core reads in this request: the session's (so a read sees what
-    the session wrote, and runs on the replica the request was given)."""
-    return db.session.connection()
-
-
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 smorest = Api()

@@ -6,12 +6,11 @@
 Calls the WSGI app directly (as gunicorn would, minus the socket) for the paths the
 benchmark measures, and prints microseconds per request for each path and for each hook
 on it: every ``before_request``/``after_request``/``teardown`` hook and signal receiver is
-wrapped in a timer (the observability middleware is timed by difference), and the fast
-path's steps are timed by switching them off one at a time (logging, metrics, rate
-limits). Use a database built by bench/run.py (bench/out/bench-10000.sqlite by default).
-Figures are CPU time per request of one process (best of 3 runs for whole requests, means
-for hooks), what a worker spends minus the socket; still noisy on a shared machine:
-compare within a run.
+wrapped in a timer, and a cache hit's steps are timed by switching them off one at a time
+(logging, metrics, rate limits). Use a database built by bench/run.py
+(bench/out/bench-10000.sqlite by default). Figures are CPU time per request of one
+process (best of 3 runs for whole requests, means for hooks), what a worker spends minus
+the socket; still noisy on a shared machine: compare within a run.
 """
 
 from __future__ import annotations
@@ -96,14 +95,10 @@ def instrument(app: Flask) -> None:
 
 
 def hook_table(app: Flask, env: dict[str, Any], n: int, label: str) -> list[str]:
-    inner = app.wsgi_app.app  # inside observability.Observed (request id, log, metrics)
-    without = per_request(inner, env, n)
     COSTS.clear()
     total = per_request(app.wsgi_app, env, n)
     runs = 3 * n + 1
-    rows = [f"| {label} | whole request | {total:,.0f} |",
-            f"| {label} | observability middleware (id, log line, metrics; by difference) "
-            f"| {max(total - without, 0):,.1f} |"]
+    rows = [f"| {label} | whole request | {total:,.0f} |"]
     for name, seconds in sorted(COSTS.items(), key=lambda kv: -kv[1]):
         rows.append(f"| {label} | {name} | {seconds / runs * 1e6:,.1f} |")
     return rows
@@ -134,7 +129,7 @@ def main() -> None:
                 f"{per_request(cached.wsgi_app, hit, n):,.0f} |")
     rows.append(f"| 304, cache hit | whole request | "
                 f"{per_request(cached.wsgi_app, not_modified, n):,.0f} |")
-    # The fast path's steps, each switched off in turn.
+    # A hit's steps, each switched off in turn.
     observability.ACCESS_LOG.setLevel(logging.WARNING)
     rows.append(f"| first page, cache hit | without the access log | "
                 f"{per_request(cached.wsgi_app, hit, n):,.0f} |")

@@ -105,6 +105,17 @@ def derived_from(kind: str, ident: str) -> list[str]:
     return [label(record) for record in dependents(kind, ident)]
 
 
+def taken(model: type[db.Model], ident: str) -> bool:
+    """Whether ``ident`` is in use, deleted events included (ids are never reused)."""
+    stmt = select(model.id).where(model.id == ident).execution_options(include_deleted=True)
+    return db.session.scalar(stmt) is not None
+
+
+def cited(column: Any, ident: str) -> bool:
+    """Whether any citation or role (deleted events' too) refers to ``ident``."""
+    return db.session.scalar(select(column).where(column == ident).limit(1)) is not None
+
+
 def own_dates(obj: Any) -> dict[str, dict[str, Any] | None]:
     """A record's dates that may have a basis, by field name."""
     if isinstance(obj, Event):

@@ -3,7 +3,7 @@
 Context events (background such as earlier spaceflights: ``Event.is_context``, type or tag
 ``context``) are left out unless asked for; then they form a group (a row of the timeline)
 of their own, so the mission's own events stay readable. The API leaves them out in its
-query (``api.queries.filtered_events``); ``timeline`` filters the events it is given.
+query (``api.queries.EventQuery``); ``timeline`` filters the events it is given.
 """
 
 from __future__ import annotations

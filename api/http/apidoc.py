@@ -23,8 +23,8 @@ from apispec import BasePlugin
 from flask import Flask
 
 from api.extensions import smorest
-from api.http.cache.policy import ETAG_PATTERN, MAX_IF_MATCH
 from api.http.errors import PROBLEM
+from api.http.writes import ETAG_PATTERN, MAX_IF_MATCH
 from schemas.common import ENUM_VARNAMES, ENUMS
 from schemas.problem import ProblemSchema
 

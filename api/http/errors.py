@@ -1,7 +1,9 @@
 """Every error is RFC 9457 ``application/problem+json``: never HTML, never a stack trace.
 
 One mechanism: code raises :class:`Problem` (``raise Problem(404, "No event ...")``), and
-one function, :func:`render`, turns it into the response. The framework's own errors
+one function, :func:`render`, turns it into the response. The domain and query layers,
+which know nothing of HTTP, raise api/domain/errors.py's errors, mapped here (``as_problem``)
+to a 404, 410 or 400/422. The framework's own errors
 (werkzeug's ``HTTPException``: unknown routes, 405, 413, 429 from the limiter) and
 flask-smorest/webargs validation errors are converted to a ``Problem`` first, so every
 error a client sees has the same shape and headers.
@@ -15,6 +17,7 @@ from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from api.domain.errors import DomainError, Gone, Invalid
 from api.extensions import db
 from schemas import flatten_errors
 
@@ -77,6 +80,13 @@ def invalid(messages: dict[str, Any]) -> Problem:
     return Problem(status, "Invalid " + "; ".join(parts), errors=messages)
 
 
+def as_problem(error: DomainError) -> Problem:
+    """The Problem of an error the domain or the query layer raised."""
+    if isinstance(error, Invalid):
+        return invalid(error.messages)
+    return Problem(410 if isinstance(error, Gone) else 404, str(error))
+
+
 def from_http_exception(error: HTTPException) -> Problem:
     """A werkzeug/flask-smorest error as a Problem (validation errors name each field)."""
     data = getattr(error, "data", None) or {}
@@ -103,5 +113,6 @@ def handle_unexpected(error: Exception) -> Response:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(Problem, render)
+    app.register_error_handler(DomainError, lambda error: render(as_problem(error)))
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
-from limits import parse_many
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -42,32 +40,6 @@ def _limit(setting: str) -> ApplicationLimit:
         error_message=lambda: (f"Too many {kind} from this client (limit: "
                                f"{current_app.config[setting]}); retry after Retry-After seconds."),
     )
-
-
-def count_read(app: Flask, environ: dict[str, Any]) -> list[tuple[str, str]] | None:
-    """Count a read answered before Flask (the response cache's fast path) as the limiter
-    counts every read: same storage, key, scope and budget.
-
-    Returns the ``X-RateLimit-*`` headers to send, or None when the client is over its
-    budget or the storage failed: then Flask's path answers (with the 429, or through the
-    limiter's in-memory fallback), and a refused hit is not counted twice.
-    """
-    limiter: Limiter = app.extensions[EXTENSION]
-    if not limiter.enabled:
-        return []
-    try:
-        items = sorted(parse_many(app.config["RATELIMIT_READ"]))
-        args = (app.config.get("RATELIMIT_KEY_PREFIX", KEY_PREFIX),
-                environ.get("REMOTE_ADDR") or "127.0.0.1", "ratelimit_read")
-        strategy = limiter.limiter
-        if not all(strategy.hit(item, *args) for item in items):
-            return None
-        reset, remaining = strategy.get_window_stats(items[0], *args)
-    except Exception:
-        return None
-    return [("X-RateLimit-Limit", str(items[0].amount)),
-            ("X-RateLimit-Remaining", str(remaining)),
-            ("X-RateLimit-Reset", str(int(reset + 1)))]
 
 
 def _remember_retry_after(response: Response) -> Response:

@@ -17,8 +17,7 @@ import time
 import traceback
 from typing import Any
 
-import orjson
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -27,11 +26,12 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 from api.extensions import smorest
 
 REQUEST_ID = "X-Request-ID"
-RID, ENDPOINT = "api.request_id", "api.endpoint"  # the request's id and route, in the environ
+RID, STARTED = "api.request_id", "api.started"  # in the request's environ
 # A client's id is kept only when short and made of safe characters; else we make one.
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 ACCESS_LOG = logging.getLogger("api.access")
@@ -79,35 +79,24 @@ def safe_traceback(error: BaseException) -> str:
     return "\n\nThe above exception led to the following:\n\n".join(parts)
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, and any ``extra`` fields."""
+class JsonFormatter(OrjsonFormatter):
+    """One JSON object per line (python-json-logger): time, level, logger, message, any
+    ``extra`` fields, the request's id within a request, and a traceback without values."""
 
-    FIELDS = ("request_id", "method", "path", "endpoint", "status", "duration_ms", "bytes")
+    def __init__(self) -> None:
+        super().__init__("%(levelname)s %(name)s %(message)s", timestamp="time",
+                         rename_fields={"levelname": "level", "name": "logger",
+                                        "exc_info": "exception"})
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}+00:00",  # isoformat(timespec="milliseconds"), UTC
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update({k: getattr(record, k) for k in self.FIELDS if hasattr(record, k)})
-        if "request_id" not in entry and (rid := _current_request_id()):
-            entry["request_id"] = rid
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
+    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord,
+                   message_dict: dict[str, Any]) -> None:
+        super().add_fields(log_data, record, message_dict)
+        log_data["level"] = record.levelname.lower()
+        if "request_id" not in log_data and has_request_context():
+            log_data["request_id"] = request.environ.get(RID)
 
     def formatException(self, exc_info: Any) -> str:
         return safe_traceback(exc_info[1])
-
-
-def _current_request_id() -> str | None:
-    try:
-        return request.environ.get(RID)
-    except RuntimeError:  # outside a request
-        return None
 
 
 def _not_a_dev_server_request_line(record: logging.LogRecord) -> bool:
@@ -136,82 +125,33 @@ def request_id(given: str | None = None) -> str:
     return given if SAFE_REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
 
 
-_SERIES: dict[tuple[str, str, str], tuple[Any, Any]] = {}  # labelled metrics, looked up once
 # The methods metrics and logs name; any other (a client may make up millions) is "other".
 METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
 
 
 def record(method: str, path: str, endpoint: str, status: int, elapsed: float, size: int | None,
            rid: str | None) -> None:
-    """Count, time and log one answered request (Flask's path and the cache's fast path)."""
+    """Count, time and log one answered request."""
     method = method if method in METHODS else "other"
-    labels = (method, endpoint, str(status))
-    series = _SERIES.get(labels)
-    if series is None:
-        series = _SERIES[labels] = (REQUESTS.labels(*labels), LATENCY.labels(*labels))
-    series[0].inc()
-    series[1].observe(elapsed)
-    if ACCESS_LOG.isEnabledFor(logging.INFO):
-        ACCESS_LOG.handle(_access_record({
-            "request_id": rid, "method": method, "path": path[:300], "endpoint": endpoint,
-            "status": status, "duration_ms": round(elapsed * 1000, 2), "bytes": size}))
+    REQUESTS.labels(method, endpoint, status).inc()
+    LATENCY.labels(method, endpoint, status).observe(elapsed)
+    ACCESS_LOG.info("request", extra={
+        "request_id": rid, "method": method, "path": path[:300], "endpoint": endpoint,
+        "status": status, "duration_ms": round(elapsed * 1000, 2), "bytes": size})
 
 
-# What ACCESS_LOG.info("request", extra=...) would build, made from a template: building
-# a LogRecord (caller lookup, thread and process names) cost more than the rest of a
-# cache hit.
-_TEMPLATE = logging.LogRecord(ACCESS_LOG.name, logging.INFO, __file__, 0, "request", (), None)
+def _start() -> None:
+    request.environ[STARTED], request.environ[RID] = time.perf_counter(), request_id()
 
 
-def _access_record(fields: dict[str, Any]) -> logging.LogRecord:
-    record = logging.LogRecord.__new__(logging.LogRecord)
-    now = time.time()
-    record.__dict__.update(_TEMPLATE.__dict__, created=now, msecs=now % 1 * 1000,
-                           relativeCreated=(now - logging._startTime) * 1000, **fields)
-    return record
-
-
-class Observed:
-    """WSGI middleware around the whole app, the cache's fast path included: every request
-    gets its id (``X-Request-ID``, the client's if safe; ``RID`` in the environ for the
-    app's own log lines), and once answered, its log line and metrics (``record``).
-
-    The route's name comes from Flask's request (werkzeug keeps it in the environ while
-    the response starts), or for a cache hit from the stored entry (``ENDPOINT``); the
-    size from Content-Length."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        started = time.perf_counter()
-        rid = environ[RID] = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
-        answer: list[Any] = []
-
-        def respond(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            headers.append((REQUEST_ID, rid))
-            answer[:] = status, headers, _endpoint(environ)  # Flask's request is still here
-            return start_response(status, headers, exc_info)
-
-        body = self.app(environ, respond)
-        if answer:
-            status, headers, endpoint = answer
-            size = next((int(v) for k, v in headers if k.lower() == "content-length"), None)
-            record(environ["REQUEST_METHOD"], _path(environ), endpoint, int(status[:3]),
-                   time.perf_counter() - started, size, rid)
-        return body
-
-
-def _path(environ: dict[str, Any]) -> str:
-    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
-
-
-def _endpoint(environ: dict[str, Any]) -> str:
-    """The route that answered, as a bounded metrics label."""
-    if ENDPOINT in environ:
-        return environ[ENDPOINT]
-    flask_request = environ.get("werkzeug.request")
-    return getattr(flask_request, "endpoint", None) or "unmatched"
+def _finish(response: Response) -> Response:
+    """The request's id on its answer, and its log line and metrics (the last hook: the
+    status is final, a 304 included)."""
+    environ, now = request.environ, time.perf_counter()
+    rid = response.headers[REQUEST_ID] = environ.get(RID) or request_id()
+    record(request.method, request.path, request.endpoint or "unmatched",
+           response.status_code, now - environ.get(STARTED, now), response.content_length, rid)
+    return response
 
 
 def metrics() -> Response:
@@ -226,13 +166,11 @@ def metrics() -> Response:
                     headers={"Cache-Control": "no-store"})
 
 
-def install(app: Flask) -> None:
-    """Wrap the WSGI app (the fast path included): call after ``cache.install``."""
-    app.wsgi_app = Observed(app.wsgi_app)  # type: ignore[method-assign]
-
-
 def init_app(app: Flask) -> None:
+    """Register first: ``_start`` runs before every other hook, ``_finish`` after them."""
     configure_logging(app)
+    app.before_request(_start)
+    app.after_request(_finish)
     app.add_url_rule("/metrics", "metrics", metrics)
     smorest.spec.path(rule=next(app.url_map.iter_rules("metrics")), parameters=[], operations={
         "get": {

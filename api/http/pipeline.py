@@ -5,25 +5,36 @@
 each ``init_app`` call; Flask runs ``before_request`` hooks in registration order and
 ``after_request`` hooks in reverse, so for a request:
 
-    WSGI:   [TrustedProxyFix] -> observability (request id; log line and metrics once
-            answered) -> cache fast path: a cache hit or a 304 is answered here, with its
-            stored headers plus a fresh rate-limit count (entries exist only for host
-            names trust.check_host let through)
-    before: replicas.choose_reader (a replica for a read) -> trust.check_host
-            -> security.check_request -> limits
-            -> cache (raises the error of a failed data-version check, if any)
+    WSGI:   [PublicBase, when PUBLIC_BASE_URL] -> [TrustedProxyFix, when PROXY_COUNT]
+            -> Flask, which refuses a host name not in TRUSTED_HOSTS (400, raised once
+            the before hooks ran; trust lets the probes through)
+    before: observability (request id, clock) -> trust (probes by address)
+            -> security.check_request -> limits (count; 429) -> response cache (a hit is
+            answered here, and passes through every after hook below)
+            -> replicas.choose_reader (a replica for a read; only with REPLICA_URLS)
     view    (a write takes one of the host's write slots: slots.take, from @require)
-    after:  limits (headers) -> security.add_headers -> replicas.answer_seq (Data-Seq)
-            -> CORS -> cache policy (ETag, Cache-Control, surrogate keys; store the final
-            200; 304)
-    teardown: slots (give the write slot back), writes (roll back whatever a write did
-            not commit), then the session is removed (faults.end_session: a database
-            gone by then costs no 500)
+    after:  replicas.answer_seq (Data-Seq) -> limits (X-RateLimit-*; Retry-After only
+            on a 429) -> security.add_headers -> CORS -> cache policy (ETag,
+            Cache-Control, surrogate keys; store the final 200; 304) -> observability
+            (X-Request-ID, the log line, metrics)
+    teardown: limits (Flask-Limiter's own), slots (give the write slot back), writes
+            (roll back whatever a write did not commit); then the session is removed
+            with the app context (faults.end_session, before Flask-SQLAlchemy's own: a
+            database gone by then costs no 500)
 
-Session listeners, registered by the modules that own them: the change log
-(api/domain/changelog.py: entries and versions before each commit), the response cache
-(expires after a commit that changed data), WebSub (pings the hub after such a commit),
-and the deleted-event filter and date-span derivation of api/models.py.
+Errors raised anywhere above are answered by errors.py (problem+json) and faults.py
+(database errors), and the answer passes through the after hooks.
+
+Session listeners are registered when their modules are imported (they apply to every
+Session class, not to one app): the change log (api/domain/changelog.py: entries and
+versions after each flush and before each commit, forgotten on rollback), the response
+cache (expires after a commit that changed data: cache/responses.py), WebSub (gathers the
+feeds before such a commit, pings the hub after it: websub.py), and api/models.py (the
+deleted-event filter on every select, the date span of an event before it is saved).
+Engine and pool listeners: faults.py (SQLite's foreign keys and write-ahead log on every
+connection, at import; a ping of a connection that sat idle, per engine, from
+``faults.watch_connections``, first in ``PIPELINE``) and deadlines.py (a deadline on
+every PostgreSQL call, from the same step).
 """
 
 from __future__ import annotations
@@ -33,7 +44,6 @@ from flask import Flask
 from api.http import (
     apidoc,
     auth,
-    cache,
     cors,
     errors,
     faults,
@@ -45,15 +55,14 @@ from api.http import (
     trust,
     writes,
 )
+from api.http.cache import fragments, policy, responses
 from api.http.jsonprovider import OrjsonProvider
 
 
 def configure(app: Flask) -> None:
-    """What must be set before the extensions bind: JSON, proxies, engine options."""
+    """What must be set before the extensions bind: JSON, hosts and proxies, engine options."""
     app.json = OrjsonProvider(app)
-    cache.install(app)  # the fast path, in front of Flask and behind the proxy fix
-    observability.install(app)  # request ids, log lines, metrics: around the fast path too
-    trust.configure(app)  # X-Forwarded-* from TRUSTED_PROXIES only
+    trust.configure(app)  # TRUSTED_HOSTS; X-Forwarded-* from TRUSTED_PROXIES only
     faults.init_app(app)  # engine options, the bounded <int:> converter, database errors
 
 
@@ -61,20 +70,20 @@ def configure(app: Flask) -> None:
 PIPELINE = (
     faults.watch_connections,  # the engines exist now: ping connections that sat idle
     faults.end_sessions_quietly,  # after Flask-SQLAlchemy's teardown, so it runs before
-    cache.init_app,  # first hook: its after_request runs last, so it stores the final headers
+    observability.init_app,  # first before hook; its after hook runs last
+    policy.init_app,  # its after hook runs next to last: it stores the final headers
+    fragments.init_app,  # the render memo (no hook)
     apidoc.init_app,  # before any blueprint: documents every error response
     auth.init_app,  # the bearer security scheme in the OpenAPI document
     cors.init_app,
     errors.init_app,
     writes.init_app,
-    replicas.init_app,  # a read replica for a request that only reads; Data-Seq on writes
     slots.init_app,  # writes under way at once, bounded per host
-    trust.init_app,  # unknown host names: 400 before anything renders
+    trust.init_app,  # probes answer whatever the host name
     security.init_app,
     limits.init_app,
-    observability.init_app,
-    cache.init_version_errors,  # last before_request: a failed data-version check of the
-    # fast path surfaces after the host check and rate limits, as in any view
+    responses.init_app,  # after the limits: a hit is counted like any read
+    replicas.init_app,  # a read replica for a request that only reads; Data-Seq on writes
 )
 
 

@@ -64,5 +64,6 @@ def answer_seq(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(choose_reader)
+    if app.config["REPLICA_URLS"]:
+        app.before_request(choose_reader)
     app.after_request(answer_seq)

@@ -59,13 +59,12 @@ def accepted_types() -> tuple[str, ...]:
 
 def check_request() -> None:
     """Refuse what no route can handle, before any route reads the request."""
-    environ = request.environ
-    if "\x00" in environ.get("PATH_INFO", ""):
+    if "\x00" in request.path:
         raise Problem(400, "The path cannot contain NUL characters.")
-    if "%00" in environ.get("QUERY_STRING", ""):  # the only way a NUL gets into a query
+    if b"%00" in request.query_string:  # the only way a NUL gets into a query
         _refuse_nul_in_query()
-    if (environ["REQUEST_METHOD"] in WRITE_METHODS or environ.get("CONTENT_LENGTH")
-            or "HTTP_TRANSFER_ENCODING" in environ):  # else: no body, nothing to check
+    if (request.method in WRITE_METHODS or request.content_length
+            or "Transfer-Encoding" in request.headers):  # else: no body, nothing to check
         _check_body()
 
 
@@ -149,30 +148,18 @@ def frameable(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") for p in current_app.config["FRAMEABLE_PATHS"])
 
 
-# What a data response (not an HTML page, not framed, no header of its own) gets: added in
-# one step, the common case.
-DATA_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
-                ("X-Frame-Options", "DENY"), ("Content-Security-Policy", DATA_CSP))
-_DATA_NAMES = frozenset(name.lower() for name, _ in DATA_HEADERS)
-
-
 def add_headers(response: Response) -> Response:
     """Security headers on every response; a view may set its own CSP first."""
-    this = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
     headers = response.headers
-    framed = frameable(this.path)
-    html = response.mimetype == "text/html"
-    if not framed and not html and _DATA_NAMES.isdisjoint(name.lower() for name, _ in headers):
-        headers.extend(DATA_HEADERS)
-    else:
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        if not framed:
-            headers.setdefault("X-Frame-Options", "DENY")
-        if "Content-Security-Policy" not in headers:
-            headers["Content-Security-Policy"] = (page_csp("*" if framed else "'none'")
-                                                  if html else DATA_CSP)
-    if this.environ["wsgi.url_scheme"] == "https":  # request.is_secure
+    framed = frameable(request.path)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if not framed:
+        headers.setdefault("X-Frame-Options", "DENY")
+    if "Content-Security-Policy" not in headers:
+        headers["Content-Security-Policy"] = (page_csp("*" if framed else "'none'")
+                                              if response.mimetype == "text/html" else DATA_CSP)
+    if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 

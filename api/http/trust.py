@@ -2,8 +2,9 @@
 
 - ``ALLOWED_HOSTS``: every link the API writes is absolute and built from the request's
   host, so a request for any other host name (``Host`` or, behind a trusted proxy,
-  ``X-Forwarded-Host``) is refused with 400 before anything renders or is cached.
-  Probes (``/healthz``, ``/readyz``) are exempt: load balancers often call them by address.
+  ``X-Forwarded-Host``) is refused with 400 before anything renders or is cached: it
+  becomes Flask's ``TRUSTED_HOSTS``. Probes (``/healthz``, ``/readyz``) are exempt: load
+  balancers often call them by address.
 - ``TRUSTED_PROXIES``: ``X-Forwarded-For/-Proto/-Host`` (``PROXY_COUNT`` of them) count
   only when the connection comes from one of these addresses or networks; from anyone else
   they are ignored, so a client cannot pick its own address (and rate-limit budget) or host
@@ -17,42 +18,24 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
-
-from api.http.errors import Problem
 
 PROBES = frozenset({"/healthz", "/readyz"})
 
 
-def host_allowed(host: str, allowed: Iterable[str]) -> bool:
-    """``host`` (port stripped) is named, or under a ``.domain`` pattern, or ``*`` is set."""
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.strip("[]").lower().rstrip(".")
-    for pattern in allowed:
-        pattern = pattern.lower()
-        if pattern == "*" or name == pattern or (
-                pattern.startswith(".") and (name == pattern[1:] or name.endswith(pattern))):
-            return True
-    return False
-
-
-# The answer for each (host, ALLOWED_HOSTS) seen lately: a request repeats its host's.
-_host_known = lru_cache(maxsize=256)(host_allowed)
-
-
-def check_host() -> None:
-    this = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
-    if this.environ.get("PATH_INFO") in PROBES or current_app.config["PUBLIC_BASE_URL"]:
-        return
-    host = this.host
-    if not _host_known(host, tuple(current_app.config["ALLOWED_HOSTS"])):
-        raise Problem(400, f"Unknown host name '{host[:100]}': this API answers only for "
-                           "the names in its ALLOWED_HOSTS setting.")
+def _probes_answer_any_host() -> None:
+    """Flask refused the host name (``TRUSTED_HOSTS``: the request has no route); a probe
+    is routed anyway, as load balancers call it by address."""
+    if request.path in PROBES and isinstance(request.routing_exception, SecurityError):
+        request.trusted_hosts = None
+        adapter = current_app.url_map.bind("probe")
+        request.url_rule, request.view_args = adapter.match(request.path, return_rule=True)
+        request.routing_exception = None
 
 
 class TrustedProxyFix(ProxyFix):
@@ -95,6 +78,9 @@ class PublicBase:
 def configure(app: Flask) -> None:
     """Before the extensions bind: links from PUBLIC_BASE_URL when it is set; forwarded
     headers honoured from trusted peers only (client addresses still come from them)."""
+    hosts = app.config["ALLOWED_HOSTS"]
+    if not app.config["PUBLIC_BASE_URL"] and "*" not in hosts:  # Flask refuses the others
+        app.config["TRUSTED_HOSTS"] = list(hosts)
     if app.config["PUBLIC_BASE_URL"]:
         app.wsgi_app = PublicBase(app.wsgi_app, app.config["PUBLIC_BASE_URL"])
     if app.config["PROXY_COUNT"]:
@@ -103,4 +89,4 @@ def configure(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(check_host)
+    app.before_request(_probes_answer_any_host)

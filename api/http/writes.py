@@ -17,20 +17,22 @@ from sqlalchemy import update
 
 from api.domain import changelog, derivations, history
 from api.domain.quotes import missing_own_quotes, unsupported_refs, unverifiable
-from api.domain.store import apply, dependents, label, own_dates, reference_date
+from api.domain.store import apply, dependents, label, own_dates, reference_date, taken
 from api.extensions import SAFE_METHODS, db
 from api.http import errors, faults
 from api.http.cache import representation_etag
-from api.http.cache.policy import ETAG_PATTERN, MAX_IF_MATCH
 from api.http.errors import Problem
 from api.http.security import accepts
 from api.models import Event, Source
-from api.queries import taken
 from schemas import dates
 from schemas.seedform import seed_form
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
+# An If-Match header as clients send it: one or more entity tags exactly as an ETag
+# header gave them (quoted, possibly weak), comma-separated; at most MAX_IF_MATCH long.
+ETAG_PATTERN = r'^(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*$'
+MAX_IF_MATCH = 1024
 
 
 def body(blp: Blueprint, schema: type[Schema], content_type: str = JSON

@@ -35,6 +35,21 @@ target_db = current_app.extensions['migrate'].db
 # ... etc.
 
 
+# What the migrations create outside the models (full-text search: migration 0009):
+# autogenerate must not propose dropping it.
+SEARCH_OBJECTS = ("events_fts", "ix_events_search")
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Autogenerate's filter: leave the full-text search objects alone."""
+    if not reflected or name is None:
+        return True
+    if type_ == "column":
+        return not (name == "search" and getattr(obj, "table", None) is not None
+                    and obj.table.name == "events")
+    return not name.startswith(SEARCH_OBJECTS)
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -83,6 +98,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

@@ -3,20 +3,14 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from typing import Any
 
-from cachetools import LRUCache, cached
 from sqlalchemy import Select, cast, desc, func, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 
-from api.domain.changelog import data_version
 from api.extensions import db
 from api.models import Event, EventPerson
-from api.queries.filters import FILTERS
-
-_KEPT: LRUCache[Any, dict[str, list[dict[str, Any]]]] = LRUCache(256)
-_LOCK = threading.Lock()
 
 
 def _value(facet: str) -> tuple[Any, Select]:
@@ -38,21 +32,17 @@ def _value(facet: str) -> tuple[Any, Select]:
     return column, select().select_from(Event)
 
 
-@cached(_KEPT, lock=_LOCK, key=lambda args, names: (
-    str(db.engine.url), data_version(), tuple(names),
-    tuple(sorted((k, repr(args[k])) for k in FILTERS if k in args))))
-def facet_counts(args: dict[str, Any], names: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
-    """For each facet of ``names``, its values among the events matching the filters of
-    ``args``, each with how many events have it, most first (remembered per worker until
-    the data version changes)."""
-    from api.queries import filtered_events  # the filters as every list applies them
-
+def facet_counts(narrow: Callable[[Select], Select], names: tuple[str, ...]
+                 ) -> dict[str, list[dict[str, Any]]]:
+    """For each facet of ``names``, its values among the events ``narrow`` (a query's
+    filters, api/queries/__init__.py) leaves of a select, each with how many events have
+    it, most first."""
     out = {}
     for facet in names:
         column, base = _value(facet)
         # one row per event and value (an event lists a person once), but a tag may repeat
         count = func.count(Event.id.distinct()) if facet == "tag" else func.count()
-        stmt = filtered_events(args, base.add_columns(column.label("value"), count))
+        stmt = narrow(base.add_columns(column.label("value"), count))
         stmt = stmt.group_by(column).order_by(desc(count), column)
         out[facet] = [{"value": value, "count": n} for value, n in db.session.execute(stmt)
                       if value is not None]

@@ -1,18 +1,19 @@
 """What the filters of an event query compare with, and the SQL they add.
 
 ``filter_values`` turns parsed arguments into values (ids resolved, a 400 naming the
-parameter for an unknown one); ``narrowed`` adds their conditions to a select; ``shape`` and
-``placeholders`` let a select of one filter shape be built once with bind parameters.
+parameter for an unknown one); ``narrowed`` adds their conditions to a select.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Collection
 from typing import Any
 
-from sqlalchemy import Select, bindparam, or_
+from sqlalchemy import Select, or_
 
+from api.extensions import db
 from api.models import Citation, Event, EventPerson, Mission, Person, Source
 from api.queries import lookup, places
 from schemas import dates
@@ -80,8 +81,7 @@ def filter_values(args: dict[str, Any], verified: Collection[str] = ()) -> dict[
 
 
 def narrowed(stmt: Select, values: dict[str, Any]) -> Select:
-    """``stmt`` (a select of events) restricted by ``filter_values``: each value may be
-    itself or a bind parameter standing for it (``disputed`` and ``context`` excepted)."""
+    """``stmt`` (a select of events) restricted by ``filter_values``."""
     for arg, condition in CONDITIONS.items():
         if arg not in values:
             continue
@@ -99,37 +99,12 @@ def narrowed(stmt: Select, values: dict[str, Any]) -> Select:
     if "to" in values:
         stmt = stmt.where(Event.earliest <= values["to"])
     if values.get("context") is False:  # documents leave context events out unless asked
-        stmt = stmt.where(~Event.is_context)
+        stmt = stmt.where(_not_context(db.engine.dialect.name))
     return stmt
 
 
-def shape(values: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """What the SQL of ``narrowed(stmt, values)`` depends on (which filters, how many values
-    each, ``disputed``), and the values as bind parameters named after ``placeholders``."""
-    shape: list[Any] = []
-    params: dict[str, Any] = {}
-    for arg, value in values.items():
-        if isinstance(value, tuple):  # (included, excluded)
-            shape.append((arg, len(value[0]), len(value[1])))
-            for side, items in zip(("in", "out"), value, strict=True):
-                params.update({f"{arg}_{side}_{i}": item for i, item in enumerate(items)})
-        elif isinstance(value, bool):
-            shape.append((arg, value))
-        else:
-            shape.append((arg,))
-            params[arg] = value
-    return tuple(shape), params
-
-
-def placeholders(shape: tuple[Any, ...]) -> dict[str, Any]:
-    """``filter_values`` of that shape, with a bind parameter in place of each value."""
-    out: dict[str, Any] = {}
-    for arg, *size in shape:
-        if len(size) == 2:
-            out[arg] = tuple([bindparam(f"{arg}_{side}_{i}") for i in range(n)]
-                             for side, n in zip(("in", "out"), size, strict=True))
-        elif size:
-            out[arg] = size[0]
-        else:
-            out[arg] = bindparam(arg)
-    return out
+@functools.cache
+def _not_context(dialect: str) -> Any:
+    """``~Event.is_context`` on ``dialect``: an expression built once (it is the costliest
+    part of a document's statement to build)."""
+    return ~Event.is_context

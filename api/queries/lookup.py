@@ -8,13 +8,12 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import lru_cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import select
 
+from api.domain.errors import Invalid
 from api.domain.searchtext import person_names
 from api.extensions import db
-from api.http.errors import invalid
 from api.models import Mission, Person, Source
 
 SUGGESTIONS = 3
@@ -49,18 +48,11 @@ def _spellings(model: type[db.Model]) -> dict[str, set[str]]:
     return out
 
 
-@lru_cache(maxsize=8)
-def _known(model: type[db.Model]) -> Select:
-    """Which of the ids ``:ids`` ``model`` has: built once, run on the session's connection
-    (a plain lookup needs none of the ORM's work)."""
-    return select(model.id).where(model.id.in_(bindparam("ids", expanding=True)))
-
-
 def resolve(model: type[db.Model], values: Sequence[str], arg: str, what: str) -> list[str]:
     """The ids ``values`` name (``-`` prefixes kept): each an id, or for people any
     recorded spelling; otherwise a 400 on ``arg`` suggesting the nearest ids."""
     bare = {value.removeprefix("-") for value in values}
-    known = set(db.session.connection().scalars(_known(model), {"ids": list(bare)}))
+    known = set(db.session.scalars(select(model.id).where(model.id.in_(bare))))
     if bare <= known:
         return list(values)
     spellings = _spellings(model)
@@ -82,5 +74,5 @@ def resolve(model: type[db.Model], values: Sequence[str], arg: str, what: str) -
             nearest = list(dict.fromkeys(i for c in close for i in sorted(spellings[c])))
             hint = (f"did you mean {' or '.join(nearest[:SUGGESTIONS])}?" if nearest
                     else f"see /v1/{model.__tablename__} for the valid ids.")
-        raise invalid({"query": {arg: [f"No {what} '{name}': {hint}"]}})
+        raise Invalid({"query": {arg: [f"No {what} '{name}': {hint}"]}})
     return resolved

@@ -7,23 +7,21 @@ import binascii
 import datetime as dt
 import json
 import math
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from cachetools import LRUCache, cached
 from flask import request, url_for
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
 
+from api.domain.errors import Invalid
 from api.extensions import db
-from api.http.errors import invalid
 from schemas.common import BAD_CURSOR
 
 REST = 1.0  # the first key of a list's rest (``paginate``): the score after a ranked window
 
 
 def _bad_cursor(reason: str) -> NoReturn:
-    raise invalid({"query": {"cursor": [reason]}})
+    raise Invalid({"query": {"cursor": [reason]}})
 
 
 def encode_cursor(values: Sequence[Any], descending: bool, before: bool = False) -> str:
@@ -76,49 +74,27 @@ def decode_cursor(
         _bad_cursor(BAD_CURSOR)
 
 
-LINKS_KEPT = 4096
-_LINKS: LRUCache[Any, str] = LRUCache(LINKS_KEPT)
-_LINKS_LOCK = threading.Lock()
-
-
-def _link_key(values: Sequence[Any], descending: bool, before: bool) -> tuple[Any, ...]:
-    this = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
-    return (this.host_url, this.script_root, this.endpoint,
-            tuple((this.view_args or {}).items()), this.query_string, tuple(values),
-            descending, before)
-
-
-@cached(_LINKS, lock=_LINKS_LOCK, key=_link_key)
 def _link(values: Sequence[Any], descending: bool, before: bool) -> tuple[str, str]:
-    """The URL of this request with the cursor of ``values``, and the cursor (remembered
-    per worker for the last ``LINKS_KEPT`` requests and positions: a function of them
-    alone)."""
+    """The URL of this request with the cursor of ``values``, and the cursor."""
     cursor = encode_cursor(values, descending, before)
     query = {**request.args.to_dict(flat=False), "cursor": cursor}
     return url_for(request.endpoint, **(request.view_args or {}), **query,
                    _external=True), cursor
 
 
-def after_keys(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | None,
-           backwards: bool, limit: Any) -> Select:
-    """``stmt`` ordered by the unique ``keys`` (descending when ``backwards``), from just
-    after the key values ``at`` (None: from the start), at most ``limit`` rows. ``at`` and
-    ``limit`` may be values or bind parameters."""
+def _read(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | None,
+          backwards: bool, limit: int, rows: bool) -> list[Any]:
+    """Up to ``limit`` items of ``stmt`` in the order of the unique ``keys`` (descending
+    when ``backwards``), from just after the key values ``at`` (None: from the start)."""
     if at is not None:
         row, point = tuple_(*keys), tuple_(*at)
         stmt = stmt.where(row < point if backwards else row > point)
-    return stmt.order_by(*(key.desc() if backwards else key for key in keys)).limit(limit)
-
-
-# How a page's items are read: (key values to start after or None, backwards, limit).
-Fetch = Callable[[Sequence[Any] | None, bool, int], list[Any]]
-
-
-def _read(stmt: Select, keys: Sequence[ColumnElement[Any]], at: Sequence[Any] | None,
-          backwards: bool, limit: int, rows: bool) -> list[Any]:
-    """Up to ``limit`` items of ``stmt`` after (``backwards``: before) the key values ``at``."""
-    stmt = after_keys(stmt, keys, at, backwards, limit)
-    return list(db.session.execute(stmt) if rows else db.session.scalars(stmt))
+    # The limit written into the SQL: one text (and on PostgreSQL one generic plan) per size.
+    limit = bindparam("limit", limit, literal_execute=True)
+    stmt = stmt.order_by(*(key.desc() if backwards else key for key in keys)).limit(limit)
+    if rows:  # columns, not entities: the ORM has nothing to add
+        return list(db.session.connection().execute(stmt))
+    return list(db.session.scalars(stmt))
 
 
 def _read_both(stmt: Select, rest: Select, keys: Sequence[ColumnElement[Any]],
@@ -143,25 +119,10 @@ def paginate(
     stmt: Select, keys: Sequence[ColumnElement[Any]], args: dict[str, Any],
     descending: bool = False, rows: bool = False, rest: Select | None = None,
 ) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
-    """One page of ``stmt`` ordered by the unique ``keys``: see ``paginate_with``. With
-    ``rows``, the items are the rows of a select of several columns (keys among them). With
-    ``rest`` (rows, ascending only), the list goes on after ``stmt``'s rows with ``rest``'s,
-    whose first key is ``REST`` (api/queries/ranking.py); a page across the boundary reads
-    both."""
-    def fetch(at: Sequence[Any] | None, backwards: bool, limit: int) -> list[Any]:
-        if rest is None:
-            return _read(stmt, keys, at, backwards, limit, rows)
-        return _read_both(stmt, rest, keys, at, backwards, limit)
-
-    return paginate_with(fetch, keys, args, descending)
-
-
-def paginate_with(
-    fetch: Fetch, keys: Sequence[ColumnElement[Any]], args: dict[str, Any],
-    descending: bool = False,
-) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
-    """One page of the items ``fetch`` reads, ordered by the unique ``keys`` (each item
-    has the keys as attributes).
+    """One page of ``stmt`` ordered by the unique ``keys``. With ``rows``, the items are the
+    rows of a select of several columns (keys among them). With ``rest`` (rows, ascending
+    only), the list goes on after ``stmt``'s rows with ``rest``'s, whose first key is
+    ``REST`` (api/queries/ranking.py); a page across the boundary reads both.
 
     Returns the items, the page body ``{"items", "next", "prev", "next_cursor",
     "prev_cursor", "count"}`` (``count`` None: see ``listing``) and the ``Link`` header.
@@ -170,7 +131,11 @@ def paginate_with(
     """
     limit, cursor = args["limit"], args.get("cursor")
     at, before = decode_cursor(cursor, keys, descending) if cursor else (None, False)
-    items = fetch(at, descending != before, limit + 1)
+    backwards = descending != before
+    if rest is None:
+        items = _read(stmt, keys, at, backwards, limit + 1, rows)
+    else:
+        items = _read_both(stmt, rest, keys, at, backwards, limit + 1)
     more = len(items) > limit
     items = items[:limit]
     if before:

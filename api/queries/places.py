@@ -2,20 +2,17 @@
 the initials of a multi-word name in it ("International Space Station"), never a piece of
 a word ("Mission" does not contain "iss" as far as a reader is concerned).
 
-The distinct locations are few: they are read once per data version and matched here, so
-the filter becomes an exact ``location IN (...)`` the database answers from its rows.
+The distinct locations are few: they are read and matched here, so the filter becomes an
+exact ``location IN (...)`` the database answers from its rows.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable
 
-from cachetools import LRUCache, cached
 from sqlalchemy import select
 
-from api.domain.changelog import data_version
 from api.extensions import db
 from api.models import Event
 from api.queries.lookup import normal
@@ -25,8 +22,6 @@ NOWHERE = "\x01"
 # Words an acronym skips ("Ministry of Defence": MD, as "MoD" is read).
 MINOR = {"of", "the", "and", "de", "for", "on", "in"}
 _PARTS = re.compile(r"[,;()/]")
-_KNOWN: LRUCache[tuple[str, int], tuple[str, ...]] = LRUCache(8)
-_LOCK = threading.Lock()
 
 
 def words(text: str) -> list[str]:
@@ -56,9 +51,8 @@ def matches(location: str, query: str) -> bool:
     return bool(run) and any(_contains(name, run) for name in names(location))
 
 
-@cached(_KNOWN, lock=_LOCK, key=lambda: (str(db.engine.url), data_version()))
 def known() -> tuple[str, ...]:
-    """Every location of a live event (remembered until the data version changes)."""
+    """Every location of a live event."""
     stmt = select(Event.location).where(Event.location.is_not(None)).distinct()
     return tuple(sorted(db.session.scalars(stmt)))
 

@@ -3,12 +3,11 @@
 Ranking costs time for every match, and a common word matches most of a million events,
 so relevance ranks a *window*: the first ``SEARCH_WINDOW`` matches in the index's own
 order (SQLite: the order events were stored, by ``rowid``; PostgreSQL: by id), found by
-one bounded pass that also scores them (``window(..., scored=True)``, remembered until
-the data version changes). When a query matches no more, the window is every match and
-the order is exact. When it matches more, the window comes first, best match first, and
-the other matches follow it in timeline order (``start``), with the score ``REST``: the
-order is ``(score, earliest, day_order, id)`` throughout, so keyset cursors work across
-the boundary.
+one bounded pass that also scores them (``window(..., scored=True)``). When a query
+matches no more, the window is every match and the order is exact. When it matches
+more, the window comes first, best match first, and the other matches follow it in
+timeline order (``start``), with the score ``REST``: the order is ``(score, earliest,
+day_order, id)`` throughout, so keyset cursors work across the boundary.
 
 Orders other than relevance with ``q`` read the order's index and test each event for the
 match once the query matches more than the window (a match is then common enough that a
@@ -18,12 +17,9 @@ PostgreSQL's planner makes that choice itself, from the index's statistics: it n
 
 from __future__ import annotations
 
-import json
-import threading
 from dataclasses import dataclass
 from typing import Any
 
-from cachetools import LRUCache, cached
 from flask import current_app
 from sqlalchemy import (
     Double,
@@ -43,7 +39,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from api.domain.changelog import data_version
 from api.extensions import db
 from api.models import Event
 from api.queries import search
@@ -77,10 +72,6 @@ _SCORED = {
               "WHERE events_fts MATCH :q LIMIT :n",
 }
 _PROBE = "SELECT rowid FROM events_fts WHERE events_fts MATCH :q LIMIT 2 OFFSET :skip"
-# Scored windows are remembered per worker until the data version changes (like counts).
-WINDOWS_KEPT = 64
-_WINDOWS: LRUCache[Any, Window] = LRUCache(WINDOWS_KEPT)
-_WINDOWS_LOCK = threading.Lock()
 
 
 def window(query: str, scored: bool = False) -> Window:
@@ -107,8 +98,6 @@ def _share(edge: Any, size: int) -> float:
     return 1.0 if search._postgres() else min(1.0, size / max(edge, 1))
 
 
-@cached(_WINDOWS, lock=_WINDOWS_LOCK,
-        key=lambda index_query, size: (str(db.engine.url), data_version(), index_query, size))
 def _scored_window(index_query: str, size: int) -> Window:
     """The window of ``index_query`` and each of its matches' ``(key, score)``: one pass
     (PostgreSQL walks the primary key once; SQLite's ``bm25`` counts each word's matches
@@ -119,13 +108,6 @@ def _scored_window(index_query: str, size: int) -> Window:
     if len(found) <= size:
         return Window(index_query, None, 0.0, scores)
     return Window(index_query, scores[-1][0], _share(scores[-1][0], size), scores)
-
-
-def forget() -> None:
-    """Forget the remembered windows and match lists (the next search probes again)."""
-    with _WINDOWS_LOCK:
-        _WINDOWS.clear()
-        _MATCH_LISTS.clear()
 
 
 def ranked(stmt: Select, win: Window) -> tuple[Select, tuple[Any, ...]]:
@@ -182,39 +164,9 @@ def matching(stmt: Select, win: Window, after: Any = None) -> Select:
         test = text("EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH :fts_query "
                     "AND events_fts.rowid = events.rowid)").bindparams(fts_query=win.query)
         return stmt.where(test if after is None else and_(after < ROWID, test))
-    fts = _listed(win, after)
-    fts = _fts_rows(win, after)[0] if fts is None else fts
+    fts = _fts_rows(win, after)[0]
     # "+": the set is only a test; the walk follows the order's index, not the set
     return stmt.where(literal_column("+events.rowid").in_(fts.select()))
-
-
-# SQLite, fewer matches than DENSE: the matching rowids (at most MATCH_LIST_MAX, as a JSON
-# list, exact) are remembered per worker until the data version changes, so the walk tests
-# them without the index intersecting its word lists again (~10 ms for 22,000 matches).
-MATCH_LIST_MAX = 50_000
-MATCH_LISTS_KEPT = 4
-_MATCH_LISTS: LRUCache[Any, str | None] = LRUCache(MATCH_LISTS_KEPT)
-
-
-@cached(_MATCH_LISTS, lock=_WINDOWS_LOCK,
-        key=lambda index_query: (str(db.engine.url), data_version(), index_query))
-def _match_list(index_query: str) -> str | None:
-    """The rowids matching ``index_query`` as a JSON list; None if too many."""
-    rowids = list(db.session.scalars(text(
-        "SELECT rowid FROM events_fts WHERE events_fts MATCH :q LIMIT :n"),
-        {"q": index_query, "n": MATCH_LIST_MAX + 1}))
-    return json.dumps(rowids) if len(rowids) <= MATCH_LIST_MAX else None
-
-
-def _listed(win: Window, after: Any) -> Any:
-    """The remembered matching rowids (after ``after``) as a subquery, if not too many."""
-    listed = _match_list(win.query)
-    if listed is None:
-        return None
-    sql, params = "SELECT value AS rowid FROM json_each(:fts_list)", {"fts_list": listed}
-    if after is not None:
-        sql, params["fts_edge"] = sql + " WHERE value > :fts_edge", after
-    return text(sql).bindparams(**params).columns(column("rowid", Integer)).subquery(search.FTS)
 
 
 def _fts_rows(win: Window, after: Any) -> tuple[Any, Any]:

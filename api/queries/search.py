@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import html
 import re
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from cachetools import LRUCache
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -140,44 +138,11 @@ def explain(title: str, type_: str, summary: str, rest: str) -> dict[str, Any]:
     return {"fields": fields, "snippet": snippet}
 
 
-# Explained matches, remembered per worker by (database, index query, event, version): a
-# version names one text of an event for good (api/domain/store.py), so nothing expires.
-EXPLAINED_KEPT = 2048
-_EXPLAINED: LRUCache[Any, dict[str, Any] | None] = LRUCache(EXPLAINED_KEPT)
-_EXPLAINED_LOCK = threading.Lock()
-_UNSEEN = object()
-
-
-def forget() -> None:
-    """Forget the explained matches (each is highlighted again when next shown)."""
-    with _EXPLAINED_LOCK:
-        _EXPLAINED.clear()
-
-
-def highlights(query: str, ids: Sequence[str],
-               versions: Mapping[str, int] | None = None) -> dict[str, dict[str, Any]]:
-    """``explain`` for each of the events ``ids`` that matches ``query``; given the events'
-    ``versions``, only those not explained before at that version are highlighted."""
+def highlights(query: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``explain`` for each of the events ``ids`` that matches ``query``."""
     terms = words(query)
     if not terms or not ids:
         return {}
-    if versions is None:
-        return _highlights(terms, ids)
-    root = (str(db.engine.url), index_query(terms))
-    keys = {id: (*root, id, versions[id]) for id in ids}
-    with _EXPLAINED_LOCK:
-        known = {id: _EXPLAINED.get(key, _UNSEEN) for id, key in keys.items()}
-    missing = [id for id, found in known.items() if found is _UNSEEN]
-    if missing:
-        fresh = _highlights(terms, missing)
-        known.update((id, fresh.get(id)) for id in missing)
-        with _EXPLAINED_LOCK:
-            for id in missing:
-                _EXPLAINED[keys[id]] = known[id]
-    return {id: found for id, found in known.items() if found is not None}  # None: no match
-
-
-def _highlights(terms: Sequence[str], ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     if not _postgres():
         return _sqlite_highlights(terms, ids)
     options = f"StartSel={OPEN}, StopSel={CLOSE}, HighlightAll=true"
@@ -221,18 +186,3 @@ def _sqlite_highlights(terms: Sequence[str], ids: Sequence[str]) -> dict[str, di
     finally:
         session.rollback()
     return {row[0]: explain(*(value or "" for value in row[1:])) for row in rows}
-
-
-# What the migrations create outside the models: autogenerate must not drop it.
-SEARCH_OBJECTS = ("events_fts", "ix_events_search")
-
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool,
-                   compare_to: object) -> bool:
-    """Alembic autogenerate filter: leave the full-text search objects alone."""
-    if not reflected or name is None:
-        return True
-    if type_ == "column":
-        return not (name == "search" and getattr(obj, "table", None) is not None
-                    and obj.table.name == "events")  # type: ignore[attr-defined]
-    return not name.startswith(SEARCH_OBJECTS)

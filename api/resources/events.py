@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import orjson
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
-from api import queries
 from api.domain import history
 from api.domain.changelog import data_version
-from api.domain.store import apply, derived_from, event_references, own_dates
+from api.domain.store import apply, derived_from, event_references, own_dates, taken
 from api.extensions import db
 from api.http import writes
 from api.http.auth import require
 from api.http.cache import fragments, keys
 from api.http.errors import Problem
 from api.models import Event, utcnow
-from api.queries import get_event, load_events, search
-from api.queries.facets import facet_counts
+from api.queries import EventQuery, get_event, load_events, search
 from api.resources import memento
 from api.resources.changes import NDJSON, line, ndjson_response
 from api.resources.eventpage import event_page
@@ -40,45 +37,42 @@ EventPageSchema = page_of(EventListItemSchema, "EventPageSchema", facets=fields.
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="Cited events.")
 VARY = {"Vary": "Accept"}
+EVENT = EventSchema()
 
-def events_page_response(args: dict[str, Any]) -> Response:
+
+def events_page_response(query: EventQuery) -> Response:
     """The response of a page of events: one query for the page's ids and versions, then
     the page as memoised for exactly those versions, or else laid out from the events' JSON,
     of which only what is not memoised is loaded and dumped (api/http/cache/fragments.py);
     with ``q``, fields or a view, each item is then annotated or cut down."""
-    rows, page, headers = queries.event_versions_page(args)
-    count = queries.count_events(args) if args["count"] else None
-    facets = facet_counts(args, tuple(args["facets"])) if args.get("facets") else None
+    args = query.args
+    rows, page, headers = query.page()
+    page["count"] = query.count() if args["count"] else None
+    page["facets"] = query.facets(tuple(args["facets"])) if args.get("facets") else None
     shaping = (args.get("q"), tuple(args.get("fields_") or ()), args["view"])
 
-    def build() -> tuple[bytes, str]:
-        items = shape(fragments.render(rows, load_events, EventSchema), args,
-                      {row.id: row.version for row in rows})
-        return fragments.page(items, page["next"], prev=page["prev"],
-                              next_cursor=page["next_cursor"],
-                              prev_cursor=page["prev_cursor"], count=count,
-                              facets=facets)
+    def build() -> dict[str, Any]:
+        items = shape(fragments.render(rows, load_events, EVENT), args)
+        return {**page, "items": items}
 
-    body, etag = fragments.memoised(("page", fragments.root(), shaping, fragments.versions(rows),
-                                     page["next"], page["prev"], count,
-                                     facets and orjson.dumps(facets)), build)
-    return fragments.json_response(body, headers, etag)
+    key = ("page", fragments.root(), shaping, fragments.versions(rows), page["next"],
+           page["prev"], page["count"], page["facets"] and orjson.dumps(page["facets"]))
+    return fragments.document(key, build, headers)
 
 
-def events_stream(args: dict[str, Any]) -> Response:
+def events_stream(query: EventQuery) -> Response:
     """Every event the list's filters match, in its order, as NDJSON: the list's items
     read page by page (so memory stays bounded however many match)."""
     def lines() -> Iterator[bytes]:
-        page_args = {**args, "limit": MAX_PAGE, "count": False}
+        cursor = None
         while True:
-            rows, page, _ = queries.event_versions_page(page_args)
-            items = shape(fragments.render(rows, load_events, EventSchema), page_args,
-                          {row.id: row.version for row in rows})
+            rows, page, _ = query.page(limit=MAX_PAGE, cursor=cursor)
+            items = shape(fragments.render(rows, load_events, EVENT), query.args)
             yield b"".join(line(item) for item in items)
             db.session.expunge_all()
             if not page["next"]:
                 return
-            page_args["cursor"] = parse_qs(urlsplit(page["next"]).query)["cursor"][0]
+            cursor = page["next_cursor"]
 
     return ndjson_response(lines(), f"events:{data_version()}:{request.query_string!r}", {})
 
@@ -86,16 +80,15 @@ def events_stream(args: dict[str, Any]) -> Response:
 NO_MATCH = {"fields": [], "snippet": None}
 
 
-def shape(items: list[dict[str, Any]], args: dict[str, Any],
-          versions: dict[str, int]) -> list[dict[str, Any]]:
+def shape(items: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
     """Items with only the fields asked for (``fields``, ``view``) and, with ``q``, why
-    each matched (``match``: remembered by the events' ``versions``)."""
+    each matched (``match``)."""
     keep = (("id", *args["fields_"]) if args.get("fields_")
             else COMPACT_FIELDS if args["view"] == "compact" else None)
     if keep is not None:
         items = [{key: value for key, value in item.items() if key in keep} for item in items]
     if "q" in args:
-        matches = search.highlights(args["q"], [item["id"] for item in items], versions)
+        matches = search.highlights(args["q"], [item["id"] for item in items])
         items = [{**item, "match": matches.get(item["id"]) or NO_MATCH} for item in items]
     return items
 
@@ -106,13 +99,12 @@ def event_response(id: str) -> Response:
     row = db.session.execute(select(Event.id, Event.version, Event.deleted_at)
                              .where(Event.id == id).execution_options(include_deleted=True)
                              ).first()
-    found = fragments.render([row], load_events, EventSchema) if row else []
+    found = fragments.render([row], load_events, EVENT) if row else []
     if not found or row.deleted_at is not None:
         get_event(id)  # 404 or 410
     keys.event_shown(id, (c["source"] for c in found[0]["citations"]),
                      (p["person"] for p in found[0]["people"]))
-    body, etag = fragments.document(found[0])
-    return fragments.json_response(body, etag=etag)
+    return current_app.json.response(found[0])
 
 
 @blp.route("")
@@ -131,9 +123,10 @@ class Events(MethodView):
         header); `count=true` adds the exact total. With `Accept: application/x-ndjson`
         the answer is every matching event, one per line, streamed (no pages).
         """
+        query = EventQuery.of(args)
         if request.accept_mimetypes.best_match((writes.JSON, NDJSON)) == NDJSON:
-            return events_stream(args)
-        return events_page_response(args)
+            return events_stream(query)
+        return events_page_response(query)
 
     @require("write")
     @writes.body(blp, EventSchema)
@@ -144,7 +137,7 @@ class Events(MethodView):
         The body is an event as in `seeds/events.yaml`; quotes are checked against their
         source's text when it is known. An id is never reused, even after a delete (409).
         """
-        if queries.taken(Event, data["id"]):
+        if taken(Event, data["id"]):
             raise Problem(409, f"The id '{data['id']}' is taken (ids of deleted events too).")
         writes.check_references(event_references(data))
         event = Event(id=data["id"])

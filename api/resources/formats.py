@@ -9,14 +9,14 @@ most ``FORMAT_MAX_EVENTS`` events (1000 by default): calendars, TimelineJS and C
 from __future__ import annotations
 
 import datetime as dt
-from collections import namedtuple
 from collections.abc import Callable, Hashable
+from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import bindparam, select
 
 from api.domain import history
 from api.extensions import db
@@ -25,13 +25,7 @@ from api.http import websub
 from api.http.cache import fragments
 from api.http.errors import Problem
 from api.models import Event, Mission
-from api.queries import (
-    WITH_DETAILS,
-    event_versions_page,
-    filtered_events,
-    load_events,
-    rows,
-)
+from api.queries import WITH_DETAILS, EventQuery, load_events
 from api.resources import timeline_memento
 from api.resources.memento import MEMENTO_HEADERS
 from schemas.timelinejs import (
@@ -53,43 +47,37 @@ ATOM = "application/atom+xml"
 CSV = "text/csv"
 
 
-MISSION = select(Mission.id, Mission.name, Mission.summary).where(Mission.id == bindparam("id"))
-MissionRow = namedtuple("MissionRow", "id name summary")  # what documents show of a mission
-
-
-def get_mission(id: str) -> MissionRow:
-    """The mission ``id`` as documents show it (its id, name and summary), or 404."""
-    found = rows(MISSION, {"id": id})
-    if not found:
+def get_mission(id: str) -> Mission:
+    """The mission ``id``, or 404."""
+    mission = db.session.get(Mission, id)
+    if mission is None:
         raise Problem(404, f"No mission with id '{id}'.")
-    return MissionRow(*found[0])
+    return mission
 
 
 def _event_url(event: Event) -> str:
     return url_for("events.Event", id=event.id, _external=True)
 
 
-def _bounded(args: dict[str, Any]) -> dict[str, Any]:
-    return {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
-
-
-def document_rows(args: dict[str, Any]) -> tuple[list[Any], dict[str, str]]:
-    """The ``(id, version, ...)`` rows of up to the bound of events in timeline order, and
-    the ``Link`` header to the rest."""
-    rows, _, headers = event_versions_page(_bounded(args))
+def document_rows(args: dict[str, Any], verified: tuple[str, ...] = (),
+                  with_mission: bool = False) -> tuple[list[Any], dict[str, str]]:
+    """The ``(id, version, ...)`` rows of up to FORMAT_MAX_EVENTS events in timeline order,
+    and the ``Link`` header to the rest."""
+    bounded = {"sort": "start", **args, "limit": current_app.config["FORMAT_MAX_EVENTS"]}
+    rows, _, headers = EventQuery.of(bounded, verified).page(with_mission)
     return rows, headers
 
 
 def mission_document_rows(id: str, args: dict[str, Any],
-                          ) -> tuple[MissionRow, list[Any], dict[str, str]]:
-    """``document_rows`` of mission ``id``'s events, and the mission as ``get_mission``
-    gives it: in one statement (each row holds its mission's name and summary), and only
-    when no event is shown (or with ``q``) a second one for the mission, or a 404."""
-    rows, _, headers = event_versions_page(_bounded({**args, "mission": id}), ("mission",),
-                                           with_mission=True)
-    if rows and hasattr(rows[0], "mission_name"):
-        first = rows[0]
-        return MissionRow(id, first.mission_name, first.mission_summary), rows, headers
+                          ) -> tuple[Any, list[Any], dict[str, str]]:
+    """``document_rows`` of mission ``id``'s events, and the mission (its id, name and
+    summary): from the rows when they show an event (each holds its mission's), else
+    read, or a 404."""
+    rows, headers = document_rows({**args, "mission": id}, ("mission",), with_mission=True)
+    if rows and "mission_name" in rows[0]._fields:
+        mission = SimpleNamespace(id=id, name=rows[0].mission_name,
+                                  summary=rows[0].mission_summary)
+        return mission, rows, headers
     return get_mission(id), rows, headers
 
 
@@ -111,17 +99,18 @@ def timeline_response(id: str, args: dict[str, Any]) -> Response:
     group = args["group"]  # context events are left out by the query unless asked for
     mission, rows, headers = mission_document_rows(id, args)
 
-    def render(event: Event) -> dict[str, Any]:
-        return SLIDE.dump(timelinejs.slide(event, group))
+    def render(event: Event) -> bytes:
+        return orjson.dumps(SLIDE.dump(timelinejs.slide(event, group)),
+                            default=current_app.json.default)
 
-    def build() -> tuple[bytes, str]:
+    def build() -> dict[str, Any]:
         slides = document_pieces(rows, render, ("timelinejs", group))
-        return fragments.document({"title": TITLE.dump(timelinejs.title(mission)),
-                                   "events": slides})
+        return {"title": TITLE.dump(timelinejs.title(mission)),
+                "events": [orjson.loads(slide) for slide in slides]}
 
-    body, etag = fragments.memoised(("timelinejs", fragments.root(), group, tuple(mission),
-                                     fragments.versions(rows)), build)
-    return fragments.json_response(body, headers, etag)
+    key = ("timelinejs", fragments.root(), group, mission.id, mission.name, mission.summary,
+           fragments.versions(rows))
+    return fragments.document(key, build, headers)
 
 
 def timeline_as_of(id: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -134,7 +123,7 @@ def timeline_as_of(id: str, args: dict[str, Any]) -> dict[str, Any]:
 
 def feed_events(args: dict[str, Any]) -> list[Event]:
     """Up to the bound of events, newest change first."""
-    stmt = filtered_events(args).options(*WITH_DETAILS).order_by(*CHANGE_ORDER)
+    stmt = EventQuery.of(args).select().options(*WITH_DETAILS).order_by(*CHANGE_ORDER)
     return list(db.session.scalars(stmt.limit(current_app.config["FORMAT_MAX_EVENTS"])))
 
 

@@ -27,10 +27,11 @@ from flask_smorest import Blueprint
 from sqlalchemy import Select, func
 from werkzeug.http import http_date
 
-from api import queries
 from api.domain import history
+from api.domain.errors import DomainError
+from api.domain.store import taken
 from api.extensions import db
-from api.http.errors import Problem
+from api.http.errors import Problem, as_problem
 from api.models import Event, Person, RecordRevision, Revision, Source
 from api.queries.pagination import paginate
 from schemas import PageQuerySchema
@@ -93,7 +94,7 @@ def in_force(model: type[db.Model], id: str, moment: dt.datetime) -> Any:
 
 
 def _existed(model: type[db.Model], id: str) -> bool:
-    return queries.taken(model, id) or db.session.scalar(
+    return taken(model, id) or db.session.scalar(
         _revisions(model, id).limit(1)) is not None
 
 
@@ -174,7 +175,8 @@ def timegate(blp: Blueprint, model: type[db.Model]) -> Callable[[Callable[..., A
                 if "accept_datetime" in headers and not pinned:
                     return redirect(model, id, headers["accept_datetime"])
                 response = view(self, **kwargs)
-            except Problem as problem:
+            except (Problem, DomainError) as error:
+                problem = error if isinstance(error, Problem) else as_problem(error)
                 gone = _gone(model, id) if problem.status == 404 and model is not Event else None
                 problem = gone or problem
                 if problem.status == 410:

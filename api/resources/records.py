@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema
 from sqlalchemy import select
 
-from api import queries
+from api.domain.store import cited
 from api.extensions import db
 from api.http import writes
 from api.http.auth import require
@@ -111,7 +111,7 @@ def register(blp: Blueprint, kind: Kind) -> Callable[[str], Any]:
         @blp.response(204)
         @summary(f"Delete a {noun} no {users[:-1]} uses (curators; needs If-Match)")
         def delete(self, id: str) -> None:
-            used = users if queries.cited(column, id) else None
+            used = users if cited(column, id) else None
             if not used and (referring := kind.referred(id)):
                 used = f"the date bases of {', '.join(referring)}"
             writes.remove(detail(id), detail_schema(), used)

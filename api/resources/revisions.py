@@ -7,8 +7,8 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import queries
 from api.domain import history
+from api.domain.store import taken
 from api.extensions import db
 from api.http.errors import Problem
 from api.models import Event, Person, RecordRevision, Revision, Source
@@ -31,7 +31,7 @@ class EventRevisions(MethodView):
         changed, and the event as it was afterwards. `GET /v1/events/{id}?as_of=` shows
         the event at any moment.
         """
-        if not queries.taken(Event, id):
+        if not taken(Event, id):
             raise Problem(404, f"No event with id '{id}'.")
         return listing(history.revisions(id), (Revision.number,), args)
 
@@ -39,7 +39,7 @@ class EventRevisions(MethodView):
 def other_revisions(model: type[db.Model], noun: str, id: str, args: dict[str, Any]) -> Any:
     """A page of a person's or a source's revisions; 404 if it never existed."""
     stmt = history.other_revisions(model, id)
-    if not queries.taken(model, id) and db.session.scalar(stmt.limit(1)) is None:
+    if not taken(model, id) and db.session.scalar(stmt.limit(1)) is None:
         raise Problem(404, f"No {noun} with id '{id}'.")
     return listing(stmt, (RecordRevision.number,), args)
 

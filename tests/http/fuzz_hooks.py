@@ -47,7 +47,7 @@ import schemathesis
 from marshmallow import ValidationError
 from schemathesis.openapi.checks import EnsureResourceAvailability, RejectedPositiveData
 
-from api.http.cache.policy import ETAG_PATTERN
+from api.http.writes import ETAG_PATTERN
 from schemas import flatten_errors
 from schemas.memento import HttpDate
 from schemas.timelinejs import AS_OF_ALONE

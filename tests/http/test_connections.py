@@ -1,5 +1,5 @@
 """Reads hand back their database connections: uncached pages and documents run their
-Core selects on the request's session connection (api.extensions.read_connection), which
+Core selects on the request's session connection (api.queries.pagination), which
 must return to the pool however the request ends, or a worker runs out of them."""
 
 from __future__ import annotations

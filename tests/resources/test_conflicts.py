@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from support import assert_problem, new_event
 
-from api import queries
 from api.extensions import db
 from api.http import writes
 from api.models import EventPerson, Person
+from api.resources import events, records
 
 SOURCE = "004_ba6c03b084f54831"
 
@@ -39,7 +39,7 @@ def run_together(app: Flask, requests: list[Any]) -> list[Any]:
 
 
 @pytest.mark.parametrize(("path", "body", "module"), [
-    ("/v1/events", new_event(), queries),
+    ("/v1/events", new_event(), events),
     ("/v1/people", {"id": "guest", "name": "A Guest"}, writes),
 ])
 def test_concurrent_posts_of_one_new_id_get_one_201_and_409s(
@@ -105,7 +105,7 @@ def test_deleting_a_person_an_event_took_meanwhile_gets_409(
     app: Flask, client: FlaskClient, writer: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The DELETE checked "no event involves them" just before an event naming them landed.
-    monkeypatch.setattr(queries, "cited", lambda *_: False)
+    monkeypatch.setattr(records, "cited", lambda *_: False)
     etag = client.get("/v1/people/klim-shipenko").headers["ETag"]
     response = client.delete("/v1/people/klim-shipenko", headers={**writer, "If-Match": etag})
     assert_problem(response, 409)

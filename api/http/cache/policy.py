@@ -28,15 +28,9 @@ from marshmallow import Schema
 from api.http import replicas
 from api.http.cache import keys, responses
 
-# Request headers make_conditional answers: validators and ranges.
-CONDITIONAL = frozenset({"HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
-                         "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE"})
-
-
-# An If-Match header as clients send it: one or more entity tags exactly as an ETag
-# header gave them (quoted, possibly weak), comma-separated; at most MAX_IF_MATCH long.
-ETAG_PATTERN = r'^(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*$'
-MAX_IF_MATCH = 1024
+# Request headers make_conditional answers (without them it would only add a Date header).
+CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
+               "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE")
 
 
 def etag_of(body: bytes) -> str:
@@ -71,31 +65,32 @@ def set_cache_control(response: Response) -> None:
     if response.status_code >= 400:
         headers.add("Cache-Control", "no-store")
         return
-    environ = request.environ
-    if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
-        headers.add("Cache-Control", "private, no-cache" if "HTTP_AUTHORIZATION" in environ
+    if request.method in ("GET", "HEAD"):
+        headers.add("Cache-Control", "private, no-cache" if "Authorization" in request.headers
                     else cache_control(current_app.config))
 
 
-def _conditional(response: Response) -> Response:
+def finish(response: Response) -> Response:
+    """The last ``after_request`` hook: the policy's headers, the response kept by the
+    response cache (a miss's final 200, before it may become a 304), and the 304."""
     set_cache_control(response)
-    environ = request.environ
-    if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or response.status_code != 200:
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
     if response.direct_passthrough or response.is_streamed:
         return response  # files: send_file already validates them
-    if not response.get_etag()[0]:
-        response.set_etag(etag_of(response.get_data()))
-    if "HTTP_AUTHORIZATION" not in environ and not replicas.behind(
-            environ.get(responses.VERSION)):  # what a replica had not yet: kept briefly
-        keys.tag(response, current_app.config["SURROGATE_MAX_AGE"])
-    responses.store_response(response)  # the final 200, before it may become a 304
-    if not any(name in environ for name in CONDITIONAL):
-        return response  # nothing to compare: make_conditional would change nothing
+    if not request.environ.get(responses.HIT):
+        if not response.get_etag()[0]:
+            response.set_etag(etag_of(response.get_data()))
+        if "Authorization" not in request.headers and not replicas.behind(
+                request.environ.get(responses.VERSION)):  # what a replica had not yet: kept briefly
+            keys.tag(response, current_app.config["SURROGATE_MAX_AGE"])
+        responses.store(response)
+    if not any(name in request.environ for name in CONDITIONAL):
+        return response
     return response.make_conditional(request)
 
 
 def init_app(app: Flask) -> None:
     """Register first: Flask runs ``after_request`` hooks in reverse, so this one runs
     last and sees (and stores) the final headers, CORS and security headers included."""
-    app.after_request(_conditional)
+    app.after_request(finish)
