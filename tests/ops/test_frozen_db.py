@@ -154,7 +154,7 @@ def test_frozen_for_30_s_under_load_health_and_cached_reads_go_on_nothing_is_los
             env={**os.environ, "DATABASE_URL": cluster.url}).stdout.strip(),
             "Content-Type": "application/merge-patch+json"}
         answers: list[tuple[str, float, float, int | None]] = []  # (kind, start, took, status)
-        stop, writing = threading.Event(), threading.Event()
+        stop, writing, editing = threading.Event(), threading.Event(), threading.Lock()
         # The writer's view: the last edit answered 200 (its ETag, title) and the edits sent
         # since with no 200 (one at most was applied: all carried that ETag as If-Match).
         mine = {"etag": request(server.port, "GET", EVENT)[1]["ETag"], "title": None,
@@ -174,8 +174,11 @@ def test_frozen_for_30_s_under_load_health_and_cached_reads_go_on_nothing_is_los
                 step(n)
 
         def edit(n: int) -> None:
-            if not writing.is_set():
-                return
+            with editing:  # the freeze waits for an edit under way to end
+                if writing.is_set():
+                    edit_once(n)
+
+        def edit_once(n: int) -> None:
             title = f"The crew returns to Earth (edit {n})"
             status, head = ask("write", "PATCH", EVENT, {"title": title},
                                {**writer, "If-Match": mine["etag"]})
@@ -205,8 +208,10 @@ def test_frozen_for_30_s_under_load_health_and_cached_reads_go_on_nothing_is_los
             client.start()
         writing.set()
         time.sleep(3)
-        writing.clear()  # a committed edit empties the worker's cache: the cached reads
-        time.sleep(0.5)  # store their pages again before the freeze
+        writing.clear()  # a committed edit empties the worker's cache: once the last edit
+        with editing:  # ended, the cached reads store their pages again before the freeze
+            for path in CACHED:
+                assert get(server.port, path)[0] == 200
         cluster.freeze()
         frozen = time.monotonic()
         writing.set()
