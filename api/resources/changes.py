@@ -105,7 +105,7 @@ def ndjson_response(lines: Iterator[bytes], etag: str, headers: dict[str, str]) 
 
 
 def line(data: object) -> bytes:
-    return orjson.dumps(data) + b"\n"
+    return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
 
 
 @blp.route("/snapshot", endpoint="Snapshot")
