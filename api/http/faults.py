@@ -158,13 +158,17 @@ class DatabaseInt(IntegerConverter):
 def watch_connections(app: Flask) -> None:
     """Once the engines exist: make the read replicas' engines, ping connections that sat
     idle in any engine's pool (``ping_when_idle``), and give up on a server that stops
-    answering once it had the statement timeout and the connect timeout to (``bound_calls``)."""
-    give_up = app.config["DB_STATEMENT_TIMEOUT"] / 1000 + app.config["DB_CONNECT_TIMEOUT"]
+    answering once it had the statement timeout and the connect timeout to (``bound_calls``).
+    A statement timeout of 0 is PostgreSQL's "none" (bulk loads, the benchmark's counts):
+    then no call has a deadline, or every call over the connect timeout would be cut."""
+    statement_timeout = app.config["DB_STATEMENT_TIMEOUT"]
+    give_up = statement_timeout / 1000 + app.config["DB_CONNECT_TIMEOUT"]
     with app.app_context():
         make_replica_engines(app)
         for engine in engines():
             ping_when_idle(engine, app.config["DB_PING_AFTER_IDLE"])
-            bound_calls(engine, give_up)
+            if statement_timeout:
+                bound_calls(engine, give_up)
 
 
 def init_app(app: Flask) -> None:

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
-from support import assert_problem, bearer, make_app
+from support import POSTGRES_URL, assert_problem, bearer, make_app, skip_unless_postgresql
 from test_degradation import within
 from test_faults import CONNECT_TIMEOUT, Proxy, proxied, timed_get  # noqa: F401
+
+from api.extensions import db
 
 STATEMENT_TIMEOUT = 500  # ms: DB_STATEMENT_TIMEOUT in these tests
 # The most a request may wait on a frozen database: the server's own statement timeout
@@ -77,3 +79,18 @@ def test_a_held_lock_costs_a_writer_a_brief_wait_then_a_503(backend: str, tmp_pa
                             headers={**writer, "If-Match": etag})
     assert response.status_code == 200
     next(made, None)
+
+
+def test_no_statement_timeout_lets_a_long_statement_finish(tmp_path: Path) -> None:
+    """DB_STATEMENT_TIMEOUT=0 is PostgreSQL's "no timeout" (a bulk load, the benchmark's
+    counts): a statement longer than the connect timeout runs to its end, its connection
+    not cut by the deadline a frozen server would get."""
+    if not POSTGRES_URL:
+        skip_unless_postgresql("statement_timeout=0")
+    for app in make_app("postgresql", tmp_path, seeded=False, DB_STATEMENT_TIMEOUT=0,
+                        DB_CONNECT_TIMEOUT=1):
+        with app.app_context():
+            started = time.monotonic()
+            assert db.session.scalar(sa.text("SELECT 1 FROM pg_sleep(2.5)")) == 1
+            assert time.monotonic() - started >= 2.5
+            db.session.remove()
