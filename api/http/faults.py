@@ -161,13 +161,16 @@ def watch_connections(app: Flask) -> None:
     """Once the engines exist: make the read replicas' engines, ping connections that sat
     idle in any engine's pool (``ping_when_idle``), and give up on a server that stops
     answering once it had the statement timeout to, failing at once after that until it
-    answers again (``bound_calls``)."""
+    answers again (``bound_calls``). A statement timeout of 0 is PostgreSQL's "none" (bulk
+    loads, the benchmark's counts): then no call has a deadline, or every call over the
+    connect timeout would be cut."""
     with app.app_context():
         make_replica_engines(app)
         for engine in engines():
             ping_when_idle(engine, app.config["DB_PING_AFTER_IDLE"])
-            bound_calls(engine, app.config["DB_STATEMENT_TIMEOUT"] / 1000,
-                        app.config["DB_CONNECT_TIMEOUT"])
+            if app.config["DB_STATEMENT_TIMEOUT"]:
+                bound_calls(engine, app.config["DB_STATEMENT_TIMEOUT"] / 1000,
+                            app.config["DB_CONNECT_TIMEOUT"])
 
 
 def end_session(_error: BaseException | None = None) -> None:

@@ -22,12 +22,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from pgcluster import Cluster, bin_dir
-from support import assert_problem, bearer, make_app
+from support import POSTGRES_URL, assert_problem, bearer, make_app, skip_unless_postgresql
 from tcpproxy import Proxy
 from test_degradation import within
 from test_faults import CONNECT_TIMEOUT, RECOVERY, proxied, recovers, timed_get  # noqa: F401
 from test_gunicorn import ROOT, Server, get
 
+from api.extensions import db
 from api.http.deadlines import SLACK, SUSPECT_AFTER
 
 STATEMENT_TIMEOUT = 500  # ms: DB_STATEMENT_TIMEOUT in these tests
@@ -260,3 +261,18 @@ def test_frozen_for_30_s_under_load_health_and_cached_reads_go_on_nothing_is_los
             server.stop()
             server.log.close()
         cluster.stop()
+
+
+def test_no_statement_timeout_lets_a_long_statement_finish(tmp_path: Path) -> None:
+    """DB_STATEMENT_TIMEOUT=0 is PostgreSQL's "no timeout" (a bulk load, the benchmark's
+    counts): a statement longer than the connect timeout runs to its end, its connection
+    not cut by the deadline a frozen server would get."""
+    if not POSTGRES_URL:
+        skip_unless_postgresql("statement_timeout=0")
+    for app in make_app("postgresql", tmp_path, seeded=False, DB_STATEMENT_TIMEOUT=0,
+                        DB_CONNECT_TIMEOUT=1):
+        with app.app_context():
+            started = time.monotonic()
+            assert db.session.scalar(sa.text("SELECT 1 FROM pg_sleep(2.5)")) == 1
+            assert time.monotonic() - started >= 2.5
+            db.session.remove()
