@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context
 from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
@@ -31,12 +31,14 @@ class RoutingSession(Session):
     """Flask-SQLAlchemy's session, reading from a PostgreSQL read replica when the request
     was given one (``g.replica``: api/http/replicas.py chooses it), else from the primary.
 
-    A request that only reads runs its statements in autocommit on PostgreSQL: each one is
-    its own snapshot, as in the READ COMMITTED transaction it would otherwise open, without
-    the BEGIN and ROLLBACK round trips around them."""
+    A request that only reads (``g.only_reads``, set by api/http/replicas.py as it begins)
+    runs its statements in autocommit on PostgreSQL: each one is its own snapshot, as in the
+    READ COMMITTED transaction it would otherwise open, without the BEGIN and ROLLBACK round
+    trips around them. Anything else (a write, a command run inside a test's request
+    context) keeps its transaction."""
 
     def get_bind(self, *args: Any, **kwargs: Any) -> Engine | Connection:
-        if not has_request_context() or request.method not in SAFE_METHODS:
+        if not has_request_context() or not g.get("only_reads"):
             return super().get_bind(*args, **kwargs)
         engine = g.get("replica") or super().get_bind(*args, **kwargs)
         return autocommit(engine) if engine.dialect.name == "postgresql" else engine

@@ -8,7 +8,8 @@ each ``init_app`` call; Flask runs ``before_request`` hooks in registration orde
     WSGI:   [PublicBase, when PUBLIC_BASE_URL] -> [TrustedProxyFix, when PROXY_COUNT]
             -> Flask, which refuses a host name not in TRUSTED_HOSTS (400, raised once
             the before hooks ran; trust lets the probes through)
-    before: observability (request id, clock) -> trust (probes by address)
+    before: observability (request id, clock) -> replicas.only_reads (a GET, HEAD or
+            OPTIONS reads without a transaction) -> trust (probes by address)
             -> security.check_request -> limits (count; 429) -> response cache (a hit is
             answered here, and passes through every after hook below)
             -> replicas.choose_reader (a replica for a read; only with REPLICA_URLS)
@@ -71,6 +72,7 @@ PIPELINE = (
     faults.watch_connections,  # the engines exist now: ping connections that sat idle
     faults.end_sessions_quietly,  # after Flask-SQLAlchemy's teardown, so it runs before
     observability.init_app,  # first before hook; its after hook runs last
+    replicas.init_reads,  # a request that only reads reads without a transaction
     policy.init_app,  # its after hook runs next to last: it stores the final headers
     fragments.init_app,  # the render memo (no hook)
     apidoc.init_app,  # before any blueprint: documents every error response

@@ -33,6 +33,16 @@ def wanted_seq() -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else 0
 
 
+def only_reads() -> None:
+    """Mark a request that only reads: it reads without a transaction (RoutingSession)."""
+    g.only_reads = request.method in SAFE_METHODS
+
+
+def init_reads(app: Flask) -> None:
+    """Before any hook that reads the database (the response cache's version check)."""
+    app.before_request(only_reads)
+
+
 def choose_reader() -> None:
     """Give a request that only reads a replica that has applied what the caller wrote."""
     replicas = current_app.extensions.get(REPLICAS)
