@@ -32,7 +32,7 @@ from api.models import Event
 
 pytestmark = pytest.mark.slow
 
-TIMEOUT_MS = 20_000
+TIMEOUT_MS = 40_000  # TimelineJS on a busy machine: a wait, not a target
 # Each marker of the timeline's navigation: its event, where it is drawn and the part of
 # its title a reader sees: the characters drawn on its first line inside its box, short of
 # the ellipsis ("…") where the rest is cut.
