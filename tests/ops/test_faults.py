@@ -140,8 +140,10 @@ def test_a_connection_dying_while_busy_costs_one_503_then_recovers(
 def test_a_database_gone_once_the_answer_is_made_costs_no_500(
     proxied: Callable[..., tuple[Flask, Proxy]],
 ) -> None:
-    """The session's closing rollback meets a dead connection: the answer already made
-    stands, and the next request reconnects."""
+    """The connection dies once the answer is made: that answer stands (no 500 from the
+    session's end), and requests after it recover. A read holds no transaction (autocommit
+    on PostgreSQL), so nothing touches the dead connection as the request ends: the next
+    request on it may answer 503, as after a database restart, and the pool reconnects."""
     app, proxy = proxied(DB_PING_AFTER_IDLE=3600)
     cutting = [True]
 
@@ -155,4 +157,5 @@ def test_a_database_gone_once_the_answer_is_made_costs_no_500(
     status, _, body, _ = timed_get(app, "/v1/events?limit=2")
     assert status == 200 and len(body["items"]) == 2
     cutting[0] = False
-    assert timed_get(app, "/v1/events?limit=3")[0] == 200
+    statuses = [timed_get(app, "/v1/events?limit=3")[0] for _ in range(2)]
+    assert set(statuses) <= {200, 503} and statuses[-1] == 200, statuses
