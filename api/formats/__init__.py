@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from api.models import Event
+from api.extensions import db
+from api.models import Event, Source
 from schemas import dates
 from schemas.basis import describe, reference_words
 
@@ -84,18 +86,39 @@ def source_label(source: Any) -> str:
     return text + (f", {_date_text(day)}" if day else "")
 
 
-def date_derivations(event: Event) -> list[str]:
-    """How each of the event's dates was reached, in words (from its basis); sources are
-    named as a reader sees them (``source_label``), not by id."""
-    cited = {c.source_id: source_label(c.source) for c in event.citations}
+def source_labels(event: Event, also: Iterable[str] = ()) -> dict[str, str]:
+    """How a reader sees every source ``event`` names, by id: its citations', its dates'
+    bases' (a basis may rest on a source the event does not cite) and ``also``'s."""
+    labels = {c.source_id: source_label(c.source) for c in event.citations}
+    named = {ident for date in (event.start, event.end) if date and date.get("basis")
+             for ident in basis_sources(date["basis"])} | set(also)
+    if missing := named - labels.keys():
+        for source in db.session.scalars(db.select(Source).where(Source.id.in_(missing))):
+            labels[source.id] = source_label(source)
+    return labels
 
-    def source(ident: str) -> str:
-        return cited.get(ident, f"source '{ident}'")
 
+def basis_sources(basis: dict[str, Any]) -> set[str]:
+    """The sources a basis names: its quote's, and the one its rule counts from."""
+    reference = basis.get("reference") or {}
+    return {basis["source"]} | ({reference["id"]} if reference.get("kind") == "source"
+                                else set())
+
+
+def explain(basis: dict[str, Any], labels: dict[str, str]) -> str:
+    """How a basis reached its date (``stated``, or ``inferred as`` its rule in words),
+    naming sources as a reader sees them (``labels``, by id)."""
     def name(kind: str, ident: str) -> str:
-        return (f"the day {source(ident)} was written" if kind == "source"
+        return (f"the day {labels[ident]} was written" if ident in labels
                 else reference_words(kind, ident))
 
+    return "stated" if basis["rule"] == "stated" else f"inferred as {describe(basis, name)}"
+
+
+def date_derivations(event: Event) -> list[str]:
+    """How each of the event's dates was reached, in words (from its basis); sources are
+    named as a reader sees them (``source_labels``), not by id."""
+    labels = source_labels(event)
     lines = []
     for label, date in (("Start", event.start), ("End", event.end)):
         if not date:
@@ -104,11 +127,10 @@ def date_derivations(event: Event) -> list[str]:
             lines.append(f"{label}: open \N{EM DASH} no source gives a bound.")
         elif date.get("basis"):
             basis = date["basis"]
-            how = ("stated" if basis["rule"] == "stated"
-                   else f"inferred as {describe(basis, name)}")
-            lines.append(f"{label} {_date_text(date)}: {how}, from \N{LEFT DOUBLE QUOTATION MARK}"
-                         f"{basis['quote']}\N{RIGHT DOUBLE QUOTATION MARK} "
-                         f"({source(basis['source'])}).")
+            lines.append(f"{label} {_date_text(date)}: {explain(basis, labels)}, from "
+                         f"\N{LEFT DOUBLE QUOTATION MARK}{basis['quote']}"
+                         f"\N{RIGHT DOUBLE QUOTATION MARK} "
+                         f"({labels.get(basis['source'], basis['source'])}).")
     return lines
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Response, render_template, url_for
 
 from api.extensions import db
+from api.formats import explain, source_labels
 from api.models import Event, Mission
 from schemas import EventSchema
 from schemas.dates import OPEN
@@ -76,7 +77,10 @@ def event_page(event: Event) -> Response:
     """The page of ``event`` (as ``get_event`` or ``event_as_of`` found it)."""
     data = EventSchema().dump(event)
     mission = db.session.get(Mission, event.mission_id)
-    sources = {c["source"]: c for c in data["citations"]}
-    page = render_template("event.html", event=data, mission=mission, sources=sources,
+    quoted = {q["source"] for claim in data["claims"] for version in claim["values"]
+              for q in version["quotes"]}
+    page = render_template("event.html", event=data, mission=mission, explain=explain,
+                           labels=source_labels(event, also=quoted),
+                           cited={c["source"] for c in data["citations"]},
                            json_ld=json_ld(data))
     return Response(page, mimetype="text/html", headers={"Vary": "Accept"})

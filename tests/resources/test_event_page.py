@@ -119,7 +119,7 @@ def test_the_page_shows_dates_people_citations_and_their_quotes(client: FlaskCli
     event = client.get("/v1/events/soyuz-ms-19-launch").json
     page = html.unescape(client.get("/v1/events/soyuz-ms-19-launch", headers=BROWSER).text)
     assert f"<h1>{event['title']}</h1>" in page
-    assert event["start"]["date"] in page and event["start"]["basis"]["explanation"] in page
+    assert event["start"]["date"] in page and event["start"]["basis"]["quote"] in page
     assert all(p["name"] in page for p in event["people"])
     assert all(f"“{c['quote']}”" in page for c in event["citations"])
     assert all(c["source_title"] in page for c in event["citations"])
@@ -209,3 +209,24 @@ def test_a_mission_has_a_page_linking_each_event(client: FlaskClient) -> None:
     assert links == {e["id"] for e in events["items"]} and len(links) == events["count"]
     assert 'src="http://localhost/embed/the-challenge"' in page.text
     assert client.get("/v1/missions/the-challenge").json["id"] == "the-challenge"
+
+
+def test_how_a_date_was_reached_names_sources_as_readers_see_them(
+        client: FlaskClient) -> None:
+    """A date's basis counts from a source (the day an article was written, say): the page
+    and the calendar name it by its title, never by its bare id (which the JSON's
+    ``explanation`` uses)."""
+    events = client.get("/v1/events?limit=100").get_json()["items"]
+    named = [(event, ident) for event in events
+             for bound in (event["start"], event["end"]) if bound and bound.get("basis")
+             for ident in (bound["basis"]["source"],
+                           (bound["basis"].get("reference") or {}).get("id"))
+             if f"source '{ident}'" in bound["basis"]["explanation"]]
+    assert named, "the seeds have dates counted from the day a source was written"
+    for event, ident in named:
+        title = client.get(f"/v1/sources/{ident}").get_json()["title"]
+        page = html.unescape(client.get(event["links"]["self"], headers=BROWSER).text)
+        when = re.search(r'<section aria-labelledby="when">.*?</section>', page, re.S)[0]
+        assert f"source '{ident}'" not in when and title in when
+        calendar = client.get(f"/v1/missions/{event['mission']}/calendar.ics").text
+        assert f"source '{ident}'" not in calendar.replace("\r\n ", "")
