@@ -43,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests" / "ops"), str(ROOT / "deploy")]
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests"), str(ROOT / "tests" / "ops"),
+                 str(ROOT / "deploy")]
 from faultload import Load  # noqa: E402
 from nginx import Child, Nginx  # noqa: E402
 from pgcluster import Cluster  # noqa: E402
