@@ -138,45 +138,10 @@ def measure(backend: str, events: int, url: str, seconds: float, cached: bool,
     return results
 
 
-def cold(backend: str, events: int, url: str, only: list[str],
-         requests: int = 200) -> list[Result]:
-    """The count and facet rows of ``only`` in-process, one request at a time, the response
-    cache off and the per-worker memos of counts and facets emptied before each request:
-    what the first such request after a write costs (under wrk, ``[uncached]`` rows repeat
-    one query, which those memos answer after its first time)."""
-    sys.path.insert(0, str(ROOT))
-    from api import create_app
-    from api.queries import _COUNTS
-    from api.queries.facets import _KEPT
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RESPONSE_CACHE": False,
-                      "RATELIMIT_ENABLED": False})
-    client, results = app.test_client(), []
-    for name, path, headers in endpoints(url, events):
-        if headers or not ("facets" in name or "count" in name) \
-                or not any(word in name for word in only):
-            continue
-        took = []
-        for _ in range(requests + 5):  # the first 5 warm the connection and the page cache
-            _COUNTS.clear()
-            _KEPT.clear()
-            started = time.perf_counter()
-            response = client.get(path)
-            took.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (path, response.status_code)
-        took = sorted(took[5:])
-        results.append(Result(backend, events, f"{name} [memo cold, in-process]",
-                              1000 * len(took) / sum(took), took[len(took) // 2],
-                              took[int(0.99 * len(took)) - 1], len(response.data)))
-    return results
-
-
-# Issue 9: ratios to the ceiling, at the smallest and largest size of the run.
-TARGETS = (("first page [cached]", 0.85),
-           ("first page, If-None-Match (304) [cached]", 1.0),
-           ("event, If-None-Match (304) [cached]", 1.0),
-           ("first page [uncached]", 0.4),
-           ("TimelineJS of mission [uncached]", 0.3))
+# Issue 22's floors: ratios to the ceiling, at the smallest and largest size of the run.
+TARGETS = (("first page [cached]", 0.7),
+           ("first page [uncached]", 0.3),
+           ("TimelineJS of mission [uncached]", 0.25))
 
 
 def verdicts(results: list[Result], rss: dict, sizes: list[int]) -> list[str]:
@@ -194,7 +159,7 @@ def verdicts(results: list[Result], rss: dict, sizes: list[int]) -> list[str]:
         """Issues 22 (search) and 24 (facets): the uncached rows whose name holds ``part``."""
         for r in results:
             if (r.backend, r.events) == (backend, events) and part in r.name \
-                    and r.name.endswith(("[uncached]", "[memo cold, in-process]")) \
+                    and r.name.endswith("[uncached]") \
                     and r.p99 is not None:
                 check(f"{backend} {r.name} at {events:,} events p99 < {ms:g} ms",
                       r.p99 < ms, f"{r.p99:.2f} ms")
@@ -235,8 +200,7 @@ def main() -> None:
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--rebuild", action="store_true", help="regenerate the databases")
     parser.add_argument("--only", help="comma-separated words: measure only the endpoints "
-                        "whose name holds one of them (no ceiling: no verdict on a ratio); "
-                        "their count and facet rows also with the memos cold, in-process")
+                        "whose name holds one of them (no ceiling: no verdict on a ratio)")
     args = parser.parse_args()
     only = args.only.split(",") if args.only else None
     if args.smoke:
@@ -257,7 +221,6 @@ def main() -> None:
             if only:
                 for cached in (True, False):
                     results += measure(backend, events, url, args.seconds, cached, rss, only)
-                results += cold(backend, events, url, only)
                 continue
             # The ceiling serves beside the API, and every row's wrk seconds alternate
             # with as many of the ceiling's: each ratio compares the same moments.
