@@ -38,7 +38,11 @@ ORDERS: dict[str, tuple[Any, ...]] = {
     "changed": (Event.changed_at, Event.id),
 }
 # With ``with_mission``, each row of a page also carries its mission's name and summary.
-MISSION_COLUMNS = (Mission.name.label("mission_name"), Mission.summary.label("mission_summary"))
+# Pages select the tables' own columns, not the ORM's attributes: a result of a statement
+# SQLAlchemy compiled before then maps them to its columns by identity, where ORM
+# attributes are compared as SQL expressions (a quarter of a page's query).
+MISSION_COLUMNS = (Mission.__table__.c.name.label("mission_name"),
+                   Mission.__table__.c.summary.label("mission_summary"))
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,8 @@ class EventQuery:
         others by date (api/queries/ranking.py); documents ask for date order."""
         args = {**self.args, **args}
         keys, descending = self.order()
-        columns = [Event.id, Event.version, *(k for k in keys if k is not Event.id)]
+        table = Event.__table__.c
+        columns = [table.id, table.version, *(table[k.key] for k in keys if k is not Event.id)]
         if self.args.get("sort") == "relevance" and (win := self.window(scored=True)):
             unsearched = EventQuery({k: v for k, v in args.items() if k != "q"}, self.values)
             base = unsearched.select(select(*columns))
