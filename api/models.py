@@ -117,7 +117,14 @@ class Event(db.Model):
             ("ix_events_live_mission", ("mission_id", "earliest", "day_order"),
              ("type", "status")),
             ("ix_events_live_type", ("type", "earliest", "day_order"), ("status",)),
-            ("ix_events_live_status", ("status", "earliest", "day_order"), ("type",))))
+            ("ix_events_live_status", ("status", "earliest", "day_order"), ("type",)))
+    ) + tuple(
+        # A type or status filter's facet of the other column, read in that column's order
+        # (no sort to group it): SQLite otherwise scans the whole index of the facet (0019).
+        Index(f"ix_events_live_{column}_{counted}", column, counted, "deleted_at",
+              sqlite_where=text("deleted_at IS NULL"),
+              postgresql_where=text("deleted_at IS NULL"))
+        for column, counted in (("type", "status"), ("status", "type")))
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     mission_id: Mapped[str] = mapped_column(ForeignKey("missions.id"), index=True)
