@@ -10,14 +10,18 @@ the request answers 503 with Retry-After (api/http/faults.py), and the pool repl
 connection.
 
 Most calls take milliseconds, so a worker need not wait out that deadline to know: once a
-call has waited ``SUSPECT_AFTER`` seconds, the worker asks the server on a new connection
-of its own (``SELECT 1``, as long as the connect timeout allows). No answer, a call past
-its deadline, or a connection attempt that timed out marks the database silent in this
-worker (``Breaker``): its calls under way are cut at once, and every later call fails at
-once with the same 503 instead of waiting, so a frozen database holds a worker once, for
-about ``SUSPECT_AFTER`` + the connect timeout. (A refused connection costs nothing to
-retry, and marks nothing.) While it is marked, the worker asks again every
-``PROBE_EVERY`` seconds and lifts the mark when the server answers.
+call has waited ``SUSPECT_AFTER`` seconds, the worker asks the server itself. First its
+front door: PostgreSQL answers an SSLRequest at once with one byte, and a stopped server's
+kernel accepts the connection but nothing answers it within ``FRONT_DOOR`` seconds. If it
+answers, a new connection of the worker's own (``SELECT 1``, as long as the connect timeout
+allows: libpq waits 2 s at least). No answer, a call past its deadline, or a connection
+attempt that timed out marks the database silent in this worker (``Breaker``): its calls
+under way are cut at once, and every later call fails at once with the same 503 instead of
+waiting, so a stopped database holds a worker once, for about ``SUSPECT_AFTER`` +
+``FRONT_DOOR`` (under a second: a liveness probe queued behind every worker still answers
+within one). (A refused connection costs nothing to retry, and marks nothing.) While it is
+marked, the worker asks again every ``PROBE_EVERY`` seconds and lifts the mark when the
+server answers.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import itertools
 import logging
 import os
 import socket
+import struct
 import threading
 import time
 import weakref
@@ -37,7 +42,9 @@ from sqlalchemy import Engine, event
 
 RESOLUTION = 0.1  # seconds between the watchdog's looks
 SLACK = 0.5  # seconds past the statement timeout before the server counts as silent
-SUSPECT_AFTER = 1.0  # seconds a call waits before the worker asks the server directly
+SUSPECT_AFTER = 0.3  # seconds a call waits before the worker asks the server directly
+FRONT_DOOR = 0.2  # seconds the server has to answer an SSLRequest
+SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # PostgreSQL's protocol: answered b"S" or b"N"
 PROBE_EVERY = 1.0  # seconds between tries of a silent database
 SILENT = "The database did not answer in time; marked silent until it answers again."
 log = logging.getLogger("api")
@@ -69,7 +76,11 @@ class Breaker:
             raise self.engine.dialect.loaded_dbapi.OperationalError(SILENT)
 
     def answers(self) -> bool:
-        """Whether the server answers ``SELECT 1`` on a new connection of this thread."""
+        """Whether the server answers at its front door (``front_door_answers``), then
+        ``SELECT 1`` on a new connection of this thread."""
+        url = self.engine.url
+        if not front_door_answers(url.host, url.port or 5432):
+            return False
         self.probe.on = True
         try:
             connection = self.connect()  # type: ignore[misc]
@@ -118,6 +129,22 @@ class Breaker:
                 log.warning("database %s answers again",
                             self.engine.url.render_as_string(hide_password=True))
                 return
+
+
+def front_door_answers(host: str | None, port: int) -> bool:
+    """Whether the server at ``host:port`` answers an SSLRequest within ``FRONT_DOOR``
+    seconds; True when it cannot be asked this way (a Unix socket) or refuses at once."""
+    if not host or host.startswith("/"):
+        return True
+    try:
+        with socket.create_connection((host, port), timeout=FRONT_DOOR) as sock:
+            sock.sendall(SSL_REQUEST)
+            sock.recv(1)  # b"S", b"N", or closed: something answered
+            return True
+    except TimeoutError:
+        return False
+    except OSError:  # refused or reset: not silent (the driver says so at once)
+        return True
 
 
 BREAKERS: weakref.WeakSet[Breaker] = weakref.WeakSet()

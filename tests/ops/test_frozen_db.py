@@ -29,7 +29,7 @@ from test_faults import CONNECT_TIMEOUT, RECOVERY, proxied, recovers, timed_get 
 from test_gunicorn import ROOT, Server, get
 
 from api.extensions import db
-from api.http.deadlines import SLACK, SUSPECT_AFTER
+from api.http.deadlines import FRONT_DOOR, RESOLUTION, SUSPECT_AFTER
 
 STATEMENT_TIMEOUT = 500  # ms: DB_STATEMENT_TIMEOUT in these tests
 # The most a request may wait on a frozen database: the server's own statement timeout
@@ -40,7 +40,10 @@ BOUND = STATEMENT_TIMEOUT / 1000 + CONNECT_TIMEOUT + 1.5
 def test_a_frozen_database_is_a_503_within_the_timeout_and_recovers(
     proxied: Callable[..., tuple[Flask, Proxy]],  # noqa: F811
 ) -> None:
-    app, proxy = proxied(DB_STATEMENT_TIMEOUT=STATEMENT_TIMEOUT, DB_PING_AFTER_IDLE=3600)
+    # READY_CACHE_SECONDS=0: /readyz asks the database each time (found silent within a
+    # second, the freeze would otherwise be met by the answer given just before it)
+    app, proxy = proxied(DB_STATEMENT_TIMEOUT=STATEMENT_TIMEOUT, DB_PING_AFTER_IDLE=3600,
+                         READY_CACHE_SECONDS=0)
     assert timed_get(app, "/v1/events?limit=2")[0] == 200
     assert timed_get(app, "/readyz")[0] == 200
     proxy.freeze()  # the pooled connections stay open and go silent
@@ -65,13 +68,14 @@ def test_a_frozen_database_is_found_out_long_before_a_long_statement_timeout(
     proxied: Callable[..., tuple[Flask, Proxy]],  # noqa: F811
 ) -> None:
     """With a statement timeout of 30 s, a request on a frozen database still gives up
-    after about SUSPECT_AFTER + the connect timeout (a new connection got no answer), and
+    after about SUSPECT_AFTER + FRONT_DOOR (the server left an SSLRequest unanswered), and
     every later one at once, until the database answers again."""
     app, proxy = proxied(DB_STATEMENT_TIMEOUT=30_000, DB_PING_AFTER_IDLE=3600)
     assert timed_get(app, "/v1/events?limit=2")[0] == 200
     proxy.freeze()
     first = within(30, lambda: timed_get(app, "/v1/events?limit=3"))
-    assert first[0] == 503 and first[3] < SUSPECT_AFTER + 2 + 1, f"took {first[3]:.1f}s"
+    assert first[0] == 503 and first[3] < SUSPECT_AFTER + FRONT_DOOR + 0.5, \
+        f"took {first[3]:.1f}s"
     for path in ("/v1/events?limit=4", "/v1/people/does-not-matter", "/readyz"):
         status, headers, _, took = timed_get(app, path)
         assert (status, headers["Retry-After"]) == (503, str(app.config["DB_RETRY_AFTER"]))
@@ -136,18 +140,20 @@ def request(port: int, method: str, path: str, body: object = None,
 def test_frozen_for_30_s_under_load_health_and_cached_reads_go_on_nothing_is_lost(
     tmp_path: Path,
 ) -> None:
-    """One sync worker, four clients: cached reads, new searches (never cached), a curator's
-    edits, the liveness probe. While PostgreSQL is SIGSTOPped the probe answers within a
-    second, cached reads keep answering (stale-if-error), every other request gets 200 or
-    503 within the deadline, and every edit answered 200 is in the database afterwards."""
+    """One sync worker with the production timeouts, four clients: cached reads, new
+    searches (never cached), a curator's edits, the liveness probe. While PostgreSQL is
+    SIGSTOPped the probe answers within a second, cached reads keep answering
+    (stale-if-error), every other request gets 200 or 503 within the time it takes to find
+    the server silent, and every edit answered 200 is in the database afterwards."""
     if bin_dir() is None:
         pytest.skip("PostgreSQL's programs are not installed")
     cluster = Cluster()
     server = None
     try:
-        server = Server(tmp_path, count=1, start_timeout=120, DATABASE_URL=cluster.url,
-                        DB_STATEMENT_TIMEOUT="200", DB_CONNECT_TIMEOUT="1")
-        deadline = 0.2 + SLACK  # the statement timeout and the slack api/http/deadlines.py adds
+        server = Server(tmp_path, count=1, start_timeout=120, DATABASE_URL=cluster.url)
+        # A call waits SUSPECT_AFTER, the server leaves the SSLRequest unanswered FRONT_DOOR,
+        # and the watchdog looks every RESOLUTION: the most a call waits on it.
+        deadline = SUSPECT_AFTER + FRONT_DOOR + 2 * RESOLUTION
         bound = deadline + 0.5  # and a moment behind the other clients' requests
         writer = {"Authorization": "Bearer " + subprocess.run(
             [str(Path(sys.executable).with_name("flask")), "--app", "api", "tokens", "create",
