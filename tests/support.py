@@ -49,6 +49,16 @@ def skip_unless_postgresql(what: str) -> None:
                 else f"{what}: needs PostgreSQL (set TEST_POSTGRES_URL)")
 
 
+def require_program(program: str, packages: str) -> None:
+    """Skip the test when ``program`` is not installed, or fail it in CI, whose .ci/run
+    installs it (``apt-get install packages``)."""
+    if shutil.which(program) or Path("/usr/sbin", program).exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{program} is missing in CI: .ci/run installs it (apt-get install {packages})")
+    pytest.skip(f"{program} is not installed (apt-get install {packages})")
+
+
 def at_once(calls: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run each call in its own thread, all started before any is waited for (up to 30 s
     each); their results, None for a call that did not finish."""
