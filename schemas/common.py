@@ -239,6 +239,11 @@ def patch_of(schema_cls: type[Schema]) -> type[Schema]:
     return type(name, (schema_cls,), {"__init__": __init__, "__doc__": doc, **nested})
 
 
+def _nullable_string(description: str) -> fields.String:
+    """A page's link or cursor field: always present, null where there is none."""
+    return fields.String(allow_none=True, required=True, metadata={"description": description})
+
+
 def page_of(item_schema: type[Schema], page_name: str | None = None,
             **extra: fields.Field) -> type[Schema]:
     """The schema of a page of ``item_schema`` (named ``page_name``, by default after the
@@ -248,29 +253,13 @@ def page_of(item_schema: type[Schema], page_name: str | None = None,
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema), required=True),
-            "next": fields.String(
-                allow_none=True,
-                required=True,
-                metadata={"description": "Absolute URL of the next page, or null."},
-            ),
-            "prev": fields.String(
-                allow_none=True,
-                required=True,
-                metadata={"description": "Absolute URL of the previous page, or null on "
-                          "the first page."},
-            ),
-            "next_cursor": fields.String(
-                allow_none=True,
-                required=True,
-                metadata={"description": "The `cursor` of the next page (what `next` "
-                          "carries), or null on the last page."},
-            ),
-            "prev_cursor": fields.String(
-                allow_none=True,
-                required=True,
-                metadata={"description": "The `cursor` of the previous page, or null on "
-                          "the first page."},
-            ),
+            "next": _nullable_string("Absolute URL of the next page, or null."),
+            "prev": _nullable_string("Absolute URL of the previous page, or null on the "
+                                     "first page."),
+            "next_cursor": _nullable_string("The `cursor` of the next page (what `next` "
+                                            "carries), or null on the last page."),
+            "prev_cursor": _nullable_string("The `cursor` of the previous page, or null on "
+                                            "the first page."),
             "count": fields.Integer(
                 allow_none=True,
                 required=True,

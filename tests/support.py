@@ -13,8 +13,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,32 @@ def skip_unless_postgresql(what: str) -> None:
     PostgreSQL too, or because TEST_POSTGRES_URL is not set."""
     pytest.skip(f"{what}: PostgreSQL only; this is the SQLite run" if POSTGRES_URL
                 else f"{what}: needs PostgreSQL (set TEST_POSTGRES_URL)")
+
+
+def require_program(program: str, packages: str) -> None:
+    """Skip the test when ``program`` is not installed, or fail it in CI, whose .ci/run
+    installs it (``apt-get install packages``)."""
+    if shutil.which(program) or Path("/usr/sbin", program).exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{program} is missing in CI: .ci/run installs it (apt-get install {packages})")
+    pytest.skip(f"{program} is not installed (apt-get install {packages})")
+
+
+def at_once(calls: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Run each call in its own thread, all started before any is waited for (up to 30 s
+    each); their results, None for a call that did not finish."""
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        results[index] = calls[index]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
 
 
 def new_event(**changes: Any) -> dict[str, Any]:

@@ -5,21 +5,16 @@ to the data or the API)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import docs_examples as docs
 import pytest
+from support import require_program
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def ran() -> tuple[list[docs.Example], list[docs.Block]]:
-    if not shutil.which("jq"):
-        if os.environ.get("CI"):
-            pytest.fail("jq is missing; .ci/run installs it")
-        pytest.skip("jq is not installed")
+    require_program("jq", "jq")
     return docs.run()
 
 

@@ -8,15 +8,7 @@ from marshmallow import Schema
 from sqlalchemy import Text, cast, or_, select
 
 from api.extensions import db
-from api.models import (
-    Citation,
-    Claim,
-    Event,
-    EventPerson,
-    Mission,
-    Person,
-    Source,
-)
+from api.models import Citation, Claim, Event, EventPerson, Mission, Person, Source
 from schemas import EventSchema, MissionSchema, PersonSchema, SourceSchema
 
 # The kinds of record, in load order (what a record refers to comes first): the seed file

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support import require_program
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
 def test_benchmark_smoke_prints_the_table() -> None:
-    if not shutil.which("wrk"):
-        if os.environ.get("CI"):
-            pytest.fail("wrk is missing in CI: .ci/run installs it (apt-get install wrk)")
-        pytest.skip("wrk is not installed (apt-get install wrk)")
+    require_program("wrk", "wrk")
     done = subprocess.run([sys.executable, "bench/run.py", "--smoke"], cwd=ROOT,
                           capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

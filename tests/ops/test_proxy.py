@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from support import free_port
+from support import free_port, require_program
 from test_gunicorn import Server, get, load_deploy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,10 +28,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def topology(tmp_path: Path) -> Iterator[tuple[Server, Any]]:
-    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
-        if os.environ.get("CI"):
-            pytest.fail("nginx is missing in CI: .ci/run installs it (apt-get install nginx)")
-        pytest.skip("nginx is not installed (apt-get install nginx)")
+    require_program("nginx", "nginx")
     server = Server(tmp_path, CACHE_MAX_AGE=str(MAX_AGE), PROXY_COUNT="1")
     try:
         proxy = load_deploy().Nginx(tmp_path / "nginx", free_port(), f"127.0.0.1:{server.port}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import free_port
+from support import free_port, require_program
 from test_gunicorn import Server, get, load_deploy
 from test_proxy import patch, upstream_statuses
 
@@ -36,10 +35,7 @@ def load_varnish() -> Any:
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[tuple[Server, Any]]:
-    if not (shutil.which("varnishd") or Path("/usr/sbin/varnishd").exists()):
-        if os.environ.get("CI"):
-            pytest.fail("varnish is missing in CI: .ci/run installs varnish and varnish-modules")
-        pytest.skip("varnish is not installed (apt-get install varnish varnish-modules)")
+    require_program("varnishd", "varnish varnish-modules")
     # Behind a purging cache each worker checks the data version on every request.
     server = Server(tmp_path, CACHE_CHECK_SECONDS="0")
     started = []

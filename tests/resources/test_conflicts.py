@@ -4,13 +4,14 @@ constraints the database enforces (foreign keys on SQLite too) become 409 in one
 from __future__ import annotations
 
 import threading
+from functools import partial
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from support import assert_problem, new_event
+from support import assert_problem, at_once, new_event
 
 from api.extensions import db
 from api.http import writes
@@ -24,18 +25,11 @@ SOURCE = "004_ba6c03b084f54831"
 
 def run_together(app: Flask, requests: list[Any]) -> list[Any]:
     """Run each ``request(client)`` in its own thread and client; their responses."""
-    results: list[Any] = [None] * len(requests)
-
-    def run(index: int) -> None:
+    def call(request: Any) -> Any:
         with app.test_client() as client:
-            results[index] = requests[index](client)
+            return request(client)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
+    return at_once([partial(call, request) for request in requests])
 
 
 @pytest.mark.parametrize(("path", "body", "module"), [

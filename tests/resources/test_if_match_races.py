@@ -10,11 +10,13 @@ import itertools
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
 from curation_common import EVENT, SOURCE
 from flask import Flask, request
+from support import at_once
 
 from api.resources import citations
 
@@ -31,21 +33,15 @@ def race(app: Flask, url: str, headers: dict[str, str],
         current = client.get(url)
     etag, bodies = current.headers["ETag"], bodies(current.json)
     start = threading.Barrier(len(bodies), timeout=10)
-    results: list[Any] = [None] * len(bodies)
 
-    def send(index: int) -> None:
+    def send(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with app.test_client() as client:
             start.wait()
-            response = client.patch(url, json=bodies[index], headers={
+            response = client.patch(url, json=body, headers={
                 **headers, "If-Match": etag, "Content-Type": "application/merge-patch+json"})
-            results[index] = (response.status_code, response.get_json())
+            return response.status_code, response.get_json()
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
+    return at_once([partial(send, body) for body in bodies])
 
 
 def first_citation(app: Flask) -> int:
