@@ -22,20 +22,15 @@ class Base(DeclarativeBase):
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 REPLICAS = "read_replicas"
 
 
 class RoutingSession(Session):
-    """Flask-SQLAlchemy's session, reading from a PostgreSQL read replica when the request
-    was given one (``g.replica``: api/http/replicas.py chooses it), else from the primary.
-
-    A request that only reads (``g.only_reads``, set by api/http/replicas.py as it begins)
-    runs its statements in autocommit on PostgreSQL: each one is its own snapshot, as in the
-    READ COMMITTED transaction it would otherwise open, without the BEGIN and ROLLBACK round
-    trips around them. Anything else (a write, a command run inside a test's request
-    context) keeps its transaction."""
+    """Flask-SQLAlchemy's session, reading from the replica api/http/replicas.py chose
+    (``g.replica``), else from the primary. A request that only reads (``g.only_reads``)
+    runs in autocommit on PostgreSQL: each statement its own snapshot, as under READ
+    COMMITTED, without the BEGIN and ROLLBACK round trips. Anything else keeps its
+    transaction."""
 
     def get_bind(self, *args: Any, **kwargs: Any) -> Engine | Connection:
         if not has_request_context() or not g.get("only_reads"):
@@ -54,8 +49,7 @@ def autocommit(engine: Engine) -> Engine:
 
 
 def make_replica_engines(app: Flask) -> None:
-    """An engine per ``REPLICA_URLS`` entry, with the primary's options (timeouts, pool).
-    (Call in an app context, once ``db``'s engines exist.)"""
+    """An engine per ``REPLICA_URLS`` entry, with the primary's options (in an app context)."""
     app.extensions[REPLICAS] = [create_engine(url, **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
                                 for url in app.config["REPLICA_URLS"]]
 
@@ -66,8 +60,7 @@ def engines() -> list[Engine]:
 
 
 def dispose_engines() -> None:
-    """Close the pooled connections of every engine of this app, before a fork or when
-    the app is done with."""
+    """Close the pooled connections of every engine of this app (before a fork, or at exit)."""
     for engine in engines():
         engine.dispose()
 
@@ -87,9 +80,8 @@ smorest = Api()
 cors = CORS()
 
 class ArgumentsParser(FlaskParser):
-    """webargs' Flask parser, where an unknown query parameter is an error instead of being
-    silently ignored (a typo'd filter would otherwise return everything), and a JSON body is
-    read strictly (api/http/bodies.py: depth, keys sent twice)."""
+    """webargs' Flask parser: an unknown query parameter is an error (a typo'd filter would
+    otherwise return everything), and a JSON body is read strictly (api/http/bodies.py)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE}
 

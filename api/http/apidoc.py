@@ -1,17 +1,11 @@
 """The OpenAPI document as a contract generated clients and fuzzers can trust.
 
-One apispec plugin, applied to every operation registered after ``init_app``:
-
-- every response code the API can answer is documented, errors as RFC 9457
-  ``application/problem+json`` (400, 404, 405, 413, 429, 500, 503; 415 where a body is
-  read; 304 on reads), replacing flask-smorest's generic error responses;
-- ``operationId``s that read well in generated clients (``list_events``, ``get_event``,
-  ``create_event``, ``update_event``, ``delete_event``...), derived from the endpoint and
-  the method unless a view sets its own (``@blp.doc(operationId=...)``);
-- ``If-Match`` as a required header of every PATCH and DELETE (``writes.check_if_match``),
-  and of a PUT unless ``If-None-Match: *`` creates the first version, with 412 and 428;
-- the enumerations of ``schemas.common.ENUMS`` defined once as named components;
-- examples of path parameters that name seeded records, so /docs "Try it out" finds data.
+One apispec plugin, applied to every operation registered after ``init_app``, documents
+every response code as ``application/problem+json`` (replacing flask-smorest's generic
+errors), derives readable ``operationId``s (``list_events``, ``create_event``...) unless a
+view sets its own, requires ``If-Match`` on PATCH, DELETE and PUT (``writes.check_if_match``),
+names the enumerations of ``schemas.common.ENUMS`` once, and gives path parameters
+examples that name seeded records, so /docs "Try it out" finds data.
 """
 
 from __future__ import annotations
@@ -92,10 +86,6 @@ def _problem(description: str) -> dict[str, Any]:
             "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-def _is_page(response: Any) -> bool:
-    return isinstance(response, dict) and "text/html" in response.get("content", {})
-
-
 def snake(name: str) -> str:
     """``EventCitations`` -> ``event_citations``; ``TimelineJSAsset`` -> ``timeline_js_asset``."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
@@ -103,8 +93,7 @@ def snake(name: str) -> str:
 
 def operation_id(endpoint: str, method: str) -> str:
     """``events.Events``: get -> ``list_events``, post -> ``create_event``; ``events.Event``:
-    get -> ``get_event``, patch -> ``update_event``; ``people.People``: post ->
-    ``create_person``. A GET of a plural name lists; other methods name one record."""
+    get -> ``get_event``. A GET of a plural name lists; other methods name one record."""
     name = endpoint.rpartition(".")[2]
     singular = PLURALS.get(name) or (name[:-1] if name.endswith("s") else name)
     if method == "get":
@@ -127,8 +116,8 @@ def named_enums(node: Any) -> Any:
 
 
 def _link_writes(operations: dict[str, Any], arguments: Any) -> None:
-    """A GET's 200 documents its ETag and links to the PATCH and DELETE of the same
-    resource with that ETag as If-Match (what a client does; stateful fuzzing follows it)."""
+    """A GET's 200 documents its ETag and links to the PATCH and DELETE of the resource
+    with that ETag as If-Match."""
     ok = operations.get("get", {}).get("responses", {}).get(200)
     if not isinstance(ok, dict):
         return
@@ -168,13 +157,12 @@ class ContractPlugin(BasePlugin):
 
     def operation_helper(self, path: str | None = None, operations: dict | None = None,
                          **kwargs: Any) -> None:
-        rule = kwargs.get("rule")
-        for method, operation in (operations or {}).items():
-            if rule is not None:
-                operation.setdefault("operationId", operation_id(rule.endpoint, method))
+        operations, rule = operations or {}, kwargs.get("rule")
         if rule is not None:
-            _link_writes(operations or {}, rule.arguments)
-        for method, operation in (operations or {}).items():
+            for method, operation in operations.items():
+                operation.setdefault("operationId", operation_id(rule.endpoint, method))
+            _link_writes(operations, rule.arguments)
+        for method, operation in operations.items():
             operation["parameters"] = named_enums(operation.get("parameters", []))
             responses = operation.setdefault("responses", {})
             for code in [c for c in responses if not isinstance(c, str)]:
@@ -186,9 +174,11 @@ class ContractPlugin(BasePlugin):
                 codes += list(CONDITIONAL_ERRORS)
                 operation["parameters"] += CONDITIONS[method]
             for code in codes:
-                if _is_page(responses.get(code)):  # an HTML page (/embed) answers its
-                    # errors as a page; what the pipeline refuses first is still a problem
-                    responses[code]["content"][PROBLEM] = _problem("")["content"][PROBLEM]
+                response = responses.get(code)
+                if isinstance(response, dict) and "text/html" in response.get("content", {}):
+                    # an HTML page (/embed) answers its errors as a page; what the
+                    # pipeline refuses first is still a problem
+                    response["content"][PROBLEM] = _problem("")["content"][PROBLEM]
                     continue
                 if code != "422" or code in responses:  # 422 only where a body is read
                     responses[code] = f"Problem{code}"

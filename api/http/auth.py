@@ -38,7 +38,7 @@ def hash_token(token: str) -> str:
 
 def issue(row: ApiToken, ttl_days: int | None = None) -> str:
     """Give ``row`` a new secret living ``ttl_days`` (default TOKEN_TTL_DAYS; 0: forever),
-    commit, and return the token (shown once: only its hash is stored)."""
+    commit, and return the token (only its hash is stored)."""
     days = current_app.config["TOKEN_TTL_DAYS"] if ttl_days is None else ttl_days
     token = PREFIX + secrets.token_urlsafe(32)
     row.token_hash, row.created_at, row.revoked_at = hash_token(token), utcnow(), None

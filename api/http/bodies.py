@@ -1,12 +1,7 @@
-"""JSON request bodies, read strictly in one place (the arguments parser every view's
-``@blp.arguments`` uses, api/extensions.py) before any schema sees them:
-
-- nested deeper than ``MAX_DEPTH`` levels: 400 (the deepest record is 7 levels; a
-  parser recursing through thousands would otherwise end in a RecursionError);
-- an object holding one key twice: 400 naming the key (JSON parsers disagree on which
-  copy wins, so a proxy or an auditing tool could read another body than the API).
-
-Both are werkzeug ``BadRequest``s, answered as problem+json (api/http/errors.py).
+"""JSON request bodies, read strictly by the arguments parser of every view (api/extensions.py)
+before any schema sees them: nested deeper than ``MAX_DEPTH`` levels (the deepest record is
+7) or holding one key twice in an object (parsers disagree on which copy wins) is a 400,
+a werkzeug ``BadRequest`` answered as problem+json (api/http/errors.py).
 """
 
 from __future__ import annotations

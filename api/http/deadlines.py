@@ -1,27 +1,19 @@
 """A database that stops answering cannot hold a worker.
 
-A stopped or hung PostgreSQL (its connections open, its kernel still acknowledging) never
-applies its own ``statement_timeout`` and TCP keepalives see nothing wrong, so a driver
-call would wait forever. Every call on a PostgreSQL connection that waits for the server
-(a statement, commit, rollback, ping) therefore has a deadline: the statement timeout plus
-half a second for the server's own cancellation to arrive. A watchdog thread shuts the
-connection's socket down once it passes; the driver then fails as if the server had gone,
-the request answers 503 with Retry-After (api/http/faults.py), and the pool replaces the
-connection.
+A stopped or hung PostgreSQL never applies its own ``statement_timeout``, and TCP keepalives
+see nothing wrong, so a driver call could wait forever. Every call on a PostgreSQL
+connection that waits for the server (statement, commit, rollback, ping) therefore has a
+deadline: the statement timeout plus ``SLACK``. A watchdog thread shuts the socket down
+once it passes; the request answers 503 with Retry-After (api/http/faults.py) and the pool
+replaces the connection.
 
-Most calls take milliseconds, so a worker need not wait out that deadline to know: once a
-call has waited ``SUSPECT_AFTER`` seconds, the worker asks the server itself. First its
-front door: PostgreSQL answers an SSLRequest at once with one byte, and a stopped server's
-kernel accepts the connection but nothing answers it within ``FRONT_DOOR`` seconds. If it
-answers, a new connection of the worker's own (``SELECT 1``, as long as the connect timeout
-allows: libpq waits 2 s at least). No answer, a call past its deadline, or a connection
-attempt that timed out marks the database silent in this worker (``Breaker``): its calls
-under way are cut at once, and every later call fails at once with the same 503 instead of
-waiting, so a stopped database holds a worker once, for about ``SUSPECT_AFTER`` +
-``FRONT_DOOR`` (under a second: a liveness probe queued behind every worker still answers
-within one). (A refused connection costs nothing to retry, and marks nothing.) While it is
-marked, the worker asks again every ``PROBE_EVERY`` seconds and lifts the mark when the
-server answers.
+A call that has waited ``SUSPECT_AFTER`` seconds makes the worker ask the server itself:
+its front door (an SSLRequest, answered at once unless the server is stopped), then
+``SELECT 1`` on a new connection. No answer, a call past its deadline, or a timed-out
+connection attempt marks the database silent in this worker (``Breaker``): calls under way
+are cut and later ones fail at once with the same 503, so a stopped database holds a worker
+once, for under a second. (A refused connection marks nothing.) The worker asks again every
+``PROBE_EVERY`` seconds and lifts the mark when the server answers.
 """
 
 from __future__ import annotations
@@ -76,8 +68,7 @@ class Breaker:
             raise self.engine.dialect.loaded_dbapi.OperationalError(SILENT)
 
     def answers(self) -> bool:
-        """Whether the server answers at its front door (``front_door_answers``), then
-        ``SELECT 1`` on a new connection of this thread."""
+        """Whether the server answers at its front door, then ``SELECT 1``."""
         url = self.engine.url
         if not front_door_answers(url.host, url.port or 5432):
             return False
@@ -151,8 +142,8 @@ BREAKERS: weakref.WeakSet[Breaker] = weakref.WeakSet()
 
 
 class Watchdog:
-    """Deadlines of the driver calls under way in this process (a thread of its own,
-    started on first use in each process: gunicorn forks workers)."""
+    """Deadlines of the driver calls under way (a thread started on first use in each
+    process)."""
 
     def __init__(self) -> None:
         self._reset()
@@ -167,8 +158,8 @@ class Watchdog:
 
     @contextlib.contextmanager
     def bounded(self, connection: Any, seconds: float, breaker: Breaker) -> Iterator[None]:
-        """Shut ``connection``'s socket down if the block lasts longer than ``seconds`` (and
-        trip ``breaker``) or once ``breaker`` trips; fail at once while it is tripped."""
+        """Shut ``connection``'s socket down once the block lasts ``seconds`` (tripping
+        ``breaker``) or ``breaker`` trips."""
         breaker.check()
         try:
             fd = connection.pgconn.socket
@@ -229,34 +220,24 @@ os.register_at_fork(after_in_child=_reset_breakers)
 
 
 def bound_calls(engine: Engine, statement_timeout: float, connect_timeout: float) -> None:
-    """Put a deadline on every call of ``engine`` that waits for PostgreSQL (its statement
-    timeout and ``SLACK``), and a breaker that trips when one passes, when a call waited
-    ``SUSPECT_AFTER`` and the server does not answer a new connection, or when a
-    connection attempt times out (``connect_timeout``)."""
+    """Put a deadline and a ``Breaker`` on every call of ``engine`` that waits for
+    PostgreSQL (see the module's doc)."""
     if engine.dialect.name != "postgresql":
         return  # SQLite waits on its own file: its busy timeout bounds that
     seconds = statement_timeout + SLACK
     breaker = Breaker(engine, connect_timeout)
     event.listen(engine, "engine_disposed", lambda _engine: breaker._reset())
 
-    def execute(cursor: Any, statement: str, parameters: Any, _context: Any) -> bool:
-        with WATCHDOG.bounded(cursor.connection, seconds, breaker):
-            cursor.execute(statement, parameters)
-        return True  # done here
+    def bounded_execute(method: str) -> Callable[..., bool]:
+        def execute(cursor: Any, statement: str, *parameters_and_context: Any) -> bool:
+            with WATCHDOG.bounded(cursor.connection, seconds, breaker):
+                getattr(cursor, method)(statement, *parameters_and_context[:-1])
+            return True  # done here
+        return execute
 
-    def execute_many(cursor: Any, statement: str, parameters: Any, _context: Any) -> bool:
-        with WATCHDOG.bounded(cursor.connection, seconds, breaker):
-            cursor.executemany(statement, parameters)
-        return True
-
-    def execute_bare(cursor: Any, statement: str, _context: Any) -> bool:
-        with WATCHDOG.bounded(cursor.connection, seconds, breaker):
-            cursor.execute(statement)
-        return True
-
-    event.listen(engine, "do_execute", execute)
-    event.listen(engine, "do_executemany", execute_many)
-    event.listen(engine, "do_execute_no_params", execute_bare)
+    for name, method in (("do_execute", "execute"), ("do_executemany", "executemany"),
+                         ("do_execute_no_params", "execute")):
+        event.listen(engine, name, bounded_execute(method))
     dialect = engine.dialect
     for name in ("do_commit", "do_rollback", "do_ping"):
         setattr(dialect, name, _bounded(getattr(dialect, name), seconds, breaker))
@@ -272,9 +253,8 @@ def _bounded(call: Callable[[Any], Any], seconds: float,
 
 
 def _connect(connect: Callable[..., Any], breaker: Breaker) -> Callable[..., Any]:
-    """The dialect's ``connect``, failing at once while ``breaker`` is tripped, tripping it
-    when an attempt fails after waiting out the connect timeout (a silent server); it also
-    gives the breaker a way to make connections of its own, with the same arguments."""
+    """The dialect's ``connect``, failing at once while ``breaker`` is tripped, tripping
+    it when an attempt times out, and lending the breaker its arguments."""
 
     def connect_or_trip(*args: Any, **kwargs: Any) -> Any:
         breaker.check()

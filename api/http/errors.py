@@ -1,12 +1,8 @@
 """Every error is RFC 9457 ``application/problem+json``: never HTML, never a stack trace.
 
-One mechanism: code raises :class:`Problem` (``raise Problem(404, "No event ...")``), and
-one function, :func:`render`, turns it into the response. The domain and query layers,
-which know nothing of HTTP, raise api/domain/errors.py's errors, mapped here (``as_problem``)
-to a 404, 410 or 400/422. The framework's own errors
-(werkzeug's ``HTTPException``: unknown routes, 405, 413, 429 from the limiter) and
-flask-smorest/webargs validation errors are converted to a ``Problem`` first, so every
-error a client sees has the same shape and headers.
+Code raises :class:`Problem`, and :func:`render` alone turns it into the response. The
+domain's errors (api/domain/errors.py), werkzeug's ``HTTPException`` (unknown routes, 405,
+413, 429) and webargs' validation errors are converted to a ``Problem`` first.
 """
 
 from __future__ import annotations
@@ -102,10 +98,6 @@ def from_http_exception(error: HTTPException) -> Problem:
     return Problem(error.code or 500, detail, headers=headers)
 
 
-def handle_http_exception(error: HTTPException) -> Response:
-    return render(from_http_exception(error))
-
-
 def handle_unexpected(error: Exception) -> Response:
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return render(Problem(500, InternalServerError.description))
@@ -114,5 +106,5 @@ def handle_unexpected(error: Exception) -> Response:
 def init_app(app: Flask) -> None:
     app.register_error_handler(Problem, render)
     app.register_error_handler(DomainError, lambda error: render(as_problem(error)))
-    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(HTTPException, lambda error: render(from_http_exception(error)))
     app.register_error_handler(Exception, handle_unexpected)

@@ -1,20 +1,15 @@
 """When the database blinks: a prompt 503 with Retry-After, never a hang or a stack trace.
 
-A connection is checked before use when it sat idle in the pool for more than
-``DB_PING_AFTER_IDLE`` seconds (a busy worker's connection is not pinged before every
-request: that ping was a round trip per request), and connections time out after
-``DB_CONNECT_TIMEOUT`` seconds, a statement after ``DB_STATEMENT_TIMEOUT`` ms (PostgreSQL;
-a server that stopped answering altogether: api/http/deadlines.py, which then fails every
-call at once until it answers again), a wait for another
-writer's lock after ``DB_LOCK_TIMEOUT`` ms (PostgreSQL's lock_timeout, SQLite's busy
-timeout), so the app notices an outage quickly and recovers by itself once the database
-answers again: no restart.
+A connection idle in the pool for over ``DB_PING_AFTER_IDLE`` seconds is pinged before use;
+connecting times out after ``DB_CONNECT_TIMEOUT`` s, a statement after
+``DB_STATEMENT_TIMEOUT`` ms (PostgreSQL; a server that stopped answering altogether:
+api/http/deadlines.py), a wait for a writer's lock after ``DB_LOCK_TIMEOUT`` ms. The app
+notices an outage quickly and recovers by itself once the database answers again.
 
 Errors that are not outages answer for what they are: a constraint the database enforces
-(a concurrent writer took the id, or removed what the write refers to) is a 409, here and
-nowhere else; a read-only, full or locked database is a 503 naming that cause, and the log
-says which (SQLSTATE or SQLite error name; never the statement or its values).
-SQLite enforces foreign keys on every connection, as PostgreSQL does.
+is a 409 (here and nowhere else); a read-only, full or locked database is a 503 naming that
+cause, and the log says which (SQLSTATE or SQLite error name; never the statement or its
+values). SQLite enforces foreign keys on every connection, as PostgreSQL does.
 """
 
 from __future__ import annotations
@@ -64,19 +59,16 @@ def engine_options(app: Flask) -> dict[str, Any]:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(connection: Any, _record: Any) -> None:
-    """Every SQLite connection enforces foreign keys (SQLite's default is not to), and the
-    database keeps a write-ahead log: a reader (a snapshot streaming for minutes) sees one
-    state and never holds writers back."""
+    """Every SQLite connection enforces foreign keys, and keeps a write-ahead log (a long
+    reader never holds writers back)."""
     if isinstance(connection, sqlite3.Connection):
         connection.execute("PRAGMA foreign_keys=ON")
         connection.execute("PRAGMA journal_mode=WAL")
 
 
 def ping_when_idle(engine: Engine, idle: float) -> None:
-    """Before a connection that sat in ``engine``'s pool longer than ``idle`` seconds is
-    used, ping it; a dead one is replaced (SQLAlchemy's pessimistic disconnect handling,
-    from a checkout listener). A connection that fails anyway (the server went away
-    within ``idle``) invalidates the pool and answers 503, and the next request reconnects."""
+    """Ping a connection that sat in ``engine``'s pool longer than ``idle`` seconds before
+    it is used; a dead one is replaced (SQLAlchemy's pessimistic disconnect handling)."""
 
     def checkin(_dbapi: Any, entry: ConnectionPoolEntry) -> None:
         entry.info["checked_in"] = time.monotonic()
@@ -149,8 +141,7 @@ def handle_database_error(error: exc.SQLAlchemyError) -> Response:
 
 
 class DatabaseInt(IntegerConverter):
-    """``<int:…>`` path parameters only match what an Integer column can hold (else 404),
-    so a huge id never reaches the database driver (SQLite raises OverflowError)."""
+    """``<int:…>`` path parameters only match what an Integer column can hold (else 404)."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
@@ -158,12 +149,9 @@ class DatabaseInt(IntegerConverter):
 
 
 def watch_connections(app: Flask) -> None:
-    """Once the engines exist: make the read replicas' engines, ping connections that sat
-    idle in any engine's pool (``ping_when_idle``), and give up on a server that stops
-    answering once it had the statement timeout to, failing at once after that until it
-    answers again (``bound_calls``). A statement timeout of 0 is PostgreSQL's "none" (bulk
-    loads, the benchmark's counts): then no call has a deadline, or every call over the
-    connect timeout would be cut."""
+    """Once the engines exist: make the replicas' engines, ping idle connections
+    (``ping_when_idle``) and bound every call (``bound_calls``), unless the statement
+    timeout is 0, PostgreSQL's "none" (bulk loads, the benchmark's counts)."""
     with app.app_context():
         make_replica_engines(app)
         for engine in engines():
@@ -174,9 +162,8 @@ def watch_connections(app: Flask) -> None:
 
 
 def end_session(_error: BaseException | None = None) -> None:
-    """Remove the request's session (rolling back what it did not commit). The database
-    may have gone silent or away after the answer was made: that answer stands (no 500),
-    the connection is dropped, and the log says so."""
+    """Remove the request's session (rolling back what it did not commit); if the
+    database went away meanwhile, the answer stands and the connection is dropped."""
     try:
         db.session.remove()
     except exc.SQLAlchemyError as error:

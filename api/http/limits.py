@@ -1,27 +1,22 @@
-"""Per-client rate limits: one budget for reads, a tighter one for writes.
+"""Per-client rate limits, chosen by HTTP method (so every route is covered): one budget
+for reads, a tighter one for writes. Over the limit: 429 problem+json with Retry-After;
+limited responses carry ``X-RateLimit-*`` headers. Probes and metrics are exempt.
 
-Limits are chosen by HTTP method, not by route, so every route added later is covered.
-Counters live in Redis when ``REDIS_URL`` is set (shared by every worker and instance),
-else in this process's memory. Over the limit: 429 problem+json with ``Retry-After``;
-every limited response carries ``X-RateLimit-Limit``/``-Remaining``/``-Reset``.
-Probes and metrics are exempt.
-
-Redis is a convenience, never a dependency reads wait on: every Redis call is bounded by
-``REDIS_TIMEOUT`` (connect and read), and when Redis refuses, hangs or errs the limiter
-counts in this worker's memory instead, says so once in the log (``api`` logger, warning)
-and says so again when Redis is back. While it is down, a request every 1, 2, 4 ... 32 s
-re-checks it, waiting at most ``REDIS_TIMEOUT``. ``/readyz`` reports the state.
+Counters live in Redis when ``REDIS_URL`` is set, else in this process's memory. Every
+Redis call is bounded by ``REDIS_TIMEOUT``; when Redis fails the limiter counts in this
+worker's memory, logs the switch (and the return), and re-checks Redis now and then.
+``/readyz`` reports the state.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
+from sqlalchemy import make_url  # its rendering of a URL hides the password
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -48,8 +43,7 @@ def _remember_retry_after(response: Response) -> Response:
 
 
 def _retry_after_only_when_refused(response: Response) -> Response:
-    """The limiter sets ``Retry-After`` on every response; keep it on its own 429 only,
-    and elsewhere the value the app chose (e.g. on a 503), if any."""
+    """Keep the limiter's ``Retry-After`` on its own 429 only; elsewhere the app's, if any."""
     if response.status_code != 429:
         own = g.pop("own_retry_after", None)
         if own is None:
@@ -60,9 +54,8 @@ def _retry_after_only_when_refused(response: Response) -> Response:
 
 
 class _StorageEvents(logging.Filter):
-    """Flask-Limiter reports the switch to and from its memory fallback on its own logger,
-    which has no handler (silent in production): say it through the app's log instead,
-    naming the storage and the error but never a request value."""
+    """Flask-Limiter's switch to and from its memory fallback, said through the app's log
+    (its own logger has no handler)."""
 
     MESSAGES = {
         "Rate limit storage unreachable": ("warning", "Rate-limit storage {url} unreachable "
@@ -78,29 +71,14 @@ class _StorageEvents(logging.Filter):
             if message.startswith(start) and has_request_context():
                 error = sys.exc_info()[1]
                 getattr(current_app.logger, level)(text.format(
-                    url=redacted(current_app.config["REDIS_URL"]),
+                    url=make_url(current_app.config["REDIS_URL"]).render_as_string(),
                     error=type(error).__name__ if error else "no answer"))
                 return False
         return True
 
 
-def redacted(url: str) -> str:
-    """A storage URL without its password, fit for a log line."""
-    parts = urlsplit(url)
-    if parts.password:
-        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
-    return urlunsplit(parts)
-
-
-def storage_options(app: Flask) -> dict[str, float]:
-    """Redis client options: no call may wait longer than REDIS_TIMEOUT seconds."""
-    timeout = app.config["REDIS_TIMEOUT"]
-    return {"socket_timeout": timeout, "socket_connect_timeout": timeout}
-
-
 def storage_state(app: Flask) -> str | None:
-    """``None`` without Redis, else ``"ok"`` or ``"unreachable"`` (a check bounded by
-    REDIS_TIMEOUT)."""
+    """``None`` without Redis, else ``"ok"`` or ``"unreachable"``."""
     limiter: Limiter | None = app.extensions.get(EXTENSION)
     if not app.config["REDIS_URL"] or limiter is None or not limiter.enabled:
         return None  # limits off: Redis is not used at all
@@ -110,13 +88,15 @@ def storage_state(app: Flask) -> str | None:
 def init_app(app: Flask) -> Limiter:
     """Attach a limiter of this app's own (its memory counters are not shared with others)."""
     app.config.setdefault("RATELIMIT_ENABLED", not app.testing)
-    redis_url = app.config["REDIS_URL"]
+    redis_url, timeout = app.config["REDIS_URL"], app.config["REDIS_TIMEOUT"]
     limiter = Limiter(
         key_func=get_remote_address,  # the client address, behind PROXY_COUNT proxies
         application_limits=[_limit("RATELIMIT_READ"), _limit("RATELIMIT_WRITE")],
         headers_enabled=True,
         storage_uri=redis_url or "memory://",
-        storage_options=storage_options(app) if redis_url else {},
+        # No Redis call may wait longer than REDIS_TIMEOUT seconds.
+        storage_options={"socket_timeout": timeout, "socket_connect_timeout": timeout}
+        if redis_url else {},
         strategy="moving-window",
         key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", KEY_PREFIX),
         # A Redis outage must not take the API down: count in memory meanwhile.

@@ -1,15 +1,11 @@
 """Read replicas that keep read-your-writes.
 
-With ``REPLICA_URLS`` set (PostgreSQL streaming replicas of the primary), a request that
-only reads is served by one of them, chosen at random, unless the caller has written
-something that replica has not applied yet. Every write answers with ``Data-Seq``: the
-change-log number of its commit. A client that sends it back on its reads (``Data-Seq: N``)
-is served by a replica only once that replica's change log reaches N (the log replicates
-with the data, so its last ``seq`` is exactly how far the replica has got); otherwise by
-the primary. A replica that cannot answer is skipped for that request.
-
-A read served by a replica that is behind the primary's data version is answered but not
-kept by the response cache, nor handed to a shared cache for long (api/http/cache).
+With ``REPLICA_URLS`` set, a request that only reads is served by a random replica unless
+the caller has written something it has not applied yet: every write answers with
+``Data-Seq`` (its commit's change-log number), and a read sending it back is served by a
+replica only once that replica's change log reaches it, else by the primary. A replica
+that cannot answer is skipped. A replica's answer that is behind the primary's data
+version is not kept by the response cache (api/http/cache).
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
 """Writes cannot take every worker.
 
-At most ``WRITE_SLOTS`` curators' writes are under way at once on a host (every worker
-and thread of the instances sharing a database there); one more answers 503 with
-Retry-After at once instead of queueing behind another writer's lock while reads and
-health checks wait for a free worker. ``0`` turns the bound off (the default in tests).
-
-A slot is a lock file (``flock``) in a directory named after the database: the kernel
-frees it when its holder ends, even by SIGKILL, and a slot is taken only once a token
-proved to be a curator's.
+At most ``WRITE_SLOTS`` curators' writes are under way at once on a host (``0``: no bound,
+the default in tests); one more answers 503 with Retry-After at once instead of queueing
+behind another writer's lock while reads wait for a free worker. A slot is a lock file
+(``flock``) in a directory named after the database, freed by the kernel when its holder
+ends, even by SIGKILL; it is taken only once a token proved to be a curator's.
 """
 
 from __future__ import annotations

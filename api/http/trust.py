@@ -1,17 +1,12 @@
 """Whom the API believes: the host names it answers for and the proxies it listens to.
 
-- ``ALLOWED_HOSTS``: every link the API writes is absolute and built from the request's
-  host, so a request for any other host name (``Host`` or, behind a trusted proxy,
-  ``X-Forwarded-Host``) is refused with 400 before anything renders or is cached: it
-  becomes Flask's ``TRUSTED_HOSTS``. Probes (``/healthz``, ``/readyz``) are exempt: load
-  balancers often call them by address.
+- ``ALLOWED_HOSTS`` becomes Flask's ``TRUSTED_HOSTS``: links are built from the request's
+  host, so any other host name is refused with 400 before anything renders or is cached
+  (probes, ``/healthz`` and ``/readyz``, are exempt: load balancers call them by address).
 - ``TRUSTED_PROXIES``: ``X-Forwarded-For/-Proto/-Host`` (``PROXY_COUNT`` of them) count
-  only when the connection comes from one of these addresses or networks; from anyone else
-  they are ignored, so a client cannot pick its own address (and rate-limit budget) or host
-  name. ``X-Forwarded-Prefix``, ``-Port`` and ``Forwarded`` never count: a proxy that passes
-  a client's copy on would let one client choose the links every cached reader gets.
-- ``PUBLIC_BASE_URL``: when set, every link is built from it (scheme, host and path
-  prefix) whatever the request's headers say, and the host check has nothing to guard.
+  only from these addresses, so a client cannot pick its own address or host name.
+  ``X-Forwarded-Prefix``, ``-Port`` and ``Forwarded`` never count.
+- ``PUBLIC_BASE_URL``: when set, every link is built from it, whatever the headers say.
 """
 
 from __future__ import annotations
@@ -29,8 +24,7 @@ PROBES = frozenset({"/healthz", "/readyz"})
 
 
 def _probes_answer_any_host() -> None:
-    """Flask refused the host name (``TRUSTED_HOSTS``: the request has no route); a probe
-    is routed anyway, as load balancers call it by address."""
+    """Route a probe whose host name Flask refused (load balancers call it by address)."""
     if request.path in PROBES and isinstance(request.routing_exception, SecurityError):
         request.trusted_hosts = None
         adapter = current_app.url_map.bind("probe")
@@ -76,8 +70,7 @@ class PublicBase:
 
 
 def configure(app: Flask) -> None:
-    """Before the extensions bind: links from PUBLIC_BASE_URL when it is set; forwarded
-    headers honoured from trusted peers only (client addresses still come from them)."""
+    """Before the extensions bind: the host check, PUBLIC_BASE_URL and trusted proxies."""
     hosts = app.config["ALLOWED_HOSTS"]
     if not app.config["PUBLIC_BASE_URL"] and "*" not in hosts:  # Flask refuses the others
         app.config["TRUSTED_HOSTS"] = list(hosts)

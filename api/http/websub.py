@@ -1,15 +1,10 @@
 """Feeds that push (W3C WebSub): with ``WEBSUB_HUB`` set, a mission's Atom and JSON
 feeds name the hub (``rel="hub"``) and themselves (``rel="self"``), and every change
-committed through the API pings the hub for each feed it may change: a POST of
-``hub.mode=publish`` and ``hub.url=<feed URL>``. The hub then fetches the feed and pushes
-it to subscribers.
+committed through the API pings the hub (``hub.mode=publish``) for each feed it may change.
 
-A ping never holds up or fails the write: the topics are gathered before the commit
-(from the change log's entries: an event's mission, or every mission when a person or a
-source changed), and sent after it by a background thread, each POST giving up after
-``WEBSUB_TIMEOUT`` seconds; a failure is logged (``api.websub``) and not retried (the next
-change pings again). The feeds pinged are the unfiltered ones; writes outside a request
-(``flask seed``) ping nothing, as no public URL is known there.
+A ping never holds up or fails the write: the topics are gathered before the commit and
+sent after it by a background thread, each POST bounded by ``WEBSUB_TIMEOUT``; a failure is
+logged (``api.websub``), not retried. Writes outside a request (``flask seed``) ping nothing.
 """
 
 from __future__ import annotations

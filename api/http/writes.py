@@ -37,8 +37,8 @@ MAX_IF_MATCH = 1024
 
 def body(blp: Blueprint, schema: type[Schema], content_type: str = JSON
          ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorate a write: its required JSON body, validated by ``schema`` (the view gets the
-    loaded data first), documented in OpenAPI, and its media type the one 415 check knows."""
+    """Decorate a write: its required body, validated by ``schema`` (the view gets the
+    loaded data first), documented, and its media type the one the 415 check accepts."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         parsed = blp.arguments(schema(), location="json", content_type=content_type,
@@ -71,9 +71,8 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def merged(schema_cls: type[Schema], obj: Any, patch: dict[str, Any]) -> dict[str, Any]:
-    """A PATCH (loaded by the patch schema) merged into ``obj``'s seed form (RFC 7396:
-    nested objects merge, a list is replaced whole), ready for a full validation by
-    ``schema_cls``."""
+    """A PATCH merged into ``obj``'s seed form (``merge_patch``), for ``schema_cls`` to
+    validate whole."""
     current, change = seed_form(schema_cls, obj), seed_form(schema_cls, patch)
     if "id" in change and change["id"] != current.get("id"):
         invalid({"id": ["The id cannot change."]})
@@ -84,9 +83,8 @@ etag = representation_etag  # the ETag a GET of ``obj`` answers with (api/http/c
 
 
 def check_if_match(current: str | None) -> None:
-    """PATCH, PUT and DELETE must name the current ETag: 428 without If-Match (empty or ``*``
-    alike), 400 when it is no list of entity tags (or a PUT's If-None-Match is not ``*``),
-    412 when stale. ``None``: nothing is stored yet, and ``If-None-Match: *`` creates it."""
+    """PATCH, PUT and DELETE must name the ``current`` ETag (428 without, 400 malformed, 412
+    stale); ``None``: nothing is stored yet, and ``If-None-Match: *`` creates it."""
     sent = request.headers.get("If-Match", "").strip()
     if sent and sent != "*" and (len(sent) > MAX_IF_MATCH or not re.match(ETAG_PATTERN, sent)):
         raise Problem(400, "Invalid header 'If-Match': send the ETag exactly as your GET "
@@ -109,13 +107,9 @@ def check_if_match(current: str | None) -> None:
 
 
 def claim(obj: Any) -> None:
-    """Compare-and-swap ``obj``'s version: exactly one concurrent writer wins, others get 412.
-
-    The conditional UPDATE takes the row's lock for the rest of the transaction (SQLite:
-    the database's write lock): a second writer that read the same version waits for the
-    first, then finds the version it read gone if the first changed anything (its commit
-    gives the record the change log's number: api/domain/changelog.py). The version itself
-    is left as it is, so a write that changes nothing uses up no number."""
+    """Compare-and-swap ``obj``'s version: exactly one concurrent writer wins, others get
+    412. The conditional UPDATE locks the row until commit; the commit, if anything
+    changed, gives the version the change log's number (api/domain/changelog.py)."""
     model = type(obj)
     done = db.session.execute(
         update(model).where(model.id == obj.id, model.version == obj.version)
@@ -128,10 +122,9 @@ def claim(obj: Any) -> None:
 
 
 def check_record(obj: Any) -> None:
-    """422 when a source's own quotes are missing from its text, an event's basis or claim
-    quotes lie in none of its citations, or a date does not follow from its basis
-    (api/domain/derivations.py); 409 when a date other records derive theirs from changed
-    so that theirs no longer follow (``check_dependents``)."""
+    """422 when a source's quotes are missing from its text, an event's quotes lie in none
+    of its citations, or a date does not follow from its basis; 409 from
+    ``check_dependents``."""
     db.session.flush()
     problems: dict[str, list[str]] = {}
     found = []
@@ -152,9 +145,8 @@ def check_record(obj: Any) -> None:
 
 
 def check_dependents(obj: Event | Source) -> None:
-    """409 naming the records whose dates derive from ``obj``'s (an event's start, a
-    source's writing day) and no longer follow from their basis after this change: a date
-    edit never leaves a derived date silently false."""
+    """409 naming the records whose dates derive from ``obj``'s and no longer follow from
+    their basis after this change."""
     kind = "event" if isinstance(obj, Event) else "source"
     broken = [label(record) for record in dependents(kind, obj.id)
               if derivations.problems(own_dates(record), reference_date)]
@@ -164,8 +156,7 @@ def check_dependents(obj: Event | Source) -> None:
 
 
 def check_bases_kept(before: dict[str, Any], after: dict[str, Any]) -> None:
-    """422 when an edit gives a date that rested on a quote (had a basis) none: a date is
-    never silently left without where it comes from (an open bound needs none)."""
+    """422 when an edit leaves a date that had a basis without one (but an open bound)."""
     dropped = {f"{name}.basis": ["This date rests on a quote: give the new date's basis too "
                                  "(the quote, the rule and, unless stated, the reference)."]
                for name, date in after.items()
@@ -176,8 +167,7 @@ def check_bases_kept(before: dict[str, Any], after: dict[str, Any]) -> None:
 
 
 def commit() -> None:
-    """End a write: commit (the session appends its changes to the change log) and
-    remember the log's number of the commit, for the answer's ``Data-Seq``."""
+    """End a write: commit, and remember the change log's number for ``Data-Seq``."""
     db.session.commit()
     g.data_seq = db.session.info.pop(changelog.LAST, None)
 
@@ -207,8 +197,7 @@ def check_references(refs: list[tuple[str, type[db.Model], str]]) -> None:
 
 
 def create(model: type[db.Model], data: dict[str, Any]) -> Any:
-    """POST: a new person or source from the loaded body (its first revision); 409 when
-    its id is taken."""
+    """POST: a new person or source from the loaded body; 409 when its id is taken."""
     if taken(model, data["id"]):
         raise Problem(409, f"The id '{data['id']}' is taken.")
     obj = model(id=data["id"])
@@ -222,7 +211,7 @@ def create(model: type[db.Model], data: dict[str, Any]) -> Any:
 
 def change(obj: Any, schema_cls: type[Schema], shown: Any, patch: dict[str, Any]) -> None:
     """PATCH: merge ``patch`` into a person or source ``obj`` if If-Match names the ETag of
-    ``shown`` (its GET); the revision keeps the result, a baseline the state before."""
+    ``shown`` (its GET)."""
     check_if_match(etag(shown, obj))
     data = load(schema_cls(), merged(schema_cls, obj, patch))
     if isinstance(obj, Source):
@@ -254,10 +243,8 @@ def answer(obj: Any, shown: Schema, status: int, endpoint: str) -> tuple[Any, in
 
 
 def _discard_uncommitted(_error: BaseException | None) -> None:
-    """Whatever a request did not commit is undone when it ends (errors included).
-
-    A read that changed nothing needs no rollback of its own: the session is removed when
-    the app context ends, which returns its connection (rolled back) to the pool."""
+    """Whatever a request did not commit is undone when it ends (errors included); a read
+    that changed nothing is left to the app context's end."""
     if not db.session.registry.has():  # no session was used (Core reads only)
         return
     session = db.session

@@ -24,9 +24,7 @@ def _value(facet: str) -> tuple[Any, Select]:
         else:
             tags = func.json_each(Event.tags).table_valued("value")
         return tags.c.value, select().select_from(Event).join(tags, true())
-    # On an indexed filter (mission, type, status), type and status are counted from an
-    # index holding the filter's column and the counted one, with no visit of the rows
-    # (migration 0018); on a type or status filter, in the counted column's order (0019).
+    # type and status are counted from covering indexes (migrations 0018 and 0019)
     column = {"type": Event.type, "status": Event.status, "mission": Event.mission_id,
               "precision": Event.start["precision"].as_string()}[facet]
     return column, select().select_from(Event)
@@ -35,8 +33,7 @@ def _value(facet: str) -> tuple[Any, Select]:
 def facet_counts(narrow: Callable[[Select], Select], names: tuple[str, ...]
                  ) -> dict[str, list[dict[str, Any]]]:
     """For each facet of ``names``, its values among the events ``narrow`` (a query's
-    filters, api/queries/__init__.py) leaves of a select, each with how many events have
-    it, most first."""
+    filters) leaves, each with how many events have it, most first."""
     out = {}
     for facet in names:
         column, base = _value(facet)

@@ -18,9 +18,8 @@ from api.models import Citation, Event, EventPerson, Mission, Person, Source
 from api.queries import lookup, places
 from schemas import dates
 
-# What each id filter names, for ``lookup.resolve``.
-IDS = {"mission": (Mission, "mission"), "source": (Source, "source"),
-       "person": (Person, "person")}
+# The model each id filter names, for ``lookup.resolve``.
+IDS = {"mission": Mission, "source": Source, "person": Person}
 # The arguments that choose events (everything else shapes the answer).
 FILTERS = ("mission", "type", "status", "person", "source", "tag", "location", "precision",
            "changed_since", "from_", "to", "q", "disputed", "context")
@@ -51,17 +50,15 @@ CONDITIONS: dict[str, Callable[[Any], Any]] = {
 def filter_values(args: dict[str, Any], verified: Collection[str] = ()) -> dict[str, Any]:
     """What the filters of ``args`` (but ``q``) compare with: for each of ``CONDITIONS``
     the values to match and to exclude (ids resolved, or a 400, but for the filters named
-    in ``verified``, whose ids the caller found; ``location`` as the stored locations
-    its words name), the moment
-    of ``changed_since`` (UTC), the days of ``from``/``to``, and ``disputed`` and
-    ``context=false`` as given."""
+    in ``verified``; ``location`` as the stored locations its words name), the moment of
+    ``changed_since`` (UTC), the days of ``from``/``to``, ``disputed`` and ``context=false``."""
     out: dict[str, Any] = {}
     for arg in CONDITIONS:
         if not args.get(arg):
             continue
         values = [args[arg]] if isinstance(args[arg], str) else args[arg]
         if arg in IDS and arg not in verified:
-            values = lookup.resolve(*IDS[arg][:1], values, arg, IDS[arg][1])
+            values = lookup.resolve(IDS[arg], values, arg)
         included, excluded = _values(values)
         if arg == "location":  # the stored locations the words name (api/queries/places.py)
             included = (places.matching(included) or [places.NOWHERE]) if included else []

@@ -27,9 +27,8 @@ def normal(text: str) -> str:
 
 
 def _spellings(model: type[db.Model]) -> dict[str, set[str]]:
-    """Every way to name a record of ``model`` (normalised) and the ids it names: the id,
-    the name or title, a person's aliases, and each word of a person's names (``Klim``,
-    ``Julia``)."""
+    """Every normalised name of a record of ``model`` (id, name or title, a person's aliases
+    and each word of them) and the ids it names."""
     out: dict[str, set[str]] = defaultdict(set)
     if model is Person:
         for id, name, aliases in db.session.execute(select(Person.id, Person.name,
@@ -48,7 +47,7 @@ def _spellings(model: type[db.Model]) -> dict[str, set[str]]:
     return out
 
 
-def resolve(model: type[db.Model], values: Sequence[str], arg: str, what: str) -> list[str]:
+def resolve(model: type[db.Model], values: Sequence[str], arg: str) -> list[str]:
     """The ids ``values`` name (``-`` prefixes kept): each an id, or for people any
     recorded spelling; otherwise a 400 on ``arg`` suggesting the nearest ids."""
     bare = {value.removeprefix("-") for value in values}
@@ -74,5 +73,5 @@ def resolve(model: type[db.Model], values: Sequence[str], arg: str, what: str) -
             nearest = list(dict.fromkeys(i for c in close for i in sorted(spellings[c])))
             hint = (f"did you mean {' or '.join(nearest[:SUGGESTIONS])}?" if nearest
                     else f"see /v1/{model.__tablename__} for the valid ids.")
-        raise Invalid({"query": {arg: [f"No {what} '{name}': {hint}"]}})
+        raise Invalid({"query": {arg: [f"No {arg} '{name}': {hint}"]}})
     return resolved

@@ -1,9 +1,7 @@
 """Locations as people type them: ``location=iss`` matches whole words of a location, or
 the initials of a multi-word name in it ("International Space Station"), never a piece of
-a word ("Mission" does not contain "iss" as far as a reader is concerned).
-
-The distinct locations are few: they are read and matched here, so the filter becomes an
-exact ``location IN (...)`` the database answers from its rows.
+a word. The distinct locations are few: they are matched here, so the filter becomes an
+exact ``location IN (...)``.
 """
 
 from __future__ import annotations

@@ -1,18 +1,12 @@
 """Search results in order at any size: a bounded ranking window (docs/performance.md).
 
-Ranking costs time for every match, and a common word matches most of a million events,
-so relevance ranks a *window*: the first ``SEARCH_WINDOW`` matches in the index's own
-order (SQLite: the order events were stored, by ``rowid``; PostgreSQL: by id), found by
-one bounded pass that also scores them (``window(..., scored=True)``). When a query
-matches no more, the window is every match and the order is exact. When it matches
-more, the window comes first, best match first, and the other matches follow it in
-timeline order (``start``), with the score ``REST``: the order is ``(score, earliest,
-day_order, id)`` throughout, so keyset cursors work across the boundary.
-
-Orders other than relevance with ``q`` read the order's index and test each event for the
-match once the query matches more than the window (a match is then common enough that a
-page is found after a short walk); fewer matches are fetched through the index and sorted.
-PostgreSQL's planner makes that choice itself, from the index's statistics: it needs no probe.
+Relevance ranks a *window*: the first ``SEARCH_WINDOW`` matches in the index's own order
+(SQLite: ``rowid``; PostgreSQL: id), found and scored by one bounded pass. When a query
+matches more, the other matches follow the window in timeline order with the score
+``REST``: the order is ``(score, earliest, day_order, id)`` throughout, so keyset cursors
+work across the boundary. Other orders with ``q`` walk the order's index and test each
+event when matches are many, or fetch the matches and sort them when few (on PostgreSQL
+the planner chooses).
 """
 
 from __future__ import annotations
@@ -44,8 +38,7 @@ from api.models import Event
 from api.queries import search
 from api.queries.pagination import REST  # the score after the window: ranked ones are < 0
 
-# SQLite, when more match than the window: from this share of events matching, each event
-# walked is tested against the index; below it, the matches are first collected in a set.
+# SQLite: from this share of events matching, each event walked is tested against the index.
 DENSE = 0.2
 ROWID = literal_column("events.rowid")
 SEARCH = literal_column("events.search")
@@ -53,9 +46,8 @@ SEARCH = literal_column("events.search")
 
 @dataclass(frozen=True)
 class Window:
-    """What the probe found out about a query: its index query, the last match in the
-    window (``None``: every match is in it, or no probe was needed), about what share of
-    events match and, when scored, each match's ``(key, score)`` (SQLite's key: rowid)."""
+    """A query's index query, the last match in the window (``None``: every match is in
+    it), about what share of events match, and when scored each ``(key, score)``."""
 
     query: str
     edge: Any
@@ -76,32 +68,27 @@ _PROBE = "SELECT rowid FROM events_fts WHERE events_fts MATCH :q LIMIT 2 OFFSET 
 
 def window(query: str, scored: bool = False) -> Window:
     """Probe the index for the ``SEARCH_WINDOW``-th and next match of ``query`` (words);
-    with ``scored`` (relevance order), score the window's matches in the same pass.
-
-    Only relevance order needs the probe on PostgreSQL (the planner chooses how to walk
-    the other orders from the index's statistics)."""
+    with ``scored`` (relevance order), score the window's matches in the same pass."""
     size = current_app.config["SEARCH_WINDOW"]
     index_query = search.index_query(search.words(query))
     if scored:
         return _scored_window(index_query, size)
-    if search._postgres():
-        return Window(index_query, None, 0.0)
-    found = list(db.session.scalars(text(_PROBE), {"q": index_query, "skip": size - 1}))
+    # PostgreSQL's planner chooses how to walk the other orders: no probe
+    found = [] if search._postgres() else list(
+        db.session.scalars(text(_PROBE), {"q": index_query, "skip": size - 1}))
     if len(found) < 2:
         return Window(index_query, None, 0.0)
     return Window(index_query, found[0], _share(found[0], size))
 
 
 def _share(edge: Any, size: int) -> float:
-    """About what share of events match, when ``size`` matches end at ``edge``: on SQLite
-    the ``rowid`` tells (walks in other orders choose by it); 1 on PostgreSQL (unused)."""
+    """About what share of events match, when ``size`` matches end at ``edge`` (SQLite's
+    ``rowid``; 1 on PostgreSQL, where it is unused)."""
     return 1.0 if search._postgres() else min(1.0, size / max(edge, 1))
 
 
 def _scored_window(index_query: str, size: int) -> Window:
-    """The window of ``index_query`` and each of its matches' ``(key, score)``: one pass
-    (PostgreSQL walks the primary key once; SQLite's ``bm25`` counts each word's matches
-    in the whole index once, for its IDF, which is most of the cost of a common word)."""
+    """The window of ``index_query`` and each of its matches' ``(key, score)``: one pass."""
     found = db.session.execute(text(_SCORED[db.engine.dialect.name]),
                                {"q": index_query, "n": size + 1}).all()
     scores = tuple((key, score) for key, score in found[:size])
@@ -145,15 +132,13 @@ def _fill_window_table(scores: tuple[tuple[Any, float], ...]) -> None:
 
 
 def rest(stmt: Select, win: Window) -> Select:
-    """``stmt``'s matches after the window (there are some), with the score ``REST``; to
-    be read in date order."""
+    """``stmt``'s matches after the window, with the score ``REST`` (read in date order)."""
     return matching(stmt, win, after=win.edge).add_columns(literal(REST, Double).label("score"))
 
 
 def matching(stmt: Select, win: Window, after: Any = None) -> Select:
-    """``stmt``'s matches (after the window's ``after``), in a form each database reads
-    best in an order of an index: fetched and sorted when few, tested while walking the
-    order's index when many."""
+    """``stmt``'s matches (after the window's ``after``): fetched and sorted when few,
+    tested while walking the order's index when many."""
     if search._postgres():  # the planner weighs both from the index's statistics
         tsquery = func.to_tsquery(literal_column("'english'::regconfig"), literal(win.query))
         stmt = stmt.where(SEARCH.op("@@")(tsquery))

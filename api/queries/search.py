@@ -1,19 +1,15 @@
 """Full-text search of events through the database's own index (migration 0009).
 
 Everything a reader sees is searched: the title, type and summary, and ``events.search_text``
-(note, location, tags, people's names and every recorded alias, quotes:
-api/domain/searchtext.py; not the cited sources' titles, which describe the article).
-Words are stemmed on both databases, so ``docked`` finds "docking" and ``moons`` finds
-"Moon"; every word of the query must match a (stemmed) word somewhere, case- and
-accent-insensitively, or with a trailing ``*`` the start of one (``laun*``); Cyrillic
-works as well. Whole words keep a query cheap: the index intersects its lists lazily,
-where a prefix must first merge every word it starts.
+(note, location, tags, people's names and aliases, quotes: api/domain/searchtext.py).
+Words are stemmed on both databases, so ``docked`` finds "docking"; every word of the query
+must match a word somewhere, case- and accent-insensitively, or with a trailing ``*`` the
+start of one (``laun*``).
 
-PostgreSQL matches the generated tsvector ``events.search`` (the 'english'
-configuration; title and type weighted A, summary B, the rest C; GIN index) and ranks
-by ``ts_rank``. SQLite matches the FTS5 table ``events_fts`` (porter stemmer over
-unicode61) and ranks by ``bm25`` (title 10, type 20, summary 3, the rest 1). ``score`` is lower
-for better matches on both; api/queries/ranking.py bounds how many matches are ranked.
+PostgreSQL matches the tsvector ``events.search`` ('english'; title and type weighted A,
+summary B, the rest C) and ranks by ``ts_rank``; SQLite matches the FTS5 table
+``events_fts`` (porter over unicode61) and ranks by ``bm25`` (title 10, type 20, summary 3,
+the rest 1). ``score`` is lower for better matches on both (api/queries/ranking.py).
 """
 
 from __future__ import annotations
@@ -89,7 +85,6 @@ def narrow(stmt: Select, query: str) -> Select:
 def count(query: str) -> int:
     """How many live events match ``query`` (words), counted in the index: on SQLite, the
     index's matches less the deleted events among them (a few), so no event row is read."""
-    terms = words(query)
     if _postgres():
         return db.session.scalar(select(func.count()).select_from(
             narrow(select(Event.id), query).subquery())) or 0
@@ -97,7 +92,7 @@ def count(query: str) -> int:
         "SELECT (SELECT count(*) FROM events_fts WHERE events_fts MATCH :fts_query) - "
         "(SELECT count(*) FROM events WHERE deleted_at IS NOT NULL AND EXISTS (SELECT 1 "
         "FROM events_fts WHERE events_fts MATCH :fts_query AND events_fts.rowid = events.rowid))"
-    ), {"fts_query": _fts_query(terms)}) or 0
+    ), {"fts_query": _fts_query(words(query))}) or 0
 
 
 def _shorten(text_: str) -> str:
@@ -122,10 +117,9 @@ def _html(text_: str) -> str:
 
 
 def explain(title: str, type_: str, summary: str, rest: str) -> dict[str, Any]:
-    """Why an event matched, from its highlighted title, type, summary and search text:
-    the fields holding a match, and a snippet (escaped HTML, matches in ``<mark>``) of the
-    first of them other than the title and type (which a list shows anyway), else of
-    the title (or type)."""
+    """Why an event matched, from its highlighted fields: those holding a match, and a
+    snippet (escaped HTML, matches in ``<mark>``) of the first but the title and type
+    (which a list shows anyway), else of the title or type."""
     fields, texts = [], {}
     for name, value in (("title", title), ("type", type_), ("summary", summary),
                         *zip(FIELDS, (rest or "").split("\n"), strict=False)):
@@ -158,11 +152,8 @@ def highlights(query: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
             for row in db.session.execute(stmt)}
 
 
-# On SQLite, highlight() needs a full-text match, and matching the page's rows inside the
-# big index costs a scan of the query's doclists per row: the page's rows are indexed
-# instead in a small temporary table with the same tokenizer (per connection; its rows go
-# with a rollback, which also ends the transaction their INSERT began: a read's session is
-# otherwise only rolled back when its app context ends, api/http/writes.py).
+# On SQLite, highlight() needs a full-text match: the page's rows are indexed in a small
+# temporary table with the same tokenizer (per connection), emptied by a rollback.
 _HIGHLIGHT_TABLE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_hl USING fts5(id UNINDEXED, title, type, "
     "summary, search_text, tokenize='porter unicode61 remove_diacritics 2')"
