@@ -1,10 +1,10 @@
 """What operators see: one JSON log line per request, a request id, Prometheus metrics.
 
 The request log holds the request id, method, path (never the query string), the route,
-status, duration and response size. It never holds header values (no Authorization, no
-tokens, no cookies), query values (``q`` may be anything a person typed), bodies or the
-client address. Under gunicorn set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory so
-/metrics adds up every worker.
+status, duration and the body bytes sent (none for a 304 or a HEAD). It never holds header
+values (no Authorization, no tokens, no cookies), query values (``q`` may be anything a
+person typed), bodies or the client address. Under gunicorn set
+``PROMETHEUS_MULTIPROC_DIR`` to an empty directory so /metrics adds up every worker.
 """
 
 from __future__ import annotations
@@ -149,8 +149,10 @@ def _finish(response: Response) -> Response:
     status is final, a 304 included)."""
     environ, now = request.environ, time.perf_counter()
     rid = response.headers[REQUEST_ID] = environ.get(RID) or request_id()
-    record(request.method, request.path, request.endpoint or "unmatched",
-           response.status_code, now - environ.get(STARTED, now), response.content_length, rid)
+    status = response.status_code
+    sent = 0 if status == 304 or request.method == "HEAD" else response.content_length
+    record(request.method, request.path, request.endpoint or "unmatched", status,
+           now - environ.get(STARTED, now), sent, rid)
     return response
 
 

@@ -42,6 +42,18 @@ def test_one_json_line_per_request_without_personal_data(
         assert secret not in text
 
 
+def test_a_304_or_a_head_logs_no_body_bytes(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The log's ``bytes`` are the body sent: a 304 and a HEAD send none, although their
+    Content-Length may give the full representation's."""
+    etag = client.get("/v1/events?limit=2").headers["ETag"]
+    caplog.set_level("INFO", logger="api.access")
+    assert client.get("/v1/events?limit=2", headers={"If-None-Match": etag}).status_code == 304
+    assert client.head("/v1/events?limit=2").status_code == 200
+    assert [line["bytes"] for line in request_logs(caplog)[-2:]] == [0, 0]
+
+
 @pytest.mark.parametrize("given", ["", "x" * 129, "bad id", "<script>", "a\u00e9b", "id;drop"])
 def test_unsafe_request_ids_are_replaced(client: FlaskClient, given: str) -> None:
     response = client.get("/healthz", headers={"X-Request-ID": given})
