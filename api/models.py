@@ -98,33 +98,33 @@ class Person(db.Model):
     version: Mapped[int] = mapped_column(default=1)  # bumped by every write (compare-and-swap)
 
 
+def live_index(name: str, *columns: str) -> Index:
+    """An index of live events only (``deleted_at`` among its columns: SQLite counts an
+    index as covering only if it holds the columns of its own WHERE too)."""
+    live = text("deleted_at IS NULL")
+    return Index(name, *columns, "deleted_at", sqlite_where=live, postgresql_where=live)
+
+
 class Event(db.Model):
     __tablename__ = "events"
     # One index per order a list pages by (api/queries/__init__.py ORDERS), and one per
-    # indexed filter (mission, type, status) in the default order: of live events only,
-    # each holding the version too, so a page's (id, version) rows are read from the index
-    # alone (migration 0013; SQLite counts an index as covering only if it holds the
-    # columns of its own WHERE too). The filters' indexes also hold the columns facets
-    # count, so ``facets=type,status`` on such a filter is read from the index (0018).
-    __table_args__ = tuple(
-        Index(name, *columns, "id", "version", *counted, "deleted_at",
-              sqlite_where=text("deleted_at IS NULL"),
-              postgresql_where=text("deleted_at IS NULL"))
-        for name, columns, counted in (
-            ("ix_events_live_earliest", ("earliest", "day_order"), ()),
-            ("ix_events_live_title", ("title",), ()),
-            ("ix_events_live_changed_at", ("changed_at",), ()),
-            ("ix_events_live_mission", ("mission_id", "earliest", "day_order"),
-             ("type", "status")),
-            ("ix_events_live_type", ("type", "earliest", "day_order"), ("status",)),
-            ("ix_events_live_status", ("status", "earliest", "day_order"), ("type",)))
-    ) + tuple(
-        # A type or status filter's facet of the other column, read in that column's order
-        # (no sort to group it): SQLite otherwise scans the whole index of the facet (0019).
-        Index(f"ix_events_live_{column}_{counted}", column, counted, "deleted_at",
-              sqlite_where=text("deleted_at IS NULL"),
-              postgresql_where=text("deleted_at IS NULL"))
-        for column, counted in (("type", "status"), ("status", "type")))
+    # indexed filter (mission, type, status) in the default order, each holding the version
+    # too, so a page's (id, version) rows are read from the index alone (migration 0013).
+    # Facets on such a filter are counted from an index too: the mission's holds type and
+    # status (0018); a type filter's status and a status filter's type have a pair index
+    # each, read in the counted column's order (0019).
+    __table_args__ = (
+        *(live_index(name, *columns, "id", "version", *counted)
+          for name, columns, counted in (
+              ("ix_events_live_earliest", ("earliest", "day_order"), ()),
+              ("ix_events_live_title", ("title",), ()),
+              ("ix_events_live_changed_at", ("changed_at",), ()),
+              ("ix_events_live_mission", ("mission_id", "earliest", "day_order"),
+               ("type", "status")),
+              ("ix_events_live_type", ("type", "earliest", "day_order"), ()),
+              ("ix_events_live_status", ("status", "earliest", "day_order"), ()))),
+        *(live_index(f"ix_events_live_{column}_{counted}", column, counted)
+          for column, counted in (("type", "status"), ("status", "type"))))
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     mission_id: Mapped[str] = mapped_column(ForeignKey("missions.id"), index=True)
