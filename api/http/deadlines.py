@@ -98,7 +98,7 @@ class Breaker:
 
     def _ask(self) -> None:
         if not self.answers():
-            self.trip("a call waited and a new connection got no answer")
+            self.trip("a call waited and the server did not answer")
         with self.lock:
             self.asking, self.asked_at = False, time.monotonic()
 

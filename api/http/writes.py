@@ -31,7 +31,7 @@ JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 # An If-Match header as clients send it: one or more entity tags exactly as an ETag
 # header gave them (quoted, possibly weak), comma-separated; at most MAX_IF_MATCH long.
-ETAG_PATTERN = r'^(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*$'
+ETAG_PATTERN = r'(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*'
 MAX_IF_MATCH = 1024
 
 
@@ -86,7 +86,7 @@ def check_if_match(current: str | None) -> None:
     """PATCH, PUT and DELETE must name the ``current`` ETag (428 without, 400 malformed, 412
     stale); ``None``: nothing is stored yet, and ``If-None-Match: *`` creates it."""
     sent = request.headers.get("If-Match", "").strip()
-    if sent and sent != "*" and (len(sent) > MAX_IF_MATCH or not re.match(ETAG_PATTERN, sent)):
+    if sent and sent != "*" and (len(sent) > MAX_IF_MATCH or not re.fullmatch(ETAG_PATTERN, sent)):
         raise Problem(400, "Invalid header 'If-Match': send the ETag exactly as your GET "
                       'gave it, quotes included (e.g. If-Match: "abc...").')
     none_match = request.headers.get("If-None-Match")
